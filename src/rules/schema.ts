@@ -1,0 +1,17 @@
+import { z } from "zod";
+import { Mapping } from "../pipeline/mapping-schema.js";
+import { PresetsConfig } from "../presets/index.js";
+
+/**
+ * One file under rules/, edited by the homeowner. Every section is optional; the files of the
+ * directory are read in name order and combined (lists are joined, names must be unique).
+ */
+export const RulesFile = z
+  .strictObject({
+    version: z.literal(1, { message: "this Hearth understands rules version 1" }).default(1),
+    presets: PresetsConfig.optional(),
+    mappings: z.array(Mapping).optional().meta({ description: "Topic mappings: which messages become which samples." }),
+  })
+  .meta({ title: "Hearth rules", description: "Topic mappings, presets, appliances, people, monitors and downtime calendars." });
+
+export type RulesFile = z.output<typeof RulesFile>;
