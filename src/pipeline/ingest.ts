@@ -1,0 +1,60 @@
+import { Message } from "./message.js";
+import type { CompiledRule, RuleOutput } from "./rule.js";
+import type { RuleSet } from "./ruleset.js";
+
+export interface RuleTrace {
+  rule: CompiledRule;
+  captures: Record<string, string>;
+  output: RuleOutput;
+}
+
+/**
+ * The first stage of the pipeline: an MQTT message in, drafts out. Matching is one trie walk;
+ * the payload is decoded once, lazily, and shared by every rule that matched.
+ */
+export class Ingest {
+  constructor(
+    private ruleSet: RuleSet,
+    private maxPayloadBytes: number,
+  ) {}
+
+  setRuleSet(ruleSet: RuleSet, maxPayloadBytes: number): void {
+    this.ruleSet = ruleSet;
+    this.maxPayloadBytes = maxPayloadBytes;
+  }
+
+  /** Appends what the message yields to `out`; returns how many rules matched. */
+  process(topic: string, payload: Buffer, receivedAt: number, out: RuleOutput): number {
+    const matches = this.ruleSet.trie.match(topic);
+    if (matches.length === 0) return 0;
+    const msg = new Message(topic, payload, receivedAt, this.maxPayloadBytes);
+    for (const m of matches) m.value.extract(msg, m.captures, out);
+    return matches.length;
+  }
+
+  /** The same work as `process`, kept apart per rule, for `hearth check --explain`. */
+  explain(topic: string, payload: Buffer, receivedAt: number): RuleTrace[] {
+    const msg = new Message(topic, payload, receivedAt, this.maxPayloadBytes);
+    return this.ruleSet.trie.match(topic).map((m) => {
+      const output: RuleOutput = { drafts: [], skips: [] };
+      m.value.extract(msg, m.captures, output);
+      return { rule: m.value, captures: m.captures, output };
+    });
+  }
+
+  /** Filters that share the most leading levels with `topic`: "why none did" in an explanation. */
+  nearMisses(topic: string, limit = 3): string[] {
+    const levels = topic.split("/");
+    const score = (filter: string) => {
+      const f = filter.split("/");
+      let n = 0;
+      while (n < f.length && n < levels.length && (f[n] === levels[n] || f[n]![0] === "+")) n++;
+      return n;
+    };
+    const ranked = [...new Set(this.ruleSet.rules.map((r) => r.filter))]
+      .map((f) => ({ f, s: score(f) }))
+      .filter((x) => x.s > 0)
+      .sort((a, b) => b.s - a.s);
+    return ranked.slice(0, limit).map((x) => x.f);
+  }
+}

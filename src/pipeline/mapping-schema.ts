@@ -1,0 +1,105 @@
+import { z } from "zod";
+import { MetricKind, MetricName } from "../config/common.js";
+
+const CAPTURE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Problems with an MQTT topic filter written with Hearth's named wildcards, or [] when it is fine. */
+export function topicFilterProblems(filter: string): string[] {
+  if (filter.length === 0) return ["a topic filter cannot be empty"];
+  const levels = filter.split("/");
+  const problems: string[] = [];
+  const names = new Set<string>();
+  levels.forEach((level, i) => {
+    const wildcard = level[0] === "+" || level[0] === "#";
+    if (wildcard) {
+      const name = level.slice(1);
+      if (name && !CAPTURE_NAME.test(name)) problems.push(`"${level}": a wildcard's name holds letters, digits and '_'`);
+      if (name && names.has(name)) problems.push(`"${level}": the name "${name}" is captured twice`);
+      if (name) names.add(name);
+      // [MQTT-4.7.1-2] the multi-level wildcard must be the last level
+      if (level[0] === "#" && i !== levels.length - 1) problems.push(`"${level}": '#' is only allowed as the last level`);
+    } else if (level.includes("+") || level.includes("#")) {
+      problems.push(`"${level}": '+' and '#' must fill a whole level, as in "tele/+device/SENSOR"`);
+    }
+  });
+  return problems;
+}
+
+export const TopicFilter = z
+  .string()
+  .superRefine((s, ctx) => {
+    for (const message of topicFilterProblems(s)) ctx.addIssue({ code: "custom", message });
+  })
+  .meta({
+    description: "An MQTT topic filter. '+name' matches one level and captures it as {name}; '#name' matches the rest. Example: tele/+device/SENSOR.",
+    examples: ["tele/+device/SENSOR", "sensors/+room/temperature"],
+  });
+
+export const TagTemplate = z
+  .string()
+  .regex(/^[^\s:,{}][^\s,:]*:[^\s,]+$/, { message: 'expected a "key:value" tag; the value may use captures, as in "device:{device}"' })
+  .meta({ description: 'A "key:value" tag. {name} in the value is replaced by a topic or path capture.' });
+
+const CalibrationPoint = z.tuple([z.number(), z.number()]).meta({ description: "[raw reading, true value]" });
+
+/** How one number is read out of a message. Shared by a mapping's shorthand and each entry of `samples`. */
+const valueFields = {
+  path: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: "Where the value sits in a JSON payload: ENERGY.Power, Current.0, or +sensor.Temperature (any key, captured as {sensor}). Absent: the whole payload." }),
+  unit: z.string().optional().meta({ description: 'The unit of the value ("W", "kWh", "°C"). A payload like "21.5 °C" brings its own.' }),
+  kind: MetricKind.default("gauge"),
+  calibrate: z
+    .tuple([CalibrationPoint, CalibrationPoint])
+    .optional()
+    .meta({ description: "Two-point linear calibration of a raw reading: [[raw1, value1], [raw2, value2]]." }),
+  scale: z.number().optional().meta({ description: "Multiply the value (after calibration), e.g. 0.001 for Wh → kWh." }),
+  offset: z.number().optional().meta({ description: "Add to the value, after scale." }),
+  states: z
+    .record(z.string(), z.number())
+    .optional()
+    .meta({ description: "Words and the numbers they mean, replacing the built-in ON/OFF, open/closed, home/not_home vocabulary." }),
+};
+
+export const SampleSpec = z
+  .strictObject({
+    metric: MetricName,
+    ...valueFields,
+    tags: z.array(TagTemplate).default([]),
+  })
+  .meta({ description: "One sample read from each matching message." });
+
+const TimeSpec = z
+  .strictObject({
+    path: z.string().min(1).meta({ description: "Where the payload's own timestamp sits, e.g. tst or Time." }),
+    format: z.enum(["iso", "epoch_s", "epoch_ms"]).default("iso"),
+    zone: z
+      .string()
+      .optional()
+      .meta({ description: "IANA time zone of ISO times written without an offset (Tasmota's Time has none)." }),
+  })
+  .meta({ description: "Trust the payload's own timestamp instead of the time Hearth received it." });
+
+export const Mapping = z
+  .strictObject({
+    name: z.string().optional().meta({ description: "A label shown by `hearth check --explain`." }),
+    topic: TopicFilter,
+    tags: z.array(TagTemplate).default([]),
+    time: TimeSpec.optional(),
+    metric: MetricName.optional().meta({ description: "Shorthand for a single sample; use `samples` for several." }),
+    ...valueFields,
+    samples: z.array(SampleSpec).min(1).optional(),
+  })
+  .superRefine((m, ctx) => {
+    if (m.metric === undefined && m.samples === undefined)
+      ctx.addIssue({ code: "custom", message: "a mapping needs `metric` (one sample) or `samples` (several)", path: [] });
+    if (m.metric !== undefined && m.samples !== undefined)
+      ctx.addIssue({ code: "custom", message: "write either `metric` or `samples`, not both", path: ["samples"] });
+  })
+  .meta({ description: "Turns messages on a topic into samples." });
+
+export type SampleSpec = z.output<typeof SampleSpec>;
+export type Mapping = z.output<typeof Mapping>;
+export type MappingInput = z.input<typeof Mapping>;

@@ -1,0 +1,66 @@
+/**
+ * Datadog's naming rules, applied once before a series is keyed, so two spellings of the same
+ * name cannot become two series (and two bills). See https://docs.datadoghq.com/metrics/custom_metrics/#naming-custom-metrics
+ * and https://docs.datadoghq.com/getting_started/tagging/#define-tags.
+ */
+const MAX_LENGTH = 200;
+
+/** Metric names: ASCII letters, digits, '_' and '.'; other characters become '_'; starts with a letter; case is kept. */
+export function normalizeMetricName(name: string): string {
+  let n = name.replace(/[^A-Za-z0-9_.]/g, "_").replace(/_{2,}/g, "_");
+  n = n.replace(/^[^A-Za-z]+/, "");
+  n = n.replace(/_+$/, "");
+  return (n || "unnamed").slice(0, MAX_LENGTH);
+}
+
+/** Tags: lower-case; letters, digits, '_', '-', ':', '.', '/'; other characters become '_'; starts with a letter. */
+export function normalizeTag(tag: string): string {
+  let t = tag.toLowerCase().replace(/[^\p{L}\p{N}_\-:./]/gu, "_").replace(/_{2,}/g, "_");
+  t = t.replace(/^[^\p{L}]+/u, "");
+  t = t.replace(/_+$/, "");
+  return t.slice(0, MAX_LENGTH);
+}
+
+/** Sorted, normalised, without exact duplicates (a key may still repeat with other values: openHAB groups). */
+export function normalizeTags(tags: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const t of tags) {
+    const n = normalizeTag(t);
+    if (n.length > 0 && !n.endsWith(":")) out.push(n);
+  }
+  out.sort();
+  return out.filter((t, i) => i === 0 || t !== out[i - 1]);
+}
+
+export const seriesKey = (metric: string, tags: readonly string[]): string => (tags.length ? `${metric}|${tags.join(",")}` : metric);
+
+export interface Series {
+  key: string;
+  metric: string;
+  tags: string[];
+}
+
+/**
+ * Normalises a metric and its tags and adds the global tags, remembering recent answers: a
+ * house sends the same few hundred series over and over, so the hot path is a map lookup.
+ */
+export class SeriesNamer {
+  private cache = new Map<string, Series>();
+
+  constructor(
+    private readonly globalTags: readonly string[],
+    private readonly maxEntries = 50_000,
+  ) {}
+
+  name(metric: string, tags: readonly string[]): Series {
+    const raw = tags.length ? `${metric}\u0000${tags.join("\u0000")}` : metric;
+    let s = this.cache.get(raw);
+    if (s) return s;
+    const m = normalizeMetricName(metric);
+    const t = normalizeTags(this.globalTags.length ? [...tags, ...this.globalTags] : tags);
+    s = { key: seriesKey(m, t), metric: m, tags: t };
+    if (this.cache.size >= this.maxEntries) this.cache.clear();
+    this.cache.set(raw, s);
+    return s;
+  }
+}

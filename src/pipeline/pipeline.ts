@@ -1,0 +1,150 @@
+import type { Counter } from "prom-client";
+import type { Cancel, Clock } from "../clock.js";
+import { describeError } from "../errors.js";
+import { RateLimitedLog, type Logger } from "../log.js";
+import type { Telemetry } from "../telemetry.js";
+import { Aggregator, type Point } from "./aggregate.js";
+import { Ingest } from "./ingest.js";
+import { SeriesNamer } from "./normalize.js";
+import type { RuleOutput } from "./rule.js";
+import type { RuleSet } from "./ruleset.js";
+import { REJECT_REASONS, type RejectReason, type Sample } from "./sample.js";
+
+export interface PipelineSettings {
+  ruleSet: RuleSet;
+  maxPayloadBytes: number;
+  globalTags: readonly string[];
+  flushIntervalMs: number;
+}
+
+export type SampleListener = (sample: Sample) => void;
+export type FlushListener = (points: Point[], at: number) => void;
+
+/**
+ * Messages and integration readings in, samples through, points out once per flush interval.
+ * Bad input never throws out of here: it is counted per reason and logged at a bounded rate.
+ */
+export class Pipeline {
+  readonly aggregator: Aggregator;
+  private readonly ingest: Ingest;
+  private namer: SeriesNamer;
+  private settings: PipelineSettings;
+  private readonly sampleListeners = new Set<SampleListener>();
+  private readonly flushListeners = new Set<FlushListener>();
+  private readonly rejectLog: RateLimitedLog;
+  private cancelFlush: Cancel | undefined;
+  private readonly out: RuleOutput = { drafts: [], skips: [] };
+
+  private readonly messages: Counter;
+  private readonly unmatched: Counter;
+  private readonly samples: Counter;
+  private readonly rejected: Counter<"reason">;
+  private readonly points: Counter;
+
+  constructor(
+    settings: PipelineSettings,
+    private readonly clock: Clock,
+    telemetry: Telemetry,
+    private readonly log: Logger,
+  ) {
+    this.settings = settings;
+    this.ingest = new Ingest(settings.ruleSet, settings.maxPayloadBytes);
+    this.namer = new SeriesNamer(settings.globalTags);
+    this.aggregator = new Aggregator(clock.now());
+    this.rejectLog = new RateLimitedLog(() => clock.now());
+    this.messages = telemetry.counter("ingest_messages_total", "MQTT messages offered to the ingest rules.");
+    this.unmatched = telemetry.counter("ingest_unmatched_total", "MQTT messages that no rule or preset matched.");
+    this.samples = telemetry.counter("ingest_samples_total", "Samples produced by ingest rules and integrations.");
+    this.rejected = telemetry.counter("ingest_rejected_total", "Payloads or fields that could not be read, by reason.", ["reason"]);
+    for (const r of REJECT_REASONS) this.rejected.inc({ reason: r }, 0);
+    this.points = telemetry.counter("aggregation_points_total", "Points produced by aggregation flushes.");
+    telemetry.gauge("aggregation_series", "Distinct series held by the aggregator.", [], (g) => g.set(this.aggregator.size));
+  }
+
+  start(): void {
+    this.cancelFlush = this.clock.setInterval(() => this.flush(), this.settings.flushIntervalMs);
+  }
+
+  /** Stops the flush timer and flushes what is left, so a clean stop loses nothing. */
+  stop(): Point[] {
+    this.cancelFlush?.();
+    this.cancelFlush = undefined;
+    return this.flush();
+  }
+
+  reconfigure(settings: PipelineSettings): void {
+    const restartTimer = settings.flushIntervalMs !== this.settings.flushIntervalMs && this.cancelFlush !== undefined;
+    this.settings = settings;
+    this.ingest.setRuleSet(settings.ruleSet, settings.maxPayloadBytes);
+    this.namer = new SeriesNamer(settings.globalTags);
+    if (restartTimer) {
+      this.cancelFlush?.();
+      this.start();
+    }
+  }
+
+  /** The hot path: every MQTT message the broker accepts comes through here. */
+  handleMessage(topic: string, payload: Buffer): void {
+    this.messages.inc();
+    const out = this.out;
+    out.drafts.length = 0;
+    out.skips.length = 0;
+    const matched = this.ingest.process(topic, payload, this.clock.now(), out);
+    if (matched === 0) {
+      this.unmatched.inc();
+      return;
+    }
+    for (const skip of out.skips) if (skip.reason) this.reject(skip.reason, topic, `${skip.metric}: ${skip.why}`);
+    for (const d of out.drafts) {
+      this.addSample({ metric: d.metric, value: d.value, tags: d.tags, time: d.time, kind: d.kind, ...(d.unit ? { unit: d.unit } : {}), ...(d.state ? { attrs: { state: d.state } } : {}) });
+    }
+  }
+
+  /** A sample from an integration or a derived series: named, tagged and aggregated like any other. */
+  addSample(sample: Sample): void {
+    const series = this.namer.name(sample.metric, sample.tags);
+    const s: Sample = { ...sample, metric: series.metric, tags: series.tags };
+    this.samples.inc();
+    this.aggregator.add(series, s);
+    for (const listener of this.sampleListeners) {
+      try {
+        listener(s);
+      } catch (err) {
+        this.log.error({ err: describeError(err) }, "A sample listener failed");
+      }
+    }
+  }
+
+  /** Counts and (at a bounded rate) logs input that could not be read. */
+  reject(reason: RejectReason, topic: string, detail: string): void {
+    this.rejected.inc({ reason });
+    const gate = this.rejectLog.allow(reason);
+    if (gate.suppressed > 0) this.log.warn({ code: "HEARTH_E_PAYLOAD_REJECTED", reason, suppressed: gate.suppressed }, "Suppressed similar payload rejections in the last minute");
+    if (gate.ok) this.log.warn({ code: "HEARTH_E_PAYLOAD_REJECTED", reason, topic, detail }, "Payload rejected");
+  }
+
+  onSample(listener: SampleListener): Cancel {
+    this.sampleListeners.add(listener);
+    return () => this.sampleListeners.delete(listener);
+  }
+
+  onFlush(listener: FlushListener): Cancel {
+    this.flushListeners.add(listener);
+    return () => this.flushListeners.delete(listener);
+  }
+
+  flush(): Point[] {
+    const at = this.clock.now();
+    const points = this.aggregator.flush(at);
+    this.points.inc(points.length);
+    for (const listener of this.flushListeners) {
+      try {
+        listener(points, at);
+      } catch (err) {
+        this.log.error({ err: describeError(err) }, "A flush listener failed");
+      }
+    }
+    return points;
+  }
+
+}

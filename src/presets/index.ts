@@ -1,0 +1,26 @@
+import { z } from "zod";
+import type { Preset } from "./preset.js";
+import { tasmota } from "./tasmota.js";
+
+/** Every device preset, one line each. The key is the name written in `presets:`. */
+export const PRESETS: Record<string, Preset> = {
+  tasmota,
+};
+
+const names = Object.keys(PRESETS) as [string, ...string[]];
+
+/**
+ * `presets: [tasmota, shelly_gen1]` enables presets with their defaults; the map form sets
+ * options (`tasmota: {full_topic: "%topic%/%prefix%/"}`) or turns one off (`tasmota: false`).
+ */
+export const PresetsConfig = z
+  .union([
+    z.array(z.enum(names)),
+    z.strictObject(
+      Object.fromEntries(Object.entries(PRESETS).map(([n, p]) => [n, z.union([z.boolean(), p.options]).optional()])) as Record<string, z.ZodOptional<z.ZodType>>,
+    ),
+  ])
+  .meta({ description: "Device families to understand out of the box: a list of names, or a map of name to options (or false to turn one off)." });
+
+/** Enabled presets and their parsed options, after every rules file has had its say. */
+export type EnabledPresets = Map<string, unknown>;

@@ -1,0 +1,97 @@
+import type { z } from "zod";
+import type { Message } from "../pipeline/message.js";
+import type { CompiledRule, RuleOutput } from "../pipeline/rule.js";
+import type { MetricKind } from "../pipeline/sample.js";
+import { readValue, DEFAULT_STATES } from "../pipeline/value.js";
+
+/**
+ * A device family Hearth understands out of the box. Enabling one is a single line in a rules
+ * file (`presets: [tasmota]`); its options (a custom topic layout) are validated like any rule.
+ */
+export interface Preset<O extends z.ZodType = z.ZodType> {
+  /** The name written in `presets:`; also the folder-free id shown by `--explain`. */
+  name: string;
+  title: string;
+  options: O;
+  rules(options: z.output<O>): CompiledRule[];
+}
+
+export const definePreset = <O extends z.ZodType>(p: Preset<O>): Preset<O> => p;
+
+export interface EmitOptions {
+  unit?: string;
+  kind?: MetricKind;
+  tags?: string[];
+  states?: Readonly<Record<string, number>>;
+}
+
+/** What a preset's own code may do with one message: read it, and emit readings from it. */
+export interface PresetEmitter {
+  readonly msg: Message;
+  readonly captures: Record<string, string>;
+  /** The decoded JSON payload, or undefined after recording why it could not be decoded. */
+  json(): unknown;
+  /** Reads `raw` as a number or a state and records it, or records why it was skipped. */
+  emit(metric: string, raw: unknown, opts?: EmitOptions): void;
+}
+
+/**
+ * A rule whose reading needs code rather than a table: payloads that are text or JSON,
+ * arrays of channels, partial updates merged into the last known state.
+ */
+export function codeRule(
+  filter: string,
+  preset: string,
+  baseTags: (captures: Record<string, string>) => string[],
+  read: (e: PresetEmitter) => void,
+): CompiledRule {
+  return {
+    filter,
+    origin: { kind: "preset", preset },
+    extract(msg: Message, captures: Record<string, string>, out: RuleOutput) {
+      const tags = baseTags(captures);
+      let jsonFailed = false;
+      const emitter: PresetEmitter = {
+        msg,
+        captures,
+        json() {
+          const d = msg.json();
+          if (d.ok) return d.value;
+          if (!jsonFailed) out.skips.push({ metric: "(payload)", why: d.detail, reason: d.reason });
+          jsonFailed = true;
+          return undefined;
+        },
+        emit(metric, raw, opts = {}) {
+          const r = readValue(raw, opts.states ?? DEFAULT_STATES);
+          if (!r.ok) {
+            if (r.reason === "null") out.skips.push({ metric, why: `value is ${r.detail}` });
+            else out.skips.push({ metric, why: r.detail, reason: r.reason });
+            return;
+          }
+          out.drafts.push({
+            metric,
+            value: r.value,
+            tags: opts.tags ? [...tags, ...opts.tags] : tags,
+            kind: opts.kind ?? "gauge",
+            unit: opts.unit ?? r.unit,
+            time: msg.receivedAt,
+            state: r.state,
+          });
+        },
+      };
+      read(emitter);
+    },
+  };
+}
+
+/** Builds topic filters from a device's configurable topic layout, e.g. Tasmota's FullTopic "%prefix%/%topic%/". */
+export function layoutFilter(layout: string, prefix: string, suffix: string): string {
+  const hasTopic = layout.includes("%topic%");
+  const base = layout
+    .replaceAll("%prefix%", prefix)
+    .replaceAll("%topic%", "+device")
+    .replaceAll("%hostname%", hasTopic ? "+" : "+device")
+    .replaceAll("%id%", "+")
+    .replace(/\/+$/, "");
+  return `${base}/${suffix}`;
+}
