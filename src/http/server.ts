@@ -1,0 +1,96 @@
+import { timingSafeEqual } from "node:crypto";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { HearthError } from "../errors.js";
+import type { Health } from "../health.js";
+import type { Logger } from "../log.js";
+import { listenOn, stopListening } from "../mqtt/listen.js";
+import type { Telemetry } from "../telemetry.js";
+import type { HttpConfig } from "./schema.js";
+import { STATUS_PAGE } from "./status-page.js";
+
+const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
+
+/** Paths anyone may fetch: the status page's static HTML holds no data (it asks the API, with the token). */
+const PUBLIC_PATHS = new Set(["/"]);
+
+export const isLoopback = (address: string | undefined): boolean => address !== undefined && (LOOPBACK.has(address) || address.startsWith("127."));
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  if (!header?.startsWith("Bearer ")) return false;
+  const given = Buffer.from(header.slice("Bearer ".length));
+  const wanted = Buffer.from(token);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
+}
+
+/**
+ * /healthz, /metrics, the JSON API and the status page. Binds to localhost unless told
+ * otherwise; any client that is not on this machine must send the configured bearer token.
+ * Other parts of the hub add their routes to `app` before `start()`.
+ */
+export class HttpServer {
+  readonly app: FastifyInstance;
+  private boundPort: number | undefined;
+
+  constructor(
+    private config: HttpConfig,
+    private readonly health: Health,
+    private readonly telemetry: Telemetry,
+    private readonly log: Logger,
+    private readonly about: () => Record<string, unknown>,
+  ) {
+    this.app = Fastify({ logger: false });
+    this.app.addHook("onRequest", async (req: FastifyRequest, reply: FastifyReply) => this.authorize(req, reply));
+    this.app.get("/", async (_req, reply) => reply.type("text/html; charset=utf-8").send(STATUS_PAGE));
+    this.app.get("/healthz", async (_req, reply) => {
+      const status = this.health.status();
+      return reply.code(status === "down" ? 503 : 200).send({ status, ...this.about(), components: this.health.snapshot() });
+    });
+    this.app.get("/metrics", async (_req, reply) => reply.type(this.telemetry.registry.contentType).send(await this.telemetry.registry.metrics()));
+  }
+
+  get port(): number | undefined {
+    return this.boundPort;
+  }
+
+  private async authorize(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (PUBLIC_PATHS.has(req.url) || isLoopback(req.socket.remoteAddress)) return;
+    if (this.config.token && tokenMatches(req.headers.authorization, this.config.token)) return;
+    this.log.warn({ code: "HEARTH_E_HTTP_UNAUTHORIZED", remote: req.socket.remoteAddress, url: req.url }, "HTTP request refused: no valid bearer token");
+    await reply
+      .code(401)
+      .header("www-authenticate", 'Bearer realm="hearth"')
+      .send({ error: this.config.token ? "a valid bearer token is required" : "only this machine may ask: set http.token to allow others", code: "HEARTH_E_HTTP_UNAUTHORIZED" });
+  }
+
+  async start(): Promise<void> {
+    await this.app.ready();
+    await this.listen();
+  }
+
+  private async listen(): Promise<void> {
+    try {
+      this.boundPort = await listenOn(this.app.server, this.config.host, this.config.port, "HTTP", "http.port", "HEARTH_HTTP_PORT");
+    } catch (err) {
+      this.health.set("http", "down", { detail: err instanceof HearthError ? err.message : String(err) });
+      throw err;
+    }
+    this.health.set("http", "ok", { info: { http_port: this.boundPort, http_host: this.config.host } });
+    if (!isLoopback(this.config.host) && !this.config.token)
+      this.log.warn({ host: this.config.host }, "HTTP listens beyond this machine without http.token: other machines will be refused until one is set");
+    this.log.info({ host: this.config.host, port: this.boundPort }, `HTTP listening on http://${this.config.host}:${this.boundPort}/`);
+  }
+
+  async reconfigure(config: HttpConfig): Promise<void> {
+    const relisten = config.host !== this.config.host || config.port !== this.config.port;
+    this.config = config;
+    if (!relisten) return;
+    stopListening(this.app.server);
+    this.app.server.closeAllConnections();
+    await this.listen();
+  }
+
+  async stop(): Promise<void> {
+    await this.app.close();
+    this.health.set("http", "down", { detail: "stopped" });
+  }
+}
