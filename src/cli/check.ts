@@ -1,0 +1,43 @@
+import fs from "node:fs";
+import type { Command } from "commander";
+import { explain, formatExplanation } from "./explain.js";
+import { EXIT } from "./exit.js";
+import { CONFIG_OPTION, RULES_OPTION, loadOrReport, type ConfigOptions } from "./load.js";
+
+interface CheckOptions extends ConfigOptions {
+  explain?: string;
+  json?: boolean;
+}
+
+export function registerCheck(program: Command): void {
+  program
+    .command("check")
+    .description("Validate the configuration and every rules file, reporting all problems as file:line:col")
+    .option(...CONFIG_OPTION)
+    .option(...RULES_OPTION)
+    .option("--explain <topic>", "show which rule matches TOPIC and the samples PAYLOAD becomes (PAYLOAD '-' reads stdin)")
+    .option("--json", "print the explanation as JSON")
+    .argument("[payload]", "the payload to explain, with --explain")
+    .addHelpText("after", "\nExamples:\n  hearth check\n  hearth check --explain tele/kitchen_plug/SENSOR '{\"ENERGY\":{\"Power\":1850}}'\n  mosquitto_sub -C 1 -t tele/kitchen_plug/SENSOR | hearth check --explain tele/kitchen_plug/SENSOR -")
+    .action((payload: string | undefined, opts: CheckOptions, cmd: Command) => {
+      if (opts.explain !== undefined && payload === undefined) cmd.error("error: --explain needs a PAYLOAD after the topic ('-' reads it from stdin)", { exitCode: EXIT.usage });
+      if (opts.explain === undefined && payload !== undefined) cmd.error(`error: unexpected argument "${payload}" (did you mean --explain TOPIC PAYLOAD?)`, { exitCode: EXIT.usage });
+      const loaded = loadOrReport(opts);
+      if (!loaded) {
+        process.exitCode = EXIT.invalid;
+        return;
+      }
+      if (opts.explain === undefined) {
+        const r = loaded.rules;
+        process.stdout.write(
+          `${opts.config} and ${r.files.length} rules file${r.files.length === 1 ? "" : "s"} in ${opts.rules} are valid: ${r.presets.size} preset${r.presets.size === 1 ? "" : "s"} (${[...r.presets.keys()].join(", ") || "none"}), ${r.mappings.length} mapping${r.mappings.length === 1 ? "" : "s"}.\n`,
+        );
+        process.exitCode = EXIT.ok;
+        return;
+      }
+      const body = payload === "-" ? fs.readFileSync(0) : Buffer.from(payload!, "utf8");
+      const e = explain(loaded, opts.explain, body);
+      process.stdout.write(opts.json ? `${JSON.stringify(e, null, 2)}\n` : `${formatExplanation(e)}\n`);
+      process.exitCode = e.matches.some((m) => m.samples.length > 0) ? EXIT.ok : EXIT.invalid;
+    });
+}

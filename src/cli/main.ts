@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from "commander";
+import { VERSION } from "../version.js";
+import { registerCheck } from "./check.js";
+import { EXIT } from "./exit.js";
+import { registerSchema } from "./schema.js";
+import { registerStart } from "./start.js";
+
+const program = new Command("hearth")
+  .description("Hearth: the house's MQTT broker and integration hub. Devices and servers become tagged metrics for Datadog, with alerts that know when nobody is home.")
+  .version(VERSION)
+  .exitOverride()
+  .showHelpAfterError("(run `hearth --help` or `hearth <command> --help` for usage)");
+
+registerStart(program);
+registerCheck(program);
+registerSchema(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage);
+  throw err;
+}

@@ -1,0 +1,27 @@
+import { formatIssue } from "../config/issues.js";
+import { loadAll } from "../config/load.js";
+import { checkReferences } from "../config/references.js";
+import { describeError } from "../errors.js";
+import type { Hub } from "../hub.js";
+import type { Logger } from "../log.js";
+import type { ConfigOptions } from "./load.js";
+
+/**
+ * Reads the configuration and rules again and puts them in force. An invalid change is logged
+ * with every problem's position and the running configuration stays as it was.
+ */
+export async function reloadFromDisk(hub: Hub, opts: ConfigOptions, log: Logger, why: string): Promise<boolean> {
+  const result = loadAll({ configFile: opts.config, rulesDir: opts.rules, check: checkReferences });
+  if (!result.ok) {
+    for (const issue of result.issues) log.error({ code: "HEARTH_E_RELOAD_REJECTED" }, formatIssue(issue));
+    log.error({ code: "HEARTH_E_RELOAD_REJECTED", problems: result.issues.length, trigger: why }, `Reload rejected: ${result.issues.length} problem(s); the last good configuration stays in force`);
+    return false;
+  }
+  try {
+    await hub.reload(result.loaded);
+    return true;
+  } catch (err) {
+    log.error({ err: describeError(err), trigger: why }, "Reload failed while applying the new configuration");
+    return false;
+  }
+}

@@ -1,0 +1,57 @@
+import type { Command } from "commander";
+import { describeError, isHearthError } from "../errors.js";
+import { Hub } from "../hub.js";
+import { createLogger } from "../log.js";
+import { EXIT } from "./exit.js";
+import { LogTail, startLiveSummary } from "./live.js";
+import { CONFIG_OPTION, RULES_OPTION, loadOrReport, type ConfigOptions } from "./load.js";
+import { reloadFromDisk } from "./reload.js";
+
+interface StartOptions extends ConfigOptions {
+  live?: boolean;
+}
+
+export function registerStart(program: Command): void {
+  program
+    .command("start")
+    .description("Run the hub: the MQTT broker, the pipeline, the HTTP server and everything the configuration enables")
+    .option(...CONFIG_OPTION)
+    .option(...RULES_OPTION)
+    .option("--live", "show a live table of arriving series (the default for the demo on a terminal)")
+    .option("--no-live", "log lines only")
+    .addHelpText("after", "\nSignals: SIGHUP reloads config and rules; SIGTERM or SIGINT stops cleanly.\n\nExamples:\n  hearth start\n  hearth start --config config/demo.yaml")
+    .action(async (opts: StartOptions) => {
+      const loaded = loadOrReport(opts);
+      if (!loaded) {
+        process.exitCode = EXIT.invalid;
+        return;
+      }
+      const live = opts.live ?? (loaded.config.simulator?.enabled === true && process.stdout.isTTY === true);
+      const tail = live ? new LogTail() : undefined;
+      const log = createLogger({ level: loaded.config.log.level, format: tail ? "pretty" : loaded.config.log.format, ...(tail ? { destination: tail } : {}) });
+
+      let hub: Hub;
+      try {
+        hub = await Hub.start({ loaded, log });
+      } catch (err) {
+        if (isHearthError(err)) log.fatal({ code: err.code }, err.message);
+        else log.fatal({ err: describeError(err) }, "Hearth could not start");
+        if (tail) process.stderr.write(`${tail.lines.join("\n")}\n`);
+        process.exit(EXIT.invalid);
+      }
+
+      const stopLive = tail ? startLiveSummary(hub, tail) : undefined;
+      let stopping = false;
+      const shutdown = async (signal: string) => {
+        if (stopping) process.exit(EXIT.invalid);
+        stopping = true;
+        stopLive?.();
+        log.info({ signal }, `Stopping on ${signal}`);
+        await hub.stop();
+        process.exit(EXIT.ok);
+      };
+      process.on("SIGTERM", () => void shutdown("SIGTERM"));
+      process.on("SIGINT", () => void shutdown("SIGINT"));
+      process.on("SIGHUP", () => void reloadFromDisk(hub, opts, log, "SIGHUP"));
+    });
+}
