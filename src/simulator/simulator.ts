@@ -1,0 +1,125 @@
+import mqtt, { type MqttClient } from "mqtt";
+import type { Cancel, Clock } from "../clock.js";
+import type { Logger } from "../log.js";
+import type { SimulatorConfig } from "./schema.js";
+import { houseStory, type DeviceState } from "./story.js";
+
+/**
+ * The demo's house: plugs, a hydroponic tank and a person, each a real MQTT client publishing
+ * the payloads their firmware would (Tasmota SENSOR/STATE/LWT, a presence topic) to Hearth's
+ * own broker. The story runs `speed` times faster than real time.
+ */
+export class Simulator {
+  private clients: MqttClient[] = [];
+  private cancelTick: Cancel | undefined;
+  private readonly started: number;
+  private lastPresence = new Map<string, string>();
+  private lastRelay = new Map<string, boolean>();
+  private energyKwh = new Map<string, number>();
+  private lastTick: number;
+
+  constructor(
+    private readonly config: SimulatorConfig,
+    private readonly brokerUrl: string,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {
+    this.started = clock.now();
+    this.lastTick = this.started;
+  }
+
+  /** Story time: starts at 07:00 on the first day and runs `speed` times faster than the clock. */
+  storyMinutes(): number {
+    return 7 * 60 + ((this.clock.now() - this.started) / 60_000) * this.config.speed;
+  }
+
+  async start(): Promise<void> {
+    const state = houseStory(this.storyMinutes());
+    for (const plug of state.plugs) {
+      this.clients.push(await this.connect(plug.name, { topic: `tele/${plug.name}/LWT`, payload: "Offline", retain: true }));
+      this.energyKwh.set(plug.name, plug.startKwh);
+    }
+    this.clients.push(await this.connect(state.tank.name, { topic: `tele/${state.tank.name}/LWT`, payload: "Offline", retain: true }));
+    this.clients.push(await this.connect("presence", undefined));
+    this.cancelTick = this.clock.setInterval(() => this.tick(), this.config.interval);
+    this.tick();
+    this.log.info({ devices: this.clients.length, speed: this.config.speed }, `Simulator started: ${this.clients.length} devices, story time runs ${this.config.speed}x`);
+  }
+
+  private connect(name: string, will: { topic: string; payload: string; retain: boolean } | undefined): Promise<MqttClient> {
+    return new Promise((resolve, reject) => {
+      const client = mqtt.connect(this.brokerUrl, { clientId: `sim-${name}`, reconnectPeriod: 1000, ...(will ? { will: { ...will, qos: 1 } } : {}) });
+      // Like Tasmota: announce "Online" on every (re)connect; the broker publishes the will when the link drops.
+      client.on("connect", () => {
+        if (will) client.publish(will.topic, "Online", { retain: true });
+        resolve(client);
+      });
+      client.once("error", (err) => reject(err));
+    });
+  }
+
+  private client(name: string): MqttClient | undefined {
+    return this.clients.find((c) => c.options.clientId === `sim-${name}`);
+  }
+
+  private tick(): void {
+    const now = this.clock.now();
+    const hours = ((now - this.lastTick) / 3_600_000) * this.config.speed;
+    this.lastTick = now;
+    const state = houseStory(this.storyMinutes());
+    const time = new Date(now).toISOString().slice(0, 19);
+    for (const plug of state.plugs) this.publishPlug(plug, time, hours);
+    const t = state.tank;
+    this.client(t.name)?.publish(
+      `tele/${t.name}/SENSOR`,
+      JSON.stringify({ Time: time, ANALOG: { A1: t.phRaw }, DS18B20: { Id: "0516B0894AFF", Temperature: t.waterC }, HX711: { Weight: t.weightKg }, ECCalc: { EC: t.ecMsCm }, TempUnit: "C" }),
+    );
+    const presence = this.client("presence");
+    for (const p of state.people) {
+      const payload = p.home ? "home" : "not_home";
+      const changed = this.lastPresence.get(p.name) !== payload;
+      this.lastPresence.set(p.name, payload);
+      if (changed) this.log.info({ person: p.name, state: payload }, `Simulator: ${p.name} is ${p.home ? "home" : "away"}`);
+      presence?.publish(`presence/${p.name}`, payload, { retain: true });
+    }
+  }
+
+  private publishPlug(plug: DeviceState, time: string, hours: number): void {
+    const c = this.client(plug.name);
+    if (!c) return;
+    const total = (this.energyKwh.get(plug.name) ?? 0) + (plug.watts * hours) / 1000;
+    this.energyKwh.set(plug.name, total);
+    const voltage = 229 + Math.round(Math.random() * 40) / 10;
+    const current = plug.watts / voltage;
+    c.publish(
+      `tele/${plug.name}/SENSOR`,
+      JSON.stringify({
+        Time: time,
+        ENERGY: {
+          TotalStartTime: "2024-01-01T00:00:00",
+          Total: round(total, 3),
+          Yesterday: round(plug.startKwh / 100, 3),
+          Today: round(total - plug.startKwh, 3),
+          Power: Math.round(plug.watts),
+          ApparentPower: Math.round(plug.watts * 1.02),
+          ReactivePower: Math.round(plug.watts * 0.1),
+          Factor: plug.watts > 0 ? 0.98 : 0,
+          Voltage: Math.round(voltage),
+          Current: round(current, 3),
+        },
+      }),
+    );
+    if (this.lastRelay.get(plug.name) !== plug.relay) {
+      this.lastRelay.set(plug.name, plug.relay);
+      c.publish(`stat/${plug.name}/POWER`, plug.relay ? "ON" : "OFF", { retain: true });
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.cancelTick?.();
+    await Promise.all(this.clients.map((c) => c.endAsync()));
+    this.clients = [];
+  }
+}
+
+const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
