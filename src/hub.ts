@@ -6,8 +6,8 @@ import { registerSeriesApi } from "./http/api-series.js";
 import { HttpServer } from "./http/server.js";
 import type { Logger } from "./log.js";
 import { Broker } from "./mqtt/broker.js";
-import { Pipeline, type PipelineSettings } from "./pipeline/pipeline.js";
-import { buildRuleSet } from "./pipeline/ruleset.js";
+import { assembleProcessing, type Processing } from "./pipeline/assemble.js";
+import type { Pipeline } from "./pipeline/pipeline.js";
 import { Simulator } from "./simulator/simulator.js";
 import { Telemetry } from "./telemetry.js";
 import { VERSION } from "./version.js";
@@ -18,15 +18,6 @@ export interface HubOptions {
   clock?: Clock;
 }
 
-function pipelineSettings(loaded: Loaded): PipelineSettings {
-  return {
-    ruleSet: buildRuleSet(loaded.rules).ruleSet,
-    maxPayloadBytes: loaded.config.pipeline.max_payload_bytes,
-    globalTags: loaded.config.tags,
-    flushIntervalMs: loaded.config.pipeline.flush_interval,
-  };
-}
-
 /**
  * The composition root: builds every part from a validated configuration, starts them in
  * order (pipeline, broker, HTTP, simulator) and stops them in reverse. No domain logic here.
@@ -34,6 +25,7 @@ function pipelineSettings(loaded: Loaded): PipelineSettings {
 export class Hub {
   readonly telemetry = new Telemetry();
   readonly health: Health;
+  readonly processing: Processing;
   readonly pipeline: Pipeline;
   readonly broker: Broker;
   readonly http: HttpServer;
@@ -50,7 +42,8 @@ export class Hub {
     this.startedAt = this.clock.now();
     const { config } = opts.loaded;
     this.health = new Health(() => this.clock.now());
-    this.pipeline = new Pipeline(pipelineSettings(opts.loaded), this.clock, this.telemetry, this.log.child({ module: "pipeline" }));
+    this.processing = assembleProcessing(opts.loaded, this.clock, this.telemetry, this.log);
+    this.pipeline = this.processing.pipeline;
     this.broker = new Broker(config.mqtt, (topic, payload) => this.pipeline.handleMessage(topic, payload), this.log.child({ module: "mqtt" }), this.health, this.telemetry);
     this.http = new HttpServer(config.http, this.health, this.telemetry, this.log.child({ module: "http" }), () => this.about());
     registerSeriesApi(this.http.app, () => this.pipeline.aggregator);
@@ -104,7 +97,7 @@ export class Hub {
     ];
     const previous = this.loaded;
     this.loaded = next;
-    this.pipeline.reconfigure(pipelineSettings(next));
+    this.processing.reconfigure(next);
     await this.broker.reconfigure(next.config.mqtt);
     await this.http.reconfigure(next.config.http);
     if (JSON.stringify(previous.config.simulator) !== JSON.stringify(next.config.simulator)) {
@@ -122,6 +115,7 @@ export class Hub {
     await this.http.stop();
     await this.broker.stop();
     this.pipeline.stop();
+    this.processing.stop();
     this.log.info("Hearth stopped");
   }
 }
