@@ -8,6 +8,8 @@ export type LogFormat = "json" | "pretty" | "auto";
 export interface LogOptions {
   level?: string;
   format?: LogFormat;
+  /** Pretty lines on one line each, for a screen that shows the last few. */
+  singleLine?: boolean;
   /** Where lines go; stdout when absent. */
   destination?: DestinationStream;
 }
@@ -37,6 +39,7 @@ export function createLogger(options: LogOptions = {}): Logger {
       colorize: process.stdout.isTTY === true,
       ignore: "pid,hostname",
       translateTime: "SYS:HH:MM:ss",
+      singleLine: options.singleLine === true,
       destination: options.destination ?? 1,
       sync: true,
     });

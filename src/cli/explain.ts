@@ -34,7 +34,7 @@ const ruleLabel = (o: RuleOrigin): string =>
  * and global tags, so the answer here is the answer the hub gives.
  */
 export function explain(loaded: Loaded, topic: string, payload: Buffer, now = Date.now()): Explanation {
-  const ingest = new Ingest(buildRuleSet(loaded.rules).ruleSet, loaded.config.pipeline.max_payload_bytes);
+  const ingest = new Ingest(buildRuleSet(loaded.rules), loaded.config.pipeline.max_payload_bytes);
   const namer = new SeriesNamer(loaded.config.tags);
   const traces = ingest.explain(topic, payload, now);
   return {

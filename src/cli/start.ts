@@ -28,7 +28,7 @@ export function registerStart(program: Command): void {
       }
       const live = opts.live ?? (loaded.config.simulator?.enabled === true && process.stdout.isTTY === true);
       const tail = live ? new LogTail() : undefined;
-      const log = createLogger({ level: loaded.config.log.level, format: tail ? "pretty" : loaded.config.log.format, ...(tail ? { destination: tail } : {}) });
+      const log = createLogger({ level: loaded.config.log.level, format: tail ? "pretty" : loaded.config.log.format, ...(tail ? { destination: tail, singleLine: true } : {}) });
 
       let hub: Hub;
       try {

@@ -43,9 +43,13 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
       bestDistance = d;
     }
   }
+  if (best === undefined) return undefined;
   const allowed = Math.max(1, Math.floor(word.length / 3));
-  return best !== undefined && bestDistance <= allowed ? best : undefined;
+  return bestDistance <= allowed || (bestDistance === 2 && sameLetters(word, best)) ? best : undefined;
 }
+
+/** Two swapped letters ("prot" for "port") cost 2 edits but are the commonest typo of all. */
+const sameLetters = (a: string, b: string): boolean => [...a.toLowerCase()].sort().join("") === [...b.toLowerCase()].sort().join("");
 
 export const suggestion = (word: string, candidates: Iterable<string>): string => {
   const match = didYouMean(word, candidates);

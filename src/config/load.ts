@@ -75,6 +75,10 @@ const locatorFor = (y: YamlFile, overridden = new Map<string, string>()): Locato
   return locate(y, p, opts);
 };
 
+/** A value whose `${VAR}` could not be substituted is reported once, not again as the wrong type. */
+const notAlreadyReported = (later: Issue[], earlier: Issue[]): Issue[] =>
+  later.filter((i) => !earlier.some((e) => e.file === i.file && e.line === i.line && e.col === i.col));
+
 const asObject = (v: unknown): Record<string, unknown> => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
 export function loadConfigFile(file: string, env: Env): { config?: HearthConfig; issues: Issue[] } {
@@ -86,7 +90,7 @@ export function loadConfigFile(file: string, env: Env): { config?: HearthConfig;
   const value = structuredClone(asObject(yaml.value));
   const env_ = applyEnvOverrides(value, env);
   const result = validate(HearthConfig, value, locatorFor(yaml, env_.overridden));
-  const all = [...issues, ...env_.issues, ...result.issues];
+  const all = [...issues, ...env_.issues, ...notAlreadyReported(result.issues, issues)];
   if (!result.data || all.length > 0) return { issues: all };
   return { config: withDefaultsFromEnvironment(result.data, env), issues: [] };
 }
@@ -138,7 +142,7 @@ export function loadRulesDir(dir: string, env: Env): { rules?: Rules; issues: Is
     if (!read.yaml) continue;
     const y = read.yaml;
     const result = validate(RulesFile, y.value ?? {}, locatorFor(y));
-    issues.push(...result.issues);
+    issues.push(...notAlreadyReported(result.issues, read.issues));
     const data = result.data;
     if (!data) continue;
     const presetEntries: [string, unknown][] = Array.isArray(data.presets) ? data.presets.map((n) => [n, true]) : Object.entries(data.presets ?? {});

@@ -59,6 +59,7 @@ function toIssues(root: z.ZodType, value: unknown, issue: ZodIssue, base: Proper
       const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
       const inclusive = issue.inclusive !== false;
       const word = issue.code === "too_small" ? (inclusive ? "at least" : "more than") : inclusive ? "at most" : "less than";
+      if (issue.code === "too_small" && issue.origin === "string" && Number(bound) === 1) return [{ ...at(path), message: `${where}must not be empty` }];
       const what = issue.origin === "string" ? " characters" : issue.origin === "array" ? " items" : "";
       return [{ ...at(path), message: `${where}must be ${word} ${String(bound)}${what}, got ${describe(issue.input)}` }];
     }

@@ -37,7 +37,7 @@ const headers = token ? { Authorization: "Bearer " + token } : {};
 const get = (p) => fetch(p, { headers }).then((r) => (r.ok || r.status === 503 ? r.json() : Promise.reject(new Error(r.status))));
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 const age = (t) => { const s = Math.max(0, Math.round((Date.now() - t) / 1000)); return s < 90 ? s + "s" : s < 5400 ? Math.round(s / 60) + "m" : Math.round(s / 3600) + "h"; };
-const fmt = (v) => Math.abs(v) >= 1000 || Number.isInteger(v) ? String(Math.round(v * 100) / 100) : v.toPrecision(4);
+const fmt = (v) => Math.abs(v) >= 1000 || Number.isInteger(v) ? String(Math.round(v * 100) / 100) : String(Number(v.toPrecision(4)));
 function rows(id, html) { document.querySelector("#" + id + " tbody").innerHTML = html.join("") || "<tr><td colspan=5 class=muted>nothing yet</td></tr>"; }
 async function refresh() {
   try {

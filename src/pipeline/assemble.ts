@@ -19,7 +19,7 @@ export interface Processing {
 
 export function pipelineSettings(loaded: Loaded): PipelineSettings {
   return {
-    ruleSet: buildRuleSet(loaded.rules).ruleSet,
+    ruleSet: buildRuleSet(loaded.rules),
     maxPayloadBytes: loaded.config.pipeline.max_payload_bytes,
     globalTags: loaded.config.tags,
     flushIntervalMs: loaded.config.pipeline.flush_interval,

@@ -1,7 +1,7 @@
 import { DateTime } from "luxon";
 import type { SourceRef } from "../config/issues.js";
 import { compilePath, evaluatePath, type CompiledPath } from "./json-path.js";
-import type { Mapping, SampleSpec } from "./mapping-schema.js";
+import { placeholdersOf, type Mapping, type SampleSpec } from "./mapping-schema.js";
 import type { Message } from "./message.js";
 import type { CompiledRule, Draft, RuleOrigin, RuleOutput } from "./rule.js";
 import type { MetricKind } from "./sample.js";
@@ -10,12 +10,9 @@ import { readValue, stateTable } from "./value.js";
 /** Renders `device:{device}` with a message's captures; a constant tag costs nothing per message. */
 export type TagRenderer = (captures: Record<string, string>) => string;
 
-const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
-
-export function compileTag(template: string): { render: TagRenderer; uses: string[] } {
-  const uses = [...template.matchAll(PLACEHOLDER)].map((m) => m[1]!);
-  if (uses.length === 0) return { render: () => template, uses };
-  return { render: (c) => template.replace(PLACEHOLDER, (_, name: string) => c[name] ?? ""), uses };
+export function compileTag(template: string): TagRenderer {
+  if (placeholdersOf(template).length === 0) return () => template;
+  return (c) => template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => c[name] ?? "");
 }
 
 interface CompiledSpec {
@@ -47,19 +44,8 @@ function valueTransform(s: Pick<SampleSpec, "calibrate" | "scale" | "offset">): 
   };
 }
 
-export interface CompileResult {
-  rule: CompiledRule;
-  /** Mistakes only visible once the pieces are put together (a tag naming a capture that does not exist). */
-  problems: string[];
-}
-
 /** Turns a validated mapping from a rules file (or a preset's table) into a rule. */
-export function compileMapping(m: Mapping, origin: RuleOrigin): CompileResult {
-  const problems: string[] = [];
-  const topicCaptures = m.topic
-    .split("/")
-    .filter((l) => (l[0] === "+" || l[0] === "#") && l.length > 1)
-    .map((l) => l.slice(1));
+export function compileMapping(m: Mapping, origin: RuleOrigin): CompiledRule {
   const specs: SampleSpec[] = m.samples ?? [
     {
       metric: m.metric!,
@@ -74,28 +60,19 @@ export function compileMapping(m: Mapping, origin: RuleOrigin): CompileResult {
     },
   ];
   const ruleTags = m.tags.map(compileTag);
-  const compiled: CompiledSpec[] = specs.map((s) => {
-    const path = s.path !== undefined ? compilePath(s.path) : undefined;
-    const known = new Set([...topicCaptures, ...(path?.captures ?? [])]);
-    const specTags = s.tags.map(compileTag);
-    for (const t of [...ruleTags, ...specTags])
-      for (const u of t.uses)
-        if (!known.has(u)) problems.push(`tag uses {${u}}, but neither the topic nor the path of "${s.metric}" captures "${u}"`);
-    if (s.calibrate && s.calibrate[0][0] === s.calibrate[1][0]) problems.push(`calibrate of "${s.metric}": the two raw readings must differ`);
-    return {
-      metric: s.metric,
-      path,
-      unit: s.unit,
-      kind: s.kind,
-      states: stateTable(s.states),
-      transform: valueTransform(s),
-      tags: [...ruleTags.map((t) => t.render), ...specTags.map((t) => t.render)],
-    };
-  });
+  const compiled: CompiledSpec[] = specs.map((s) => ({
+    metric: s.metric,
+    path: s.path !== undefined ? compilePath(s.path) : undefined,
+    unit: s.unit,
+    kind: s.kind,
+    states: stateTable(s.states),
+    transform: valueTransform(s),
+    tags: [...ruleTags, ...s.tags.map(compileTag)],
+  }));
   const needsJson = compiled.some((s) => s.path !== undefined) || m.time !== undefined;
   const timeOf = m.time ? timeReader(m.time) : undefined;
 
-  const rule: CompiledRule = {
+  return {
     filter: m.topic,
     origin,
     extract(msg: Message, captures: Record<string, string>, out: RuleOutput) {
@@ -117,7 +94,6 @@ export function compileMapping(m: Mapping, origin: RuleOrigin): CompileResult {
       for (const spec of compiled) extractSpec(spec, msg, json, captures, time, out);
     },
   };
-  return { rule, problems };
 }
 
 function extractSpec(spec: CompiledSpec, msg: Message, json: unknown, captures: Record<string, string>, time: number, out: RuleOutput): void {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MetricKind, MetricName } from "../config/common.js";
+import { compilePath } from "./json-path.js";
 
 const CAPTURE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -24,6 +25,18 @@ export function topicFilterProblems(filter: string): string[] {
   });
   return problems;
 }
+
+/** The names a filter captures: "tele/+device/SENSOR" captures "device". */
+export const topicCaptureNames = (filter: string): string[] =>
+  filter
+    .split("/")
+    .filter((l) => (l[0] === "+" || l[0] === "#") && l.length > 1)
+    .map((l) => l.slice(1));
+
+const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** The captures a tag template uses: "device:{device}" uses "device". */
+export const placeholdersOf = (template: string): string[] => [...template.matchAll(PLACEHOLDER)].map((m) => m[1]!);
 
 export const TopicFilter = z
   .string()
@@ -82,23 +95,44 @@ const TimeSpec = z
   })
   .meta({ description: "Trust the payload's own timestamp instead of the time Hearth received it." });
 
-export const Mapping = z
-  .strictObject({
-    name: z.string().optional().meta({ description: "A label shown by `hearth check --explain`." }),
-    topic: TopicFilter,
-    tags: z.array(TagTemplate).default([]),
-    time: TimeSpec.optional(),
-    metric: MetricName.optional().meta({ description: "Shorthand for a single sample; use `samples` for several." }),
-    ...valueFields,
-    samples: z.array(SampleSpec).min(1).optional(),
-  })
-  .superRefine((m, ctx) => {
-    if (m.metric === undefined && m.samples === undefined)
-      ctx.addIssue({ code: "custom", message: "a mapping needs `metric` (one sample) or `samples` (several)", path: [] });
-    if (m.metric !== undefined && m.samples !== undefined)
-      ctx.addIssue({ code: "custom", message: "write either `metric` or `samples`, not both", path: ["samples"] });
-  })
-  .meta({ description: "Turns messages on a topic into samples." });
+const MappingShape = z.strictObject({
+  name: z.string().optional().meta({ description: "A label shown by `hearth check --explain`." }),
+  topic: TopicFilter,
+  tags: z.array(TagTemplate).default([]),
+  time: TimeSpec.optional(),
+  metric: MetricName.optional().meta({ description: "Shorthand for a single sample; use `samples` for several." }),
+  ...valueFields,
+  samples: z.array(SampleSpec).min(1).optional(),
+});
+
+export const Mapping = MappingShape.superRefine((m, ctx) => {
+  if (m.metric === undefined && m.samples === undefined)
+    ctx.addIssue({ code: "custom", message: "a mapping needs `metric` (one sample) or `samples` (several)", path: [] });
+  if (m.metric !== undefined && m.samples !== undefined)
+    ctx.addIssue({ code: "custom", message: "write either `metric` or `samples`, not both", path: ["samples"] });
+  checkCaptures(m, ctx);
+}).meta({ description: "Turns messages on a topic into samples." });
+
+/**
+ * Every {name} in a tag must be captured by the topic or by the path of the sample it tags;
+ * two calibration points must have different raw readings (or the line through them is vertical).
+ */
+function checkCaptures(m: z.output<typeof MappingShape>, ctx: z.RefinementCtx): void {
+  const topic = new Set(topicCaptureNames(m.topic));
+  const pathCaptures = (path: string | undefined) => (path ? compilePath(path).captures : []);
+  const specs = m.samples ?? [{ metric: m.metric ?? "", path: m.path, calibrate: m.calibrate, tags: [] }];
+  const inEverySample = specs.map((s) => new Set(pathCaptures(s.path))).reduce((a, b) => new Set([...a].filter((x) => b.has(x))));
+  const report = (template: string, known: Set<string>, path: PropertyKey[]) => {
+    for (const name of placeholdersOf(template))
+      if (!known.has(name)) ctx.addIssue({ code: "custom", message: `{${name}} is not captured by the topic ("${m.topic}") or the path`, path });
+  };
+  m.tags.forEach((t, i) => report(t, new Set([...topic, ...inEverySample]), ["tags", i]));
+  specs.forEach((s, j) => {
+    s.tags.forEach((t, i) => report(t, new Set([...topic, ...pathCaptures(s.path)]), ["samples", j, "tags", i]));
+    if (s.calibrate && s.calibrate[0][0] === s.calibrate[1][0])
+      ctx.addIssue({ code: "custom", message: "the two calibration points need different raw readings", path: m.samples ? ["samples", j, "calibrate"] : ["calibrate"] });
+  });
+}
 
 export type SampleSpec = z.output<typeof SampleSpec>;
 export type Mapping = z.output<typeof Mapping>;

@@ -101,7 +101,7 @@ export const tasmota = definePreset({
       compileMapping(
         { topic, tags: ["device:{device}", "source:tasmota"], kind: "gauge", samples: samples.map((s) => ({ kind: "gauge" as const, tags: [], ...s })) },
         { kind: "preset", preset: "tasmota" },
-      ).rule;
+      );
     return [
       codeRule(tele("SENSOR"), "tasmota", tags, readSensor),
       table(tele("STATE"), [

@@ -1,0 +1,98 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { formatIssue } from "../../src/config/issues.js";
+import { loadAll } from "../../src/config/load.js";
+import { writeTestConfig } from "../helpers/hub.js";
+
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+function files(configYaml: string, rules: Record<string, string> = { "a.yaml": "presets: [tasmota]\n" }) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hearth-load-"));
+  dirs.push(dir);
+  fs.writeFileSync(path.join(dir, "hearth.yaml"), configYaml);
+  fs.mkdirSync(path.join(dir, "rules"));
+  for (const [n, body] of Object.entries(rules)) fs.writeFileSync(path.join(dir, "rules", n), body);
+  return { configFile: path.join(dir, "hearth.yaml"), rulesDir: path.join(dir, "rules"), dir };
+}
+
+describe("loading the configuration", () => {
+  it("fills defaults from the schema and from where Hearth runs", () => {
+    const f = files("version: 1\n");
+    const r = loadAll({ ...f, env: { DD_API_KEY: "abc123" } });
+    if (!r.ok) throw new Error(r.issues.map(formatIssue).join("\n"));
+    const c = r.loaded.config;
+    expect(c.mqtt).toEqual({ host: "0.0.0.0", port: 1883, allow_anonymous: false });
+    expect(c.http).toEqual({ host: "127.0.0.1", port: 8686 });
+    expect(c.pipeline.flush_interval).toBe(10_000);
+    expect(c.host).toBe(os.hostname());
+    expect(c.datadog).toEqual({ api_key: "abc123", site: "datadoghq.com" });
+  });
+
+  it("substitutes ${VAR}, ${VAR:-default} and ${file:…}, typing unquoted numbers", () => {
+    const f = files("");
+    const secret = path.join(f.dir, "dd_key");
+    fs.writeFileSync(secret, "from-a-file\n");
+    fs.writeFileSync(
+      f.configFile,
+      `mqtt:\n  port: \${MQTT_PORT:-1884}\n  host: "\${MQTT_HOST}"\nhttp:\n  token: "\${file:${secret}}"\ntags: ["room:\${ROOM:-attic}", "literal:$\${NOT_A_VAR}"]\n`,
+    );
+    const r = loadAll({ ...f, env: { MQTT_HOST: "10.0.0.5" } });
+    if (!r.ok) throw new Error(r.issues.map(formatIssue).join("\n"));
+    expect(r.loaded.config.mqtt.port).toBe(1884);
+    expect(r.loaded.config.mqtt.host).toBe("10.0.0.5");
+    expect(r.loaded.config.http.token).toBe("from-a-file");
+    expect(r.loaded.config.tags).toEqual(["room:attic", "literal:${NOT_A_VAR}"]);
+  });
+
+  it("lets HEARTH_* environment variables win over the file", () => {
+    const f = files("host: from-file\nmqtt:\n  port: 1883\nstorage:\n  dir: /var/lib/x\n");
+    const r = loadAll({ ...f, env: { HEARTH_HOST: "pve1", HEARTH_MQTT_PORT: "0", HEARTH_HTTP_HOST: "0.0.0.0", HEARTH_HTTP_PORT: "9999", HEARTH_DATA_DIR: "/data", HEARTH_MQTT_HOST: "127.0.0.1" } });
+    if (!r.ok) throw new Error(r.issues.map(formatIssue).join("\n"));
+    const c = r.loaded.config;
+    expect([c.host, c.mqtt.host, c.mqtt.port, c.http.host, c.http.port, c.storage.dir]).toEqual(["pve1", "127.0.0.1", 0, "0.0.0.0", 9999, "/data"]);
+  });
+
+  it("reports a bad override by the variable's name", () => {
+    const f = files("version: 1\n");
+    const r = loadAll({ ...f, env: { HEARTH_MQTT_PORT: "eighteen" } });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.issues.map(formatIssue)).toEqual(['environment HEARTH_MQTT_PORT: expected a port number (0-65535), got "eighteen"']);
+  });
+
+  it("refuses a version it does not know", () => {
+    const f = files("version: 2\n");
+    const r = loadAll({ ...f, env: {} });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(formatIssue(r.issues[0]!)).toMatch(/hearth\.yaml:1:10: version: expected one of 1, got 2|this Hearth understands configuration version 1/);
+  });
+
+  it("combines rules files: lists joined, preset options only once, false turns a preset off", () => {
+    const { configFile, rulesDir } = writeTestConfig({
+      rules: {
+        "a.yaml": "presets: {tasmota: {full_topic: '%topic%/%prefix%/'}}\nmappings:\n  - {topic: a/+x, metric: a.x}\n",
+        "b.yaml": "mappings:\n  - {topic: b/+x, metric: b.x}\n",
+      },
+    });
+    dirs.push(path.dirname(configFile));
+    const r = loadAll({ configFile, rulesDir, env: {} });
+    if (!r.ok) throw new Error(r.issues.map(formatIssue).join("\n"));
+    expect(r.loaded.rules.mappings.map((m) => [m.topic, path.basename(m.source.file), m.source.line])).toEqual([
+      ["a/+x", "a.yaml", 3],
+      ["b/+x", "b.yaml", 2],
+    ]);
+    expect(r.loaded.rules.presets.get("tasmota")).toEqual({ full_topic: "%topic%/%prefix%/" });
+
+    fs.writeFileSync(path.join(rulesDir, "c.yaml"), "presets: {tasmota: {}}\n");
+    const twice = loadAll({ configFile, rulesDir, env: {} });
+    expect(twice.ok).toBe(false);
+    if (!twice.ok) expect(formatIssue(twice.issues[0]!)).toMatch(/c\.yaml:1:20: preset "tasmota" already has options at .*a\.yaml:1:20/);
+
+    fs.writeFileSync(path.join(rulesDir, "c.yaml"), "presets: {tasmota: false}\n");
+    const off = loadAll({ configFile, rulesDir, env: {} });
+    if (!off.ok) throw new Error(off.issues.map(formatIssue).join("\n"));
+    expect(off.loaded.rules.presets.size).toBe(0);
+  });
+});

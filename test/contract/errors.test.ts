@@ -1,0 +1,35 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ERRORS } from "../../src/errors.js";
+import { ROOT } from "../helpers/cli.js";
+
+/** The rows of README.md's "Error codes" tables: code → [meaning, what to do]. */
+function documentedCodes(): Map<string, [string, string]> {
+  const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("\n## Error codes"));
+  const end = section.indexOf("\n## ", 5);
+  const rows = new Map<string, [string, string]>();
+  for (const line of (end > 0 ? section.slice(0, end) : section).split("\n")) {
+    const m = /^\| `(HEARTH_E_[A-Z0-9_]+)` \| (.+?) \| (.+?) \|$/.exec(line);
+    if (m) rows.set(m[1]!, [m[2]!, m[3]!]);
+  }
+  return rows;
+}
+
+const plain = (s: string) => s.replaceAll("`", "");
+
+describe("error codes", () => {
+  it("are each documented in README.md, and the README documents no code that does not exist", () => {
+    const documented = documentedCodes();
+    expect([...documented.keys()].sort()).toEqual(Object.keys(ERRORS).sort());
+  });
+
+  it("say the same thing in the code and in the README", () => {
+    for (const [code, [meaning, fix]] of documentedCodes()) {
+      const info = ERRORS[code as keyof typeof ERRORS];
+      expect(plain(meaning), code).toBe(plain(info.summary));
+      expect(plain(fix), code).toBe(plain(info.fix));
+    }
+  });
+});

@@ -1,0 +1,49 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { spawnHearth, type RunningHearth } from "../helpers/cli.js";
+import { waitFor } from "../helpers/wait.js";
+
+let running: RunningHearth | undefined;
+afterEach(() => {
+  running?.child.kill("SIGKILL");
+  running = undefined;
+});
+
+/** The quick start's demo, on ephemeral ports so it runs beside anything. */
+function startDemo(extra: string[] = []): { h: RunningHearth; dir: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hearth-demo-"));
+  const h = spawnHearth(["start", "--config", "config/demo.yaml", ...extra], { HEARTH_MQTT_PORT: "0", HEARTH_HTTP_PORT: "0", HEARTH_DATA_DIR: dir });
+  running = h;
+  return { h, dir };
+}
+
+describe("the demo", () => {
+  it("simulates a house whose plugs, tank and resident arrive as series, with no cloud account", async () => {
+    const { h } = startDemo(["--no-live"]);
+    const started = await waitFor(
+      () => h.output().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { msg: string; http_port?: number }).find((l) => l.msg === "Hearth is running"),
+      "the demo to start",
+    );
+    const api = `http://127.0.0.1:${started.http_port}/api/series`;
+    const metrics = await waitFor(async () => {
+      const { series } = (await (await fetch(api)).json()) as { series: { metric: string; tags: string[] }[] };
+      const names = new Set(series.map((s) => `${s.metric}{${s.tags.filter((t) => !t.startsWith("env:") && !t.startsWith("source:")).join(",")}}`));
+      return names.size >= 20 ? names : undefined;
+    }, "the simulated devices' series");
+    for (const want of ["power.watts{device:kitchen_plug}", "power.watts{device:fridge_plug}", "device.online{device:tank1}", "presence.home{person:alex}", "hydro.ph{tank:tank1}", "hydro.ec{tank:tank1}"])
+      expect(metrics.has(want), `${want} in ${[...metrics].join(" ")}`).toBe(true);
+    h.child.kill("SIGINT");
+    expect(await h.exited).toBe(0);
+  });
+
+  it("shows a live table on a terminal", async () => {
+    const { h } = startDemo(["--live"]);
+    await waitFor(() => /power\.watts +\d/.test(h.output()), "the live table to show plugs");
+    expect(h.output()).toContain("Hearth demo");
+    expect(h.output()).toMatch(/MQTT {2}mqtt:\/\/127\.0\.0\.1:\d+ {3}\(watch: mosquitto_sub -p \d+ -t '#' -v\)/);
+    h.child.kill("SIGTERM");
+    expect(await h.exited).toBe(0);
+  });
+});

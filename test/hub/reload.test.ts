@@ -1,0 +1,70 @@
+import fs from "node:fs";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { spawnHearth, type RunningHearth } from "../helpers/cli.js";
+import { writeTestConfig } from "../helpers/hub.js";
+import { mosquittoPub } from "../helpers/mqtt.js";
+import { waitFor } from "../helpers/wait.js";
+
+interface LogLine {
+  msg: string;
+  code?: string;
+  mqtt_port?: number;
+  http_port?: number;
+  changes?: string[];
+}
+
+const lines = (h: RunningHearth): LogLine[] =>
+  h
+    .output()
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as LogLine);
+
+let running: RunningHearth | undefined;
+afterEach(() => {
+  running?.child.kill("SIGKILL");
+  running = undefined;
+});
+
+describe("reloading on SIGHUP", () => {
+  it("applies a valid change without a restart, and keeps the last good rules when a file is broken", async () => {
+    const { configFile, rulesDir } = writeTestConfig({ config: { log: { level: "info", format: "json" } } });
+    running = spawnHearth(["start", "--config", configFile, "--rules", rulesDir, "--no-live"]);
+    const h = running;
+    const started = await waitFor(() => lines(h).find((l) => l.msg === "Hearth is running"), "the hub to start");
+    const api = `http://127.0.0.1:${started.http_port}/api/series`;
+    const series = async () => ((await (await fetch(api)).json()) as { series: { metric: string; value: number; tags: string[] }[] }).series;
+
+    await mosquittoPub(started.mqtt_port!, "garden/bed1/moisture", "31");
+    fs.writeFileSync(path.join(rulesDir, "garden.yaml"), 'mappings:\n  - topic: garden/+bed/moisture\n    metric: garden.moisture\n    unit: "%"\n    tags: ["bed:{bed}"]\n');
+    h.child.kill("SIGHUP");
+    const reloaded = await waitFor(() => lines(h).find((l) => l.msg.startsWith("Reloaded configuration")), "the reload");
+    expect(reloaded.changes).toEqual(["rules.mappings"]);
+    await mosquittoPub(started.mqtt_port!, "garden/bed1/moisture", "32");
+    await waitFor(async () => (await series()).find((s) => s.metric === "garden.moisture" && s.value === 32), "the new mapping to apply");
+
+    fs.writeFileSync(path.join(rulesDir, "garden.yaml"), 'mappings:\n  - topic: garden/+bed/moisture\n    metric: garden moisture\n    tags: ["bed:{bd}"]\n');
+    h.child.kill("SIGHUP");
+    await waitFor(() => lines(h).some((l) => l.msg.startsWith("Reload rejected")), "the rejection");
+    const rejected = lines(h).filter((l) => l.code === "HEARTH_E_RELOAD_REJECTED");
+    expect(rejected.map((l) => l.msg)).toEqual([
+      `${rulesDir}/garden.yaml:3:13: mappings[0].metric: a metric name starts with a letter and holds only letters, digits, '_' and '.' (at most 200 characters), got "garden moisture"`,
+      `${rulesDir}/garden.yaml:4:12: mappings[0].tags[0]: {bd} is not captured by the topic ("garden/+bed/moisture") or the path`,
+      "Reload rejected: 2 problem(s); the last good configuration stays in force",
+    ]);
+    await mosquittoPub(started.mqtt_port!, "garden/bed1/moisture", "33");
+    await waitFor(async () => (await series()).find((s) => s.metric === "garden.moisture" && s.value === 33), "the last good rules to keep working");
+
+    fs.writeFileSync(configFile, fs.readFileSync(configFile, "utf8").replace("host: test-host", "host: test-host\ntags: [env:lab]"));
+    fs.writeFileSync(path.join(rulesDir, "garden.yaml"), 'mappings:\n  - topic: garden/+bed/moisture\n    metric: garden.moisture\n    tags: ["bed:{bed}"]\n');
+    h.child.kill("SIGHUP");
+    await waitFor(() => lines(h).find((l) => l.msg.startsWith("Reloaded configuration") && l.changes?.includes("tags")), "the config reload");
+    await mosquittoPub(started.mqtt_port!, "garden/bed2/moisture", "40");
+    await waitFor(async () => (await series()).find((s) => s.metric === "garden.moisture" && s.tags.join() === "bed:bed2,env:lab"), "the global tag on new samples");
+
+    h.child.kill("SIGTERM");
+    expect(await h.exited).toBe(0);
+    expect(lines(h).at(-1)?.msg).toBe("Hearth stopped");
+  });
+});
