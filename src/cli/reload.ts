@@ -7,10 +7,20 @@ import type { Logger } from "../log.js";
 import type { ConfigOptions } from "./load.js";
 
 /**
+ * Reloads one at a time: a SIGHUP arriving while a watched file's change is being applied waits
+ * for it, so two reloads never interleave.
+ */
+export function serialReloader(hub: Hub, opts: ConfigOptions, log: Logger): (why: string) => Promise<boolean> {
+  let chain: Promise<boolean> = Promise.resolve(true);
+  return (why) => (chain = chain.then(() => reloadFromDisk(hub, opts, log, why)));
+}
+
+/**
  * Reads the configuration and rules again and puts them in force. An invalid change is logged
  * with every problem's position and the running configuration stays as it was.
  */
 export async function reloadFromDisk(hub: Hub, opts: ConfigOptions, log: Logger, why: string): Promise<boolean> {
+  log.info({ trigger: why }, `Reloading configuration (${why})`);
   const result = loadAll({ configFile: opts.config, rulesDir: opts.rules, check: checkReferences });
   if (!result.ok) {
     for (const issue of result.issues) log.error({ code: "HEARTH_E_RELOAD_REJECTED" }, formatIssue(issue));

@@ -5,10 +5,12 @@ import { createLogger } from "../log.js";
 import { EXIT } from "./exit.js";
 import { LogTail, startLiveSummary } from "./live.js";
 import { CONFIG_OPTION, RULES_OPTION, loadOrReport, type ConfigOptions } from "./load.js";
-import { reloadFromDisk } from "./reload.js";
+import { serialReloader } from "./reload.js";
+import { watchConfig } from "../config/watch.js";
 
 interface StartOptions extends ConfigOptions {
   live?: boolean;
+  watch: boolean;
 }
 
 export function registerStart(program: Command): void {
@@ -19,7 +21,8 @@ export function registerStart(program: Command): void {
     .option(...RULES_OPTION)
     .option("--live", "show a live table of arriving series (the default for the demo on a terminal)")
     .option("--no-live", "log lines only")
-    .addHelpText("after", "\nSignals: SIGHUP reloads config and rules; SIGTERM or SIGINT stops cleanly.\n\nExamples:\n  hearth start\n  hearth start --config config/demo.yaml")
+    .option("--no-watch", "do not reload when the configuration or a rules file changes (SIGHUP still does)")
+    .addHelpText("after", "\nA saved change to the configuration or a rules file applies within seconds; an invalid one is\nreported with its positions and the last good version stays in force.\nSignals: SIGHUP reloads config and rules; SIGTERM or SIGINT stops cleanly.\n\nExamples:\n  hearth start\n  hearth start --config config/demo.yaml")
     .action(async (opts: StartOptions) => {
       const loaded = loadOrReport(opts);
       if (!loaded) {
@@ -41,17 +44,20 @@ export function registerStart(program: Command): void {
       }
 
       const stopLive = tail ? startLiveSummary(hub, tail) : undefined;
+      const reload = serialReloader(hub, opts, log);
+      const stopWatch = opts.watch ? watchConfig(opts.config, opts.rules, (files) => void reload(`changed: ${files.join(", ")}`)) : undefined;
       let stopping = false;
       const shutdown = async (signal: string) => {
         if (stopping) process.exit(EXIT.invalid);
         stopping = true;
         stopLive?.();
+        stopWatch?.();
         log.info({ signal }, `Stopping on ${signal}`);
         await hub.stop();
         process.exit(EXIT.ok);
       };
       process.on("SIGTERM", () => void shutdown("SIGTERM"));
       process.on("SIGINT", () => void shutdown("SIGINT"));
-      process.on("SIGHUP", () => void reloadFromDisk(hub, opts, log, "SIGHUP"));
+      process.on("SIGHUP", () => void reload("SIGHUP"));
     });
 }

@@ -30,7 +30,7 @@ afterEach(() => {
 describe("reloading on SIGHUP", () => {
   it("applies a valid change without a restart, and keeps the last good rules when a file is broken", async () => {
     const { configFile, rulesDir } = writeTestConfig({ config: { log: { level: "info", format: "json" } } });
-    running = spawnHearth(["start", "--config", configFile, "--rules", rulesDir, "--no-live"]);
+    running = spawnHearth(["start", "--config", configFile, "--rules", rulesDir, "--no-live", "--no-watch"]);
     const h = running;
     const started = await waitFor(() => lines(h).find((l) => l.msg === "Hearth is running"), "the hub to start");
     const api = `http://127.0.0.1:${started.http_port}/api/series`;
@@ -66,5 +66,30 @@ describe("reloading on SIGHUP", () => {
     h.child.kill("SIGTERM");
     expect(await h.exited).toBe(0);
     expect(lines(h).at(-1)?.msg).toBe("Hearth stopped");
+  });
+
+  it("notices a saved file by itself: a valid edit applies within seconds, a broken one is refused with its line", async () => {
+    const { configFile, rulesDir } = writeTestConfig({ config: { log: { level: "info", format: "json" } } });
+    running = spawnHearth(["start", "--config", configFile, "--rules", rulesDir, "--no-live"]);
+    const h = running;
+    const started = await waitFor(() => lines(h).find((l) => l.msg === "Hearth is running"), "the hub to start");
+    const api = `http://127.0.0.1:${started.http_port}/api/series`;
+    const series = async () => ((await (await fetch(api)).json()) as { series: { metric: string; value: number }[] }).series;
+
+    // Written the way editors save: to a temporary file, then renamed over the old one.
+    const save = (name: string, body: string) => {
+      fs.writeFileSync(path.join(rulesDir, `.${name}.tmp`), body);
+      fs.renameSync(path.join(rulesDir, `.${name}.tmp`), path.join(rulesDir, name));
+    };
+    save("garden.yaml", "mappings:\n  - {topic: garden/+bed/moisture, metric: garden.moisture, tags: ['bed:{bed}']}\n");
+    await waitFor(() => lines(h).find((l) => l.msg.startsWith("Reloaded configuration: rules.mappings")), "the edit to apply", 15_000);
+    await mosquittoPub(started.mqtt_port!, "garden/bed1/moisture", "30");
+    await waitFor(async () => (await series()).find((s) => s.metric === "garden.moisture"), "the new mapping");
+
+    save("garden.yaml", "mappings:\n  - {topic: garden/+bed/moisture, metric: garden.moisture, kind: gauge_}\n");
+    await waitFor(() => lines(h).find((l) => l.msg.startsWith("Reload rejected")), "the broken edit to be refused", 15_000);
+    expect(lines(h).find((l) => l.code === "HEARTH_E_RELOAD_REJECTED")?.msg).toMatch(/garden\.yaml:2:66: mappings\[0\]\.kind: expected one of .*got "gauge_" \(did you mean "gauge"\?\)$/);
+    await mosquittoPub(started.mqtt_port!, "garden/bed1/moisture", "29");
+    await waitFor(async () => (await series()).find((s) => s.metric === "garden.moisture" && s.value === 29), "the hub to keep the last good rules");
   });
 });
