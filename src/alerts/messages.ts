@@ -102,13 +102,25 @@ export function groupVariables(group: string): TemplateContext {
 
 export const defaultSubject = "[{{status}}{{#if group_label}} on {{group_label}}{{/if}}] {{monitor_name}}";
 
-export const defaultMetricMessage = `{{#is_alert}}{{metric}} is {{value}}, past the critical threshold ({{comparator}} {{threshold}}) on {{host.name}} ({{host.ip}}).{{/is_alert}}
-{{#is_warning}}{{metric}} is {{value}}, past the warning threshold ({{comparator}} {{warn_threshold}}) on {{host.name}} ({{host.ip}}).{{/is_warning}}
-{{#is_no_data}}No data for {{metric}} for {{no_data_timeframe}} on {{host.name}} ({{host.ip}}).{{/is_no_data}}
-{{#is_recovery}}{{metric}} is back to normal: {{value}} on {{host.name}} ({{host.ip}}).{{/is_recovery}}
+export const defaultMetricMessage = `{{#is_alert}}
+{{metric}} is {{value}}, past the critical threshold ({{comparator}} {{threshold}}) on {{host.name}} ({{host.ip}}).
+{{/is_alert}}
+{{#is_warning}}
+{{metric}} is {{value}}, past the warning threshold ({{comparator}} {{warn_threshold}}) on {{host.name}} ({{host.ip}}).
+{{/is_warning}}
+{{#is_no_data}}
+No data for {{metric}} for {{no_data_timeframe}} on {{host.name}} ({{host.ip}}).
+{{/is_no_data}}
+{{#is_recovery}}
+{{metric}} is back to normal: {{value}} on {{host.name}} ({{host.ip}}).
+{{/is_recovery}}
 Query: {{query}}`;
 
-export const defaultNobodyHomeMessage = `{{#is_alert}}The {{appliance.name}} has been on since {{on_since}} ({{on_for}}) and {{presence}}.{{/is_alert}}
-{{#is_recovery}}The {{appliance.name}} is no longer left on with nobody home: {{reason}}.{{/is_recovery}}`;
+export const defaultNobodyHomeMessage = `{{#is_alert}}
+The {{appliance.name}} has been on since {{on_since}} ({{on_for}}) and {{presence}}.
+{{/is_alert}}
+{{#is_recovery}}
+The {{appliance.name}} is no longer left on with nobody home: {{reason}}.
+{{/is_recovery}}`;
 
 export const formatFor = (ms: number): string => formatDuration(Math.round(ms / 60_000) * 60_000);

@@ -12,7 +12,10 @@ import type { ReplayLine } from "./replay-input.js";
 export interface ReplayOptions {
   /** Where the simulated clock starts; default the first line's time. Earlier lines are skipped. */
   from?: number;
-  /** Where it stops; default the last line's time plus the longest no-data or `for` duration of the rules. */
+  /**
+   * Where it stops; default the last line's time plus the longest no-data or `for` duration of
+   * the rules, rounded up to the evaluation that sees it.
+   */
   until?: number;
   /** A presence source other than the rules' people (tests that feed presence.home directly). */
   presence?: (pipeline: Pipeline) => PresenceView;
@@ -39,7 +42,9 @@ export function replay(loaded: Loaded, input: readonly ReplayLine[], options: Re
   const processing = assembleProcessing(loaded, clock, telemetry, log);
   const presence = options.presence?.(processing.pipeline) ?? processing.presence;
   const engine = new AlertEngine({ loaded, pipeline: processing.pipeline, presence, clock, telemetry, log: log.child({ module: "alerts" }), emit });
-  const until = options.until ?? (lines.length ? lines[lines.length - 1]!.t : from) + engine.settleMs;
+  const interval = loaded.config.alerts.evaluation_interval;
+  const settled = (lines.length ? lines[lines.length - 1]!.t : from) + engine.settleMs;
+  const until = options.until ?? Math.ceil(settled / interval) * interval;
 
   processing.pipeline.start();
   engine.start();
