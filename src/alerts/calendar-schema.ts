@@ -39,8 +39,7 @@ export const CalendarWindow = z
 
 export type CalendarWindow = z.output<typeof CalendarWindow>;
 
-export const CalendarAnnouncement = z.enum(["scheduled", "started", "ended", "digest"]);
-export type CalendarAnnouncement = z.output<typeof CalendarAnnouncement>;
+const CalendarAnnouncement = z.enum(["scheduled", "started", "ended", "digest"]);
 
 export const Calendar = z
   .strictObject({

@@ -71,5 +71,8 @@ export function mutesMonitor(calendar: Calendar, monitor: { name: string; calend
   return wanted.every((t) => t === "*" || tags.has(normalizeTag(t)));
 }
 
-/** A calendar's identity for "scheduled or changed" announcements: its whole definition. */
-export const calendarFingerprint = (def: Calendar): string => JSON.stringify(def);
+/** A calendar's identity for "scheduled or changed" announcements: its whole definition, wherever it is written. */
+export function calendarFingerprint(def: Calendar & { source?: unknown }): string {
+  const { source: _source, ...rest } = def;
+  return JSON.stringify(rest);
+}

@@ -210,7 +210,7 @@ export class AlertEngine {
       if (before && before.runtime.fingerprint === m.runtime.fingerprint) {
         m.groups = before.groups;
         m.runtime.restore(before.runtime.snapshot());
-      } else if (before) this.log.info({ monitor: def.name }, `Monitor "${def.name}" changed its query: its state starts over`);
+      } else if (before) this.log.info({ monitor: def.name }, `Monitor "${def.name}" changed what it watches: its state starts over`);
       return m;
     });
     const oldCalendars = new Map(this.calendars.map((c) => [c.def.name, c]));

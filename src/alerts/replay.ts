@@ -12,10 +12,7 @@ import type { ReplayLine } from "./replay-input.js";
 export interface ReplayOptions {
   /** Where the simulated clock starts; default the first line's time. Earlier lines are skipped. */
   from?: number;
-  /**
-   * Where it stops; default the last line's time plus the longest no-data or `for` duration of
-   * the rules, rounded up to the evaluation that sees it.
-   */
+  /** Where it stops; default the last line's time plus the longest no-data or `for` duration of the rules. */
   until?: number;
   /** A presence source other than the rules' people (tests that feed presence.home directly). */
   presence?: (pipeline: Pipeline) => PresenceView;
@@ -42,9 +39,7 @@ export function replay(loaded: Loaded, input: readonly ReplayLine[], options: Re
   const processing = assembleProcessing(loaded, clock, telemetry, log);
   const presence = options.presence?.(processing.pipeline) ?? processing.presence;
   const engine = new AlertEngine({ loaded, pipeline: processing.pipeline, presence, clock, telemetry, log: log.child({ module: "alerts" }), emit });
-  const interval = loaded.config.alerts.evaluation_interval;
-  const settled = (lines.length ? lines[lines.length - 1]!.t : from) + engine.settleMs;
-  const until = options.until ?? Math.ceil(settled / interval) * interval;
+  const until = options.until ?? (lines.length ? lines[lines.length - 1]!.t : from) + engine.settleMs;
 
   processing.pipeline.start();
   engine.start();

@@ -3,8 +3,6 @@ import { breaches, type Comparator } from "./query.js";
 /** A monitor group's state, as Datadog names them (reference/datadog.md §3.3) and DESIGN.md's replay output spells them. */
 export type AlertState = "OK" | "WARN" | "ALERT" | "NO_DATA";
 
-export const ALERT_STATES: readonly AlertState[] = ["OK", "WARN", "ALERT", "NO_DATA"];
-
 export interface Thresholds {
   critical: number;
   warning?: number | undefined;

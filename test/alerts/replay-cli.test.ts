@@ -25,6 +25,7 @@ const input = [
   { t: minute(4), topic: "sensors/kitchen/temperature", payload: "35", retain: true },
   { t: minute(6), topic: "sensors/kitchen/temperature", payload: "35" },
   { t: minute(5), topic: "sensors/kitchen/temperature", payload: "35" },
+  { t: minute(0), topic: "sensors/hall/temperature", payload: "21" },
 ];
 
 describe("hearth replay", () => {
@@ -41,20 +42,20 @@ describe("hearth replay", () => {
   it("runs MQTT lines through the ingest rules in time order, with `for` and no-data, to the default end", async () => {
     const { stdout, stderr } = await run("node", [CLI, "replay", "--input", path.join(dir, "in.jsonl"), ...args]);
     const events = stdout.trim().split("\n").map((l) => JSON.parse(l) as AlertEvent);
-    expect(events.map((e) => e.type === "transition" && `${e.t} ${e.from}→${e.to} ${e.value}`).filter(Boolean)).toEqual([
+    expect(events.map((e) => e.type === "transition" && `${e.t} ${e.group} ${e.from}→${e.to} ${e.value}`).filter(Boolean)).toEqual([
       // Breaching from the 12:01 evaluation; `for: 3m` holds it back until 12:04.
-      "2026-01-07T12:04:00Z OK→ALERT 35",
-      // The last reading is at 12:06:30; no data for twice the window (10m, reference/datadog.md §3.2) at 12:17.
-      "2026-01-07T12:17:00Z ALERT→NO_DATA null",
+      "2026-01-07T12:04:00Z room:kitchen OK→ALERT 35",
+      // The hall reported once, at 12:00:30: no data for twice the window (10m, reference/datadog.md §3.2) by 12:11.
+      "2026-01-07T12:11:00Z room:hall OK→NO_DATA null",
     ]);
-    // The default end: 12:06:30 plus the longest no-data or `for` duration (10m), to the evaluation that sees it.
-    expect(stderr).toContain("7 lines from 2026-01-07T12:00:30.000Z to 2026-01-07T12:17:00.000Z: 2 transitions, 2 notifications (0 muted), 0 downtime events; nothing was sent");
+    // The default end (DESIGN.md): the last line, 12:06:30, plus the longest no-data or `for` duration (10m).
+    expect(stderr).toContain("8 lines from 2026-01-07T12:00:30.000Z to 2026-01-07T12:16:30.000Z: 2 transitions, 2 notifications (0 muted), 0 downtime events; nothing was sent");
   });
 
   it("starts and stops where --from and --until say, skipping lines outside", async () => {
     const { stdout, stderr } = await run("node", [CLI, "replay", "--input", path.join(dir, "in.jsonl"), "--from", "2026-01-07T12:02:00Z", "--until", "2026-01-07T12:05:00Z", ...args]);
     expect(stdout).toBe("");
-    expect(stderr).toContain("3 lines from 2026-01-07T12:02:00.000Z to 2026-01-07T12:05:00.000Z (4 outside that range skipped)");
+    expect(stderr).toContain("3 lines from 2026-01-07T12:02:00.000Z to 2026-01-07T12:05:00.000Z (5 outside that range skipped)");
   });
 
   it("reports every bad line with its number, and exits 1", async () => {
