@@ -44,6 +44,12 @@ export const ERRORS = {
     summary: "An MQTT payload could not be read (not UTF-8, not JSON, nan, empty, too large, wrong type).",
     fix: "See `hearth_ingest_rejected_total` by reason, and `hearth check --explain TOPIC PAYLOAD` for the rule.",
   },
+
+  // --- Alerts ----------------------------------------------------------------------------
+  HEARTH_E_REPLAY_INPUT: {
+    summary: "A `hearth replay` input line is not an MQTT message {t, topic, payload} or a sample {t, metric, value}; each is printed as file:line.",
+    fix: "Fix the listed lines: every line needs an ISO 8601 time `t` with its offset and one of the two shapes.",
+  },
 } as const satisfies Record<string, ErrorInfo>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -1,3 +1,6 @@
+import { registerAlertsApi } from "./alerts/api.js";
+import { AlertEngine } from "./alerts/engine.js";
+import { logAlertEvents } from "./alerts/log-sink.js";
 import { systemClock, type Clock } from "./clock.js";
 import { changedPaths } from "./config/diff.js";
 import type { Loaded } from "./config/load.js";
@@ -29,6 +32,7 @@ export class Hub {
   readonly pipeline: Pipeline;
   readonly broker: Broker;
   readonly http: HttpServer;
+  readonly alerts: AlertEngine;
   private simulator: Simulator | undefined;
   private loaded: Loaded;
   private readonly startedAt: number;
@@ -47,6 +51,9 @@ export class Hub {
     this.broker = new Broker(config.mqtt, (topic, payload) => this.pipeline.handleMessage(topic, payload), this.log.child({ module: "mqtt" }), this.health, this.telemetry);
     this.http = new HttpServer(config.http, this.health, this.telemetry, this.log.child({ module: "http" }), () => this.about());
     registerSeriesApi(this.http.app, () => this.pipeline.aggregator);
+    const alertLog = this.log.child({ module: "alerts" });
+    this.alerts = new AlertEngine({ loaded: opts.loaded, pipeline: this.pipeline, presence: this.processing.presence, clock: this.clock, telemetry: this.telemetry, log: alertLog, emit: logAlertEvents(alertLog) });
+    registerAlertsApi(this.http.app, this.alerts);
   }
 
   /** Starts a hub; if any part fails to start, what did start is stopped again and the error is rethrown. */
@@ -54,6 +61,7 @@ export class Hub {
     const hub = new Hub(opts);
     try {
       hub.pipeline.start();
+      hub.alerts.start();
       await hub.broker.start();
       await hub.http.start();
       await hub.startSimulator();
@@ -93,11 +101,12 @@ export class Hub {
   async reload(next: Loaded): Promise<string[]> {
     const changes = [
       ...changedPaths(this.loaded.config, next.config),
-      ...changedPaths({ presets: [...this.loaded.rules.presets], mappings: this.loaded.rules.mappings }, { presets: [...next.rules.presets], mappings: next.rules.mappings }, "rules", 1),
+      ...changedPaths({ presets: [...this.loaded.rules.presets], mappings: this.loaded.rules.mappings, monitors: this.loaded.rules.monitors, calendars: this.loaded.rules.calendars }, { presets: [...next.rules.presets], mappings: next.rules.mappings, monitors: next.rules.monitors, calendars: next.rules.calendars }, "rules", 1),
     ];
     const previous = this.loaded;
     this.loaded = next;
     this.processing.reconfigure(next);
+    this.alerts.reconfigure(next);
     await this.broker.reconfigure(next.config.mqtt);
     await this.http.reconfigure(next.config.http);
     if (JSON.stringify(previous.config.simulator) !== JSON.stringify(next.config.simulator)) {
@@ -114,6 +123,7 @@ export class Hub {
     await this.simulator?.stop();
     await this.http.stop();
     await this.broker.stop();
+    this.alerts.stop();
     this.pipeline.stop();
     this.processing.stop();
     this.log.info("Hearth stopped");

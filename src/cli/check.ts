@@ -30,7 +30,7 @@ export function registerCheck(program: Command): void {
       if (opts.explain === undefined) {
         const r = loaded.rules;
         process.stdout.write(
-          `${opts.config} and ${r.files.length} rules file${r.files.length === 1 ? "" : "s"} in ${opts.rules} are valid: ${r.presets.size} preset${r.presets.size === 1 ? "" : "s"} (${[...r.presets.keys()].join(", ") || "none"}), ${r.mappings.length} mapping${r.mappings.length === 1 ? "" : "s"}.\n`,
+          `${opts.config} and ${r.files.length} rules file${r.files.length === 1 ? "" : "s"} in ${opts.rules} are valid: ${r.presets.size} preset${r.presets.size === 1 ? "" : "s"} (${[...r.presets.keys()].join(", ") || "none"}), ${r.mappings.length} mapping${r.mappings.length === 1 ? "" : "s"}, ${r.monitors.length} monitor${r.monitors.length === 1 ? "" : "s"}, ${r.calendars.length} calendar${r.calendars.length === 1 ? "" : "s"}.\n`,
         );
         process.exitCode = EXIT.ok;
         return;

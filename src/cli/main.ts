@@ -2,7 +2,9 @@
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
 import { registerCheck } from "./check.js";
+import { registerDowntime } from "./downtime.js";
 import { EXIT } from "./exit.js";
+import { registerReplay } from "./replay.js";
 import { registerSchema } from "./schema.js";
 import { registerStart } from "./start.js";
 
@@ -15,6 +17,8 @@ const program = new Command("hearth")
 registerStart(program);
 registerCheck(program);
 registerSchema(program);
+registerReplay(program);
+registerDowntime(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,6 +1,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { Calendar } from "../alerts/calendar-schema.js";
+import type { Monitor } from "../alerts/monitor-schema.js";
 import type { Mapping } from "../pipeline/mapping-schema.js";
 import { PRESETS, type EnabledPresets } from "../presets/index.js";
 import { RulesFile } from "../rules/schema.js";
@@ -18,6 +20,8 @@ export interface Rules {
   files: string[];
   presets: EnabledPresets;
   mappings: Sourced<Mapping>[];
+  monitors: Sourced<Monitor>[];
+  calendars: Sourced<Calendar>[];
 }
 
 export interface Loaded {
@@ -133,7 +137,7 @@ export function loadRulesDir(dir: string, env: Env): { rules?: Rules; issues: Is
     return { issues: [{ file: dir, line: 0, col: 0, message: code === "ENOENT" ? "rules directory not found" : `cannot read the rules directory: ${code}` }] };
   }
   const issues: Issue[] = [];
-  const rules: Rules = { files, presets: new Map(), mappings: [] };
+  const rules: Rules = { files, presets: new Map(), mappings: [], monitors: [], calendars: [] };
   const presetOptions = new Map<string, { options: unknown; explicit: SourceRef | undefined }>();
   const disabled = new Set<string>();
   for (const file of files) {
@@ -158,6 +162,8 @@ export function loadRulesDir(dir: string, env: Env): { rules?: Rules; issues: Is
       }
     }
     data.mappings?.forEach((m, i) => rules.mappings.push({ ...m, source: locate(y, ["mappings", i]) }));
+    data.monitors?.forEach((m, i) => rules.monitors.push({ ...m, source: locate(y, ["monitors", i]) }));
+    data.calendars?.forEach((c, i) => rules.calendars.push({ ...c, source: locate(y, ["calendars", i]) }));
   }
   for (const [name, { options }] of presetOptions) if (!disabled.has(name)) rules.presets.set(name, options);
   return issues.length ? { issues } : { rules, issues };

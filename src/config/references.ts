@@ -1,3 +1,4 @@
+import { checkAlertReferences } from "../alerts/references.js";
 import type { Issue } from "./issues.js";
 import type { Loaded } from "./load.js";
 
@@ -7,6 +8,5 @@ import type { Loaded } from "./load.js";
  * of them run before anything connects, and every problem is reported with its position.
  */
 export function checkReferences(loaded: Loaded): Issue[] {
-  void loaded;
-  return [];
+  return [...checkAlertReferences(loaded)];
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AlertsConfig } from "../alerts/schema.js";
 import { HttpConfig } from "../http/schema.js";
 import { MqttConfig } from "../mqtt/schema.js";
 import { SimulatorConfig } from "../simulator/schema.js";
@@ -64,6 +65,7 @@ export const HearthConfig = z
     storage: StorageConfig.prefault({}),
     datadog: DatadogConfig.prefault({}),
     simulator: SimulatorConfig.optional(),
+    alerts: AlertsConfig.prefault({}),
   })
   .meta({ title: "Hearth configuration", description: "config/hearth.yaml: listeners, storage, Datadog, notifiers and integration instances." });
 

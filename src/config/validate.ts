@@ -45,7 +45,8 @@ function toIssues(root: z.ZodType, value: unknown, issue: ZodIssue, base: Proper
     case "invalid_union": {
       const u = issue as ZodIssue & { discriminator?: string; options?: unknown[]; errors: ZodIssue[][] };
       if (u.discriminator) {
-        const options = (u.options ?? []).map(String);
+        // An option whose discriminator has a default (a monitor's `type`) lists undefined: not a value anyone writes.
+        const options = (u.options ?? []).filter((o) => o !== undefined && o !== null).map(String);
         const got = (issue.input as Record<string, unknown> | undefined)?.[u.discriminator];
         const hint = typeof got === "string" ? suggestion(got, options) : "";
         const tail = got === undefined ? "is required" : `must be one of ${options.map((o) => `"${o}"`).join(", ")}, got ${describe(got)}${hint}`;
@@ -80,6 +81,7 @@ function unionIssues(root: z.ZodType, value: unknown, branches: ZodIssue[][], pa
     const best = deeper.reduce((a, b) => (b.length < a.length ? b : a));
     return best.flatMap((i) => toIssues(root, value, i, path, locate));
   }
+  if (input === undefined) return [{ ...locate(path), message: `${dotted(path) || "value"} is required` }];
   const expected = [...new Set(branches.map((b) => typeName((b[0] as { expected?: string }).expected ?? "value")))];
   return [{ ...locate(path), message: `${where}expected ${expected.join(" or ")}, got ${describe(input)}` }];
 }
@@ -142,7 +144,9 @@ function objectKeysAt(schema: z.ZodType, path: readonly PropertyKey[], value: un
     const at = value as Record<string, unknown> | undefined;
     const options = d.options.filter((o) => {
       if (!d.discriminator || at === undefined || typeof at !== "object") return true;
-      const lit = defOf(unwrap(defOf(unwrap(o)).shape?.[d.discriminator] ?? o));
+      const field = defOf(unwrap(o)).shape?.[d.discriminator];
+      if (at[d.discriminator] === undefined) return field !== undefined && ["optional", "default", "prefault"].includes(defOf(field).type);
+      const lit = defOf(unwrap(field ?? o));
       return lit.values?.includes(at[d.discriminator]) ?? true;
     });
     return [...new Set(options.flatMap((o) => objectKeysAt(o, path, value)))];

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { Calendar } from "../alerts/calendar-schema.js";
+import { Monitor } from "../alerts/monitor-schema.js";
 import { Mapping } from "../pipeline/mapping-schema.js";
 import { PresetsConfig } from "../presets/index.js";
 
@@ -11,6 +13,8 @@ export const RulesFile = z
     version: z.literal(1, { message: "this Hearth understands rules version 1" }).default(1),
     presets: PresetsConfig.optional(),
     mappings: z.array(Mapping).optional().meta({ description: "Topic mappings: which messages become which samples." }),
+    monitors: z.array(Monitor).optional().meta({ description: "Monitors: thresholds on a metric query (Datadog's model) and appliances left on while nobody is home." }),
+    calendars: z.array(Calendar).optional().meta({ description: "Downtime calendars: when monitors are muted, and who hears about it." }),
   })
   .meta({ title: "Hearth rules", description: "Topic mappings, presets, appliances, people, monitors and downtime calendars." });
 

@@ -1,0 +1,133 @@
+import { formatDuration } from "../config/common.js";
+import type { Point } from "../pipeline/aggregate.js";
+import type { MetricMonitor } from "./monitor-schema.js";
+import { aggregate, groupOf, matchesFilters, parseQuery, type MetricQuery } from "./query.js";
+import type { EvaluationInput, MonitorRuntime, Observation } from "./runtime.js";
+import { holdFor, levelFor, type Hold, type Thresholds } from "./state.js";
+
+/** A group silent this long while OK is dropped (Datadog drops multi-alert groups that stop reporting, reference/datadog.md §3.3). */
+const FORGET_AFTER_MS = 86_400_000;
+/** At most this many series keys are remembered as matching or not; past it the cache starts over. */
+const SERIES_CACHE_LIMIT = 20_000;
+
+interface GroupData {
+  /** [time, value] per flush, in time order, covering only the query's window. */
+  entries: [number, number][];
+  lastDataAt: number;
+  hold: Hold;
+}
+
+/**
+ * Datadog's metric monitor (reference/datadog.md §3): the points of the matching series, one
+ * value per flush and group (space aggregation), reduced over the window (time aggregation) and
+ * compared with the thresholds every evaluation.
+ */
+export class MetricMonitorRuntime implements MonitorRuntime {
+  readonly metric: string;
+  readonly fingerprint: string;
+  readonly settleMs: number;
+  readonly staticVars: Record<string, unknown>;
+  private readonly query: MetricQuery;
+  private readonly thresholds: Thresholds;
+  private readonly noDataMs: number | undefined;
+  private readonly forMs: number;
+  private readonly groups = new Map<string, GroupData>();
+  private readonly seriesGroup = new Map<string, string | null>();
+  private readonly batch = new Map<string, { values: number[]; time: number }>();
+
+  constructor(
+    def: MetricMonitor,
+    private readonly host: string,
+  ) {
+    this.query = parseQuery(def.query);
+    this.metric = this.query.metric;
+    this.fingerprint = `metric ${this.query.canonical}`;
+    this.thresholds = { ...def.thresholds, critical: this.query.threshold };
+    // reference/datadog.md §3.2: no_data_timeframe defaults to twice the evaluation window.
+    this.noDataMs = def.notify_no_data ? (def.no_data_timeframe ?? 2 * this.query.windowMs) : undefined;
+    this.forMs = def.for ?? 0;
+    this.settleMs = Math.max(this.noDataMs ?? 0, this.forMs);
+    this.staticVars = {
+      threshold: this.thresholds.critical,
+      warn_threshold: this.thresholds.warning,
+      alert_recovery_threshold: this.thresholds.critical_recovery,
+      warn_recovery_threshold: this.thresholds.warning_recovery,
+      comparator: this.query.comparator,
+      query: def.query,
+      metric: this.query.metric,
+      no_data_timeframe: this.noDataMs === undefined ? undefined : formatDuration(this.noDataMs),
+    };
+  }
+
+  scopeTags(group: string): string[] {
+    const fromQuery = this.query.filters.filter((f) => !f.negated && !f.pattern).map((f) => `${f.key}:${f.value}`);
+    return group === "*" ? fromQuery : [...fromQuery, ...group.split(",")];
+  }
+
+  accept(p: Point): void {
+    let group = this.seriesGroup.get(p.key);
+    if (group === undefined) {
+      group = matchesFilters(p.tags, this.query.filters, this.host) ? (groupOf(p.tags, this.query.groupBy, this.host) ?? null) : null;
+      if (this.seriesGroup.size >= SERIES_CACHE_LIMIT) this.seriesGroup.clear();
+      this.seriesGroup.set(p.key, group);
+    }
+    if (group === null) return;
+    const b = this.batch.get(group);
+    if (b) {
+      b.values.push(p.value);
+      b.time = Math.max(b.time, p.time);
+    } else this.batch.set(group, { values: [p.value], time: p.time });
+  }
+
+  endBatch(): void {
+    for (const [group, b] of this.batch) {
+      let data = this.groups.get(group);
+      if (!data) {
+        data = { entries: [], lastDataAt: b.time, hold: {} };
+        this.groups.set(group, data);
+      }
+      insertInOrder(data.entries, [b.time, aggregate(b.values, this.query.spaceAggregation)]);
+      data.lastDataAt = Math.max(data.lastDataAt, b.time);
+    }
+    this.batch.clear();
+  }
+
+  evaluate({ now, stateOf }: EvaluationInput): Observation[] {
+    const out: Observation[] = [];
+    const since = now - this.query.windowMs;
+    for (const [group, data] of this.groups) {
+      while (data.entries.length > 0 && data.entries[0]![0] <= since) data.entries.shift();
+      const values = data.entries.filter(([t]) => t <= now).map(([, v]) => v);
+      const current = stateOf(group);
+      if (values.length > 0) {
+        const value = aggregate(values, this.query.timeAggregation);
+        const observed = levelFor(value, this.query.comparator, this.thresholds, current === "NO_DATA" ? "OK" : current);
+        out.push({ group, target: holdFor(observed, current, data.hold, now, this.forMs), value, vars: {} });
+      } else if (this.noDataMs !== undefined && now - data.lastDataAt >= this.noDataMs) {
+        data.hold = {};
+        out.push({ group, target: "NO_DATA", value: null, vars: {} });
+      } else if (current === "OK" && now - data.lastDataAt >= FORGET_AFTER_MS) {
+        this.groups.delete(group);
+        out.push({ group, forget: true });
+      }
+      // Otherwise the window is empty but no-data is off or not yet due: Datadog skips the
+      // evaluation and the group keeps its state (reference/datadog.md §3.3, Trap 12).
+    }
+    return out;
+  }
+
+  snapshot(): unknown {
+    return Object.fromEntries(this.groups);
+  }
+
+  restore(data: unknown): void {
+    for (const [group, g] of Object.entries(data as Record<string, GroupData>)) this.groups.set(group, { entries: g.entries, lastDataAt: g.lastDataAt, hold: g.hold });
+  }
+}
+
+/** Points usually arrive in time order; a gauge carrying its own older timestamp is slotted in. */
+function insertInOrder(entries: [number, number][], entry: [number, number]): void {
+  let i = entries.length;
+  while (i > 0 && entries[i - 1]![0] > entry[0]) i--;
+  entries.splice(i, 0, entry);
+}

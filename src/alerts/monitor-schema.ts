@@ -1,0 +1,101 @@
+import { z } from "zod";
+import { Duration, Name, Tags } from "../config/common.js";
+import { metricVocabulary, nobodyHomeVocabulary } from "./messages.js";
+import { parseQuery, QueryError, type Comparator, type MetricQuery } from "./query.js";
+import { MinutesOrDuration, NotifyStates, Recipients } from "./schema-parts.js";
+import { templateProblems, type TemplateVocabulary } from "./templates.js";
+
+/** What every monitor has: a name (its identity, with the group), who is told, what they read, and which calendars mute it. */
+const common = {
+  name: z.string().min(1).max(200).meta({ description: "The monitor's name, unique across rules files; with the group, its identity." }),
+  tags: Tags.default([]).meta({ description: "The monitor's own tags: calendars can mute every monitor with given tags (monitor_tags)." }),
+  recipients: Recipients,
+  subject: z
+    .string()
+    .optional()
+    .meta({ description: "The subject, in Datadog's template syntax ({{#is_alert}}…{{/is_alert}}, {{value}}…). Default: [Triggered on {group}] name, [Recovered …], …" }),
+  message: z.string().optional().meta({ description: "The body, in Datadog's template syntax; write one block per state for distinct messages. Default: a sentence per state." }),
+  renotify_interval: MinutesOrDuration.optional().meta({ description: 'Notify again while unresolved, this long after the last notification (minutes, as in Datadog, or "30m").' }),
+  renotify_statuses: NotifyStates.optional().meta({ description: 'States that re-notify: alert, warn, "no data". Default alert and no data (Datadog\'s default).' }),
+  renotify_occurrences: z.number().int().positive().optional().meta({ description: "At most this many re-notifications per episode." }),
+  calendars: z.array(Name).default([]).meta({ description: "Downtime calendars that mute this monitor." }),
+};
+
+const Thresholds = z
+  .strictObject({
+    critical: z.number().optional().meta({ description: "The alert threshold; must equal the number in the query (it is the query's if absent)." }),
+    warning: z.number().optional().meta({ description: "The warning threshold, on the non-alerting side of critical." }),
+    critical_recovery: z.number().optional().meta({ description: "An alert recovers only once the value passes this (for >: value <= critical_recovery)." }),
+    warning_recovery: z.number().optional().meta({ description: "A warning recovers only once the value passes this." }),
+  })
+  .meta({ description: "Datadog's thresholds (options.thresholds)." });
+
+/** "lies on the non-alerting side": below the threshold for > and >=, above it for < and <=. */
+const onQuietSide = (comparator: Comparator, x: number, threshold: number) => (comparator.startsWith(">") ? x < threshold : x > threshold);
+const sideWord = (comparator: Comparator) => (comparator.startsWith(">") ? "below" : "above");
+
+function checkTemplates(m: { subject?: string | undefined; message?: string | undefined }, vocabulary: TemplateVocabulary, ctx: z.RefinementCtx): void {
+  for (const field of ["subject", "message"] as const) {
+    const text = m[field];
+    if (text === undefined) continue;
+    for (const message of templateProblems(text, vocabulary)) ctx.addIssue({ code: "custom", path: [field], message });
+  }
+}
+
+export const MetricMonitor = z
+  .strictObject({
+    type: z.literal("metric").default("metric").meta({ description: "A threshold monitor on a metric query, Datadog's metric alert (the default type)." }),
+    ...common,
+    query: z.string().meta({
+      description: "Datadog's query: time_aggr(last_#m):[space_aggr:]metric{tag:value,…} [by {key}] > threshold. Time aggregations: avg, min, max, sum, last.",
+      examples: ["avg(last_5m):my_metric{host:dd-ubuntu20} > 800", "max(last_10m):power.watts{*} by {appliance} > 1500"],
+    }),
+    thresholds: Thresholds.prefault({}),
+    notify_no_data: z.boolean().default(false).meta({ description: "Go to NO_DATA (and notify) when data stops. Off by default, as in Datadog." }),
+    no_data_timeframe: MinutesOrDuration.optional().meta({ description: "How long without data before NO_DATA (minutes, or a duration). Default: twice the query's window." }),
+    for: Duration.optional().meta({ description: "Beyond Datadog: the query must breach continuously this long before WARN or ALERT." }),
+  })
+  .superRefine((m, ctx) => {
+    let q: MetricQuery;
+    try {
+      q = parseQuery(m.query);
+    } catch (err) {
+      if (!(err instanceof QueryError)) throw err;
+      ctx.addIssue({ code: "custom", path: ["query"], message: `${err.message} (at character ${err.column} of the query)` });
+      return;
+    }
+    const t = m.thresholds;
+    const at = (key: string) => ["thresholds", key];
+    // reference/datadog.md Trap 11: the critical threshold must equal the query's number.
+    if (t.critical !== undefined && t.critical !== q.threshold) ctx.addIssue({ code: "custom", path: at("critical"), message: `must equal the query's threshold (${q.threshold}), or be left out` });
+    if (t.warning !== undefined && !onQuietSide(q.comparator, t.warning, q.threshold))
+      ctx.addIssue({ code: "custom", path: at("warning"), message: `must be ${sideWord(q.comparator)} the critical threshold ${q.threshold} for "${q.comparator}"` });
+    if (t.critical_recovery !== undefined && !onQuietSide(q.comparator, t.critical_recovery, q.threshold))
+      ctx.addIssue({ code: "custom", path: at("critical_recovery"), message: `must be ${sideWord(q.comparator)} the critical threshold ${q.threshold} for "${q.comparator}"` });
+    if (t.warning_recovery !== undefined) {
+      if (t.warning === undefined) ctx.addIssue({ code: "custom", path: at("warning_recovery"), message: "needs a warning threshold" });
+      else if (!onQuietSide(q.comparator, t.warning_recovery, t.warning))
+        ctx.addIssue({ code: "custom", path: at("warning_recovery"), message: `must be ${sideWord(q.comparator)} the warning threshold ${t.warning} for "${q.comparator}"` });
+    }
+    if (m.no_data_timeframe !== undefined && !m.notify_no_data) ctx.addIssue({ code: "custom", path: ["no_data_timeframe"], message: "has no effect unless notify_no_data is true" });
+    checkTemplates(m, metricVocabulary(q.groupBy), ctx);
+  })
+  .meta({ description: "A threshold monitor (Datadog's metric alert)." });
+
+export const NobodyHomeMonitor = z
+  .strictObject({
+    type: z.literal("nobody_home").meta({ description: "An appliance left on while nobody is home." }),
+    ...common,
+    appliances: z.array(Name).optional().meta({ description: "Appliances to watch, by name. Absent (and no appliance_tags): every appliance." }),
+    appliance_tags: Tags.optional().meta({ description: "Watch the appliances whose power.on series carry all these tags." }),
+    people: z.array(Name).optional().meta({ description: "Whose presence counts. Absent: everyone the rules know." }),
+    for: Duration.meta({ description: "How long the appliance must have been on with nobody home before the alert." }),
+  })
+  .superRefine((m, ctx) => checkTemplates(m, nobodyHomeVocabulary, ctx))
+  .meta({ description: '"Appliance on, nobody home": power.on{appliance:…} held while presence says nobody is home (or nobody is known to be).' });
+
+export const Monitor = z.discriminatedUnion("type", [MetricMonitor, NobodyHomeMonitor]).meta({ description: "A monitor: type metric (the default) or nobody_home." });
+
+export type MetricMonitor = z.output<typeof MetricMonitor>;
+export type NobodyHomeMonitor = z.output<typeof NobodyHomeMonitor>;
+export type Monitor = z.output<typeof Monitor>;
