@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { HttpConfig } from "../http/schema.js";
+import { IntegrationsConfig } from "../integrations/schema.js";
 import { MqttConfig } from "../mqtt/schema.js";
 import { SimulatorConfig } from "../simulator/schema.js";
 import { Duration, Secret, Tags } from "./common.js";
@@ -64,6 +65,7 @@ export const HearthConfig = z
     storage: StorageConfig.prefault({}),
     datadog: DatadogConfig.prefault({}),
     simulator: SimulatorConfig.optional(),
+    integrations: IntegrationsConfig,
   })
   .meta({ title: "Hearth configuration", description: "config/hearth.yaml: listeners, storage, Datadog, notifiers and integration instances." });
 

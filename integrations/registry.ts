@@ -1,0 +1,10 @@
+import type { Integration } from "../src/integrations/contract.js";
+import my_metric from "./my_metric/index.js";
+
+/**
+ * Every integration, one line each. The key is the folder name, the manifest name and the
+ * `type:` written under `integrations:` in config/hearth.yaml (a contract test checks all three).
+ */
+export const INTEGRATIONS = {
+  my_metric,
+} as const satisfies Record<string, Integration>;
