@@ -1,5 +1,6 @@
 import type { Integration } from "../src/integrations/contract.js";
 import my_metric from "./my_metric/index.js";
+import openhab from "./openhab/index.js";
 
 /**
  * Every integration, one line each. The key is the folder name, the manifest name and the
@@ -7,4 +8,5 @@ import my_metric from "./my_metric/index.js";
  */
 export const INTEGRATIONS = {
   my_metric,
+  openhab,
 } as const satisfies Record<string, Integration>;

@@ -78,10 +78,19 @@ export interface IntegrationContext<C> {
   skipped(reason: string): void;
 }
 
+/** A problem across fields of one instance (two ways of logging in given at once), reported with its position. */
+export interface ConfigProblem {
+  /** The field, relative to the instance. */
+  path: (string | number)[];
+  message: string;
+}
+
 export interface Integration<S extends z.ZodObject = z.ZodObject, R = unknown> {
   readonly manifest: IntegrationManifest;
   /** The instance's own fields; the host adds `type`, `enabled`, `tags` and `start_timeout`. Use z.strictObject and .meta(). */
   readonly configSchema: S;
+  /** Checks a schema cannot express (exclusive options, a file that must exist); runs with validation, before anything connects. */
+  checkConfig?(config: z.output<S>): ConfigProblem[];
   /**
    * Connects, reads once (so a wrong address fails here, not on the first poll) and registers
    * its pollers or streams through ctx. Throwing makes the instance `degraded` and retried with
