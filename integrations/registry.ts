@@ -1,6 +1,7 @@
 import type { Integration } from "../src/integrations/contract.js";
 import my_metric from "./my_metric/index.js";
 import openhab from "./openhab/index.js";
+import proxmox from "./proxmox/index.js";
 
 /**
  * Every integration, one line each. The key is the folder name, the manifest name and the
@@ -9,4 +10,5 @@ import openhab from "./openhab/index.js";
 export const INTEGRATIONS = {
   my_metric,
   openhab,
+  proxmox,
 } as const satisfies Record<string, Integration>;
