@@ -1,6 +1,7 @@
 import type { Integration } from "../src/integrations/contract.js";
 import my_metric from "./my_metric/index.js";
 import openhab from "./openhab/index.js";
+import postgres from "./postgres/index.js";
 import proxmox from "./proxmox/index.js";
 
 /**
@@ -10,5 +11,6 @@ import proxmox from "./proxmox/index.js";
 export const INTEGRATIONS = {
   my_metric,
   openhab,
+  postgres,
   proxmox,
 } as const satisfies Record<string, Integration>;
