@@ -137,6 +137,6 @@ export default defineIntegration({
     const client = new OpenhabClient(config, systemClock, signal);
     const version = await client.version();
     const items = await client.items();
-    return `openHAB ${version} at ${config.url}, ${items.length} items`;
+    return `openHAB ${version} at ${config.url}, ${items.length} item${items.length === 1 ? "" : "s"}`;
   },
 });

@@ -82,7 +82,10 @@ export default defineIntegration({
     const api = new ProxmoxClient(config, systemClock, signal);
     const version = (await api.get<{ version?: string; release?: string }>("/version")) ?? {};
     const resources = await api.get<unknown[]>("/cluster/resources");
-    const count = (type: string) => (Array.isArray(resources) ? resources.map(toResource).filter((r) => r?.type === type && !r.template).length : 0);
-    return `Proxmox VE ${version.version ?? "?"} at ${api.server}: ${count("node")} nodes, ${count("vm")} VMs, ${count("container")} containers`;
+    const count = (type: string, word: string) => {
+      const n = Array.isArray(resources) ? resources.map(toResource).filter((r) => r?.type === type && !r.template).length : 0;
+      return `${n} ${word}${n === 1 ? "" : "s"}`;
+    };
+    return `Proxmox VE ${version.version ?? "?"} at ${api.server}: ${count("node", "node")}, ${count("vm", "VM")}, ${count("container", "container")}`;
   },
 });
