@@ -14,7 +14,7 @@ export const PostgresConfig = z
     sslmode: z
       .enum(["disable", "require", "verify-full"])
       .default("disable")
-      .meta({ description: "disable: plain TCP; require: TLS without checking the certificate; verify-full: TLS with the certificate checked against the system's CAs." }),
+      .meta({ description: "disable: plain TCP; require: TLS without checking the certificate; verify-full: TLS with the certificate and host name checked against the CAs Node.js trusts." }),
     ignore_databases: z.array(z.string()).default(DEFAULT_IGNORED).meta({ description: "Databases not reported (Datadog's default list: templates and cloud providers' own)." }),
     min_collection_interval: Duration.prefault(15).meta({ description: "How often statistics are read (seconds, or a duration); Datadog's default is 15." }),
   })
