@@ -130,9 +130,12 @@ describe("openHAB", () => {
     );
     server.send(server.event("openhab/items/Presence_Alex/statechanged", "ItemStateChangedEvent", { type: "OnOff", value: "OFF", oldType: "OnOff", oldValue: "ON" }));
     server.send(server.event("openhab/items/Presence_Sam/statechanged", "ItemStateChangedEvent", { type: "UnDef", value: "UNDEF", oldType: "UnDef", oldValue: "NULL" }));
+    // An item made after the load (ItemAddedEvent carries the ItemDTO, without a state), then its first state.
+    server.send(server.event("openhab/items/Garage_Temperature/added", "ItemAddedEvent", { type: "Number:Temperature", name: "Garage_Temperature", tags: [], groupNames: ["Garden"] }));
+    server.send(server.event("openhab/items/Garage_Temperature/statechanged", "ItemStateChangedEvent", { type: "Quantity", value: "4.5 °C", oldType: "UnDef", oldValue: "NULL" }));
 
     const events = () => t.samples.slice(before);
-    await waitFor(() => events().some((s) => s.metric === "presence.home" && s.value === 0), "the presence change");
+    await waitFor(() => events().some((s) => s.tags.includes("openhab_item:garage_temperature")), "the new item's state");
     const got = events().map((s) => [s.metric, s.value, s.unit, s.tags.find((x) => x.startsWith("openhab_item:") || x.startsWith("person:"))]);
     expect(got).toEqual([
       ["openhab.power", 222.23, undefined, "openhab_item:arbeit_steck_p_power"],
@@ -141,6 +144,7 @@ describe("openHAB", () => {
       ["openhab.temperature", 21.5, undefined, "openhab_item:temperature_gf_kitchen"],
       ["presence.home", 0, undefined, "person:alex"],
       ["openhab.switch", 0, undefined, "openhab_item:presence_alex"],
+      ["openhab.temperature", 4.5, "°C", "openhab_item:garage_temperature"],
     ]);
     expect(events().find((s) => s.metric === "openhab.temperature")!.time).toBe(Date.parse("2025-04-02T19:59:16.100Z"));
     expect(await metricsText(t)).toContain('hearth_integration_skipped_values_total{instance="house",reason="undef"} 1');
@@ -170,6 +174,16 @@ describe("openHAB", () => {
     await t.stop();
     hub = undefined;
     await waitFor(() => server!.openStreams === 0, "the stream to close");
+  });
+
+  it("treats a stream whose keep-alives stop as dropped, and reconnects", async () => {
+    server = await new OpenhabServer(houseItems(), { token: TOKEN }).start();
+    const t = await start();
+    await waitFor(() => server!.openStreams === 1, "the stream");
+    // A 1 s keep-alive interval, then silence on a connection that stays open (a half-open TCP connection).
+    server.send('event: alive\ndata: {"type":"ALIVE","interval":1}\n\n');
+    await waitFor(async () => (await healthOf(t)).components["integration:house"]?.detail?.includes("sent no keep-alive for 3s"), "the watchdog", 15_000);
+    await waitFor(() => server!.count("/rest/items") === 2, "the reconnection", 15_000);
   });
 
   it("reports a refused token as degraded with the auth code, without the token in the message", async () => {
