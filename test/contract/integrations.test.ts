@@ -35,6 +35,14 @@ describe("integration folders", () => {
       for (const f of ["index.ts", "schema.ts", "README.md", "sample.yaml", `${name}.test.ts`]) expect(fs.existsSync(file(f)), f).toBe(true);
     });
 
+    it("only emits: imports nothing of MQTT, sinks, rules, alerts or notifiers", () => {
+      const sources = fs.readdirSync(path.join(DIR, name)).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"));
+      for (const f of sources) {
+        const imports = [...fs.readFileSync(file(f), "utf8").matchAll(/from\s+"([^"]+)"/g)].map((m) => m[1]!);
+        expect(imports.filter((i) => /\/src\/(mqtt|sinks|rules|alerts|notify|house)\/|^mqtt$|^aedes/.test(i)), f).toEqual([]);
+      }
+    });
+
     it("has a README with every section, linked from the project README", () => {
       const readme = fs.readFileSync(file("README.md"), "utf8");
       const at = README_SECTIONS.map((s) => readme.indexOf(`\n${s}\n`));
