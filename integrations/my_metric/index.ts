@@ -8,7 +8,7 @@ import { MyMetricConfig } from "./schema.js";
  * Its interval lives in config, so changing it is a config edit and a reload, not a code change.
  */
 export default defineIntegration({
-  manifest: { name: "my_metric", title: "my_metric", iot: "calculated" },
+  manifest: { name: "my_metric", title: "my_metric" },
   configSchema: MyMetricConfig,
   async start(ctx) {
     ctx.every(ctx.config.min_collection_interval, async () => {

@@ -111,7 +111,7 @@ class ItemTable {
  * stream that drops fails the instance, and the host's restart reloads every item.
  */
 export default defineIntegration({
-  manifest: { name: "openhab", title: "openHAB", iot: "local_push" },
+  manifest: { name: "openhab", title: "openHAB" },
   configSchema: OpenhabConfig,
   checkConfig: checkOpenhabConfig,
   async start(ctx) {

@@ -151,7 +151,7 @@ async function serverVersion(client: pg.Client): Promise<{ num: number; text: st
  * server through one connection. Several servers are several instances.
  */
 export default defineIntegration({
-  manifest: { name: "postgres", title: "PostgreSQL", iot: "local_polling" },
+  manifest: { name: "postgres", title: "PostgreSQL" },
   configSchema: PostgresConfig,
   async start(ctx) {
     const client = await connect(ctx.config, ctx.instance);

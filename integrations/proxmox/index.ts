@@ -60,7 +60,7 @@ async function nodeStatus(ctx: Ctx, api: ProxmoxClient, node: string, tags: stri
  * certificate fails here, with `proxmox.api.up 0`), then /cluster/resources every interval.
  */
 export default defineIntegration({
-  manifest: { name: "proxmox", title: "Proxmox VE", iot: "local_polling" },
+  manifest: { name: "proxmox", title: "Proxmox VE" },
   configSchema: ProxmoxConfig,
   checkConfig: checkProxmoxConfig,
   async start(ctx) {

@@ -12,8 +12,6 @@ export interface IntegrationManifest {
   name: string;
   /** The name a homeowner knows it by, for logs and `hearth check --probe`. */
   title: string;
-  /** How data arrives (Home Assistant's iot_class): polled on an interval, or pushed by the server. */
-  iot: "local_polling" | "local_push" | "calculated";
 }
 
 /** Fields the host adds to every instance, whatever its type. */

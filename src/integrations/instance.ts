@@ -90,7 +90,7 @@ export class InstanceRunner {
         this.runtime = { value };
         this.startedAt = clock.now();
         this.deps.telemetry.up(1);
-        health.set(this.component, "ok", { detail: "running", info: { type: this.config.type, attempts: this.attempt, retry_in_s: undefined } });
+        health.set(this.component, "ok", { detail: "running", info: { type: this.config.type, attempts: this.attempt, code: undefined, retry_in_s: undefined } });
         log.info(`Started ${this.integration.manifest.title} instance "${this.name}"`);
       },
       (err: unknown) => {

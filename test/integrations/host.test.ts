@@ -24,7 +24,7 @@ class FakeServer {
 
 function fakeIntegration(server: FakeServer): Integration {
   return defineIntegration({
-    manifest: { name: "fake", title: "Fake", iot: "local_polling" },
+    manifest: { name: "fake", title: "Fake" },
     configSchema: z.strictObject({ interval: z.number().default(10_000) }),
     async start(ctx) {
       server.starts++;
