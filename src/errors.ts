@@ -50,6 +50,32 @@ export const ERRORS = {
     summary: "A `hearth replay` input line is not an MQTT message {t, topic, payload} or a sample {t, metric, value}; each is printed as file:line.",
     fix: "Fix the listed lines: every line needs an ISO 8601 time `t` with its offset and one of the two shapes.",
   },
+
+  // --- Integrations ----------------------------------------------------------------------
+  HEARTH_E_INTEGRATION_UNREACHABLE: {
+    summary: "An integration instance could not reach its server (refused, no route, name not found, timed out); it is degraded and retried with backoff.",
+    fix: "Check the instance's url/host and that the server is up; `hearth check --probe` tries each server once.",
+  },
+  HEARTH_E_INTEGRATION_AUTH: {
+    summary: "The server refused the instance's credentials (HTTP 401/403, or a database login that failed).",
+    fix: "Check the token or user in the instance's config (and the environment variable it names); the integration's README lists the permissions it needs.",
+  },
+  HEARTH_E_INTEGRATION_TLS: {
+    summary: "The server's TLS certificate is not trusted: not signed by the configured CA, or its SHA-256 fingerprint differs from the pinned one.",
+    fix: "Set `ca_file` to the server's CA, or `fingerprint` to the certificate's SHA-256 fingerprint (the log shows the one presented).",
+  },
+  HEARTH_E_INTEGRATION_START_TIMEOUT: {
+    summary: "An integration instance did not finish starting within its start_timeout; it is degraded and retried with backoff.",
+    fix: "Check that the server answers promptly, or raise the instance's `start_timeout`.",
+  },
+  HEARTH_E_INTEGRATION_FAILED: {
+    summary: "A running integration instance lost its server or failed a collection (a dropped stream, a lost connection, an unreadable answer); it is restarted with backoff.",
+    fix: "Look at the logged detail and the instance on /healthz; it recovers by itself when the server is back.",
+  },
+  HEARTH_E_POSTGRES_PERMISSION: {
+    summary: "The PostgreSQL user may not read a statistics view or function; those metrics are skipped, the rest are collected.",
+    fix: "Run the GRANT printed in the message (usually `GRANT pg_monitor TO <user>;`) as a superuser.",
+  },
 } as const satisfies Record<string, ErrorInfo>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -7,6 +7,7 @@ import type { Loaded } from "./config/load.js";
 import { Health } from "./health.js";
 import { registerSeriesApi } from "./http/api-series.js";
 import { HttpServer } from "./http/server.js";
+import { IntegrationHost } from "./integrations/host.js";
 import type { Logger } from "./log.js";
 import { Broker } from "./mqtt/broker.js";
 import { assembleProcessing, type Processing } from "./pipeline/assemble.js";
@@ -33,6 +34,7 @@ export class Hub {
   readonly broker: Broker;
   readonly http: HttpServer;
   readonly alerts: AlertEngine;
+  readonly integrations: IntegrationHost;
   private simulator: Simulator | undefined;
   private loaded: Loaded;
   private readonly startedAt: number;
@@ -54,6 +56,7 @@ export class Hub {
     const alertLog = this.log.child({ module: "alerts" });
     this.alerts = new AlertEngine({ loaded: opts.loaded, pipeline: this.pipeline, presence: this.processing.presence, clock: this.clock, telemetry: this.telemetry, log: alertLog, emit: logAlertEvents(alertLog) });
     registerAlertsApi(this.http.app, this.alerts);
+    this.integrations = new IntegrationHost({ clock: this.clock, health: this.health, telemetry: this.telemetry, log: this.log.child({ module: "integrations" }), addSample: (s) => this.pipeline.addSample(s) });
   }
 
   /** Starts a hub; if any part fails to start, what did start is stopped again and the error is rethrown. */
@@ -65,6 +68,7 @@ export class Hub {
       await hub.broker.start();
       await hub.http.start();
       await hub.startSimulator();
+      hub.integrations.start(hub.loaded.config.integrations);
     } catch (err) {
       await hub.stop().catch(() => undefined);
       throw err;
@@ -114,12 +118,15 @@ export class Hub {
       this.simulator = undefined;
       await this.startSimulator();
     }
+    const restarted = await this.integrations.reconfigure(next.config.integrations);
+    if (restarted.length) this.log.info({ instances: restarted }, `Integration instances started, restarted or stopped: ${restarted.join(", ")}`);
     this.log.info({ changes }, changes.length ? `Reloaded configuration: ${changes.join(", ")}` : "Reloaded configuration: nothing changed");
     return changes;
   }
 
   /** Stops accepting, flushes what the pipeline holds, and closes every part in reverse order. */
   async stop(): Promise<void> {
+    await this.integrations.stop();
     await this.simulator?.stop();
     await this.http.stop();
     await this.broker.stop();

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import type { Command } from "commander";
+import { formatProbe, probeInstances } from "../integrations/probe.js";
 import { explain, formatExplanation } from "./explain.js";
 import { EXIT } from "./exit.js";
 import { CONFIG_OPTION, RULES_OPTION, loadOrReport, type ConfigOptions } from "./load.js";
@@ -7,6 +8,7 @@ import { CONFIG_OPTION, RULES_OPTION, loadOrReport, type ConfigOptions } from ".
 interface CheckOptions extends ConfigOptions {
   explain?: string;
   json?: boolean;
+  probe?: boolean;
 }
 
 export function registerCheck(program: Command): void {
@@ -17,9 +19,10 @@ export function registerCheck(program: Command): void {
     .option(...RULES_OPTION)
     .option("--explain <topic>", "show which rule matches TOPIC and the samples PAYLOAD becomes (PAYLOAD '-' reads stdin)")
     .option("--json", "print the explanation as JSON")
+    .option("--probe", "also try each integration instance's server once and say what answered (exit 1 if any did not)")
     .argument("[payload]", "the payload to explain, with --explain")
-    .addHelpText("after", "\nExamples:\n  hearth check\n  hearth check --explain tele/kitchen_plug/SENSOR '{\"ENERGY\":{\"Power\":1850}}'\n  mosquitto_sub -C 1 -t tele/kitchen_plug/SENSOR | hearth check --explain tele/kitchen_plug/SENSOR -")
-    .action((payload: string | undefined, opts: CheckOptions, cmd: Command) => {
+    .addHelpText("after", "\nExamples:\n  hearth check\n  hearth check --probe\n  hearth check --explain tele/kitchen_plug/SENSOR '{\"ENERGY\":{\"Power\":1850}}'\n  mosquitto_sub -C 1 -t tele/kitchen_plug/SENSOR | hearth check --explain tele/kitchen_plug/SENSOR -")
+    .action(async (payload: string | undefined, opts: CheckOptions, cmd: Command) => {
       if (opts.explain !== undefined && payload === undefined) cmd.error("error: --explain needs a PAYLOAD after the topic ('-' reads it from stdin)", { exitCode: EXIT.usage });
       if (opts.explain === undefined && payload !== undefined) cmd.error(`error: unexpected argument "${payload}" (did you mean --explain TOPIC PAYLOAD?)`, { exitCode: EXIT.usage });
       const loaded = loadOrReport(opts);
@@ -33,6 +36,15 @@ export function registerCheck(program: Command): void {
           `${opts.config} and ${r.files.length} rules file${r.files.length === 1 ? "" : "s"} in ${opts.rules} are valid: ${r.presets.size} preset${r.presets.size === 1 ? "" : "s"} (${[...r.presets.keys()].join(", ") || "none"}), ${r.mappings.length} mapping${r.mappings.length === 1 ? "" : "s"}, ${r.monitors.length} monitor${r.monitors.length === 1 ? "" : "s"}, ${r.calendars.length} calendar${r.calendars.length === 1 ? "" : "s"}.\n`,
         );
         process.exitCode = EXIT.ok;
+        if (opts.probe) {
+          const results = await probeInstances(loaded.config.integrations);
+          process.stdout.write(`Probing ${results.length} integration instance${results.length === 1 ? "" : "s"}:\n${results.map(formatProbe).join("\n")}\n`);
+          const failed = results.filter((r) => r.outcome === "failed").length;
+          if (failed > 0) {
+            process.stderr.write(`hearth: ${failed} of ${results.length} integration instances did not answer\n`);
+            process.exitCode = EXIT.invalid;
+          }
+        }
         return;
       }
       const body = payload === "-" ? fs.readFileSync(0) : Buffer.from(payload!, "utf8");

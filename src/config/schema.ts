@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AlertsConfig } from "../alerts/schema.js";
 import { HttpConfig } from "../http/schema.js";
+import { IntegrationsConfig } from "../integrations/schema.js";
 import { MqttConfig } from "../mqtt/schema.js";
 import { SimulatorConfig } from "../simulator/schema.js";
 import { Duration, Secret, Tags } from "./common.js";
@@ -66,6 +67,7 @@ export const HearthConfig = z
     datadog: DatadogConfig.prefault({}),
     simulator: SimulatorConfig.optional(),
     alerts: AlertsConfig.prefault({}),
+    integrations: IntegrationsConfig,
   })
   .meta({ title: "Hearth configuration", description: "config/hearth.yaml: listeners, storage, Datadog, notifiers and integration instances." });
 
