@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
 import { registerCheck } from "./check.js";
 import { EXIT } from "./exit.js";
+import { registerPasswd } from "./passwd.js";
 import { registerSchema } from "./schema.js";
 import { registerStart } from "./start.js";
 
@@ -15,6 +16,7 @@ const program = new Command("hearth")
 registerStart(program);
 registerCheck(program);
 registerSchema(program);
+registerPasswd(program);
 
 try {
   await program.parseAsync(process.argv);

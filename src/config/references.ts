@@ -1,3 +1,4 @@
+import { checkBroker } from "../mqtt/check.js";
 import { buildRuleSet } from "../pipeline/ruleset.js";
 import type { Issue } from "./issues.js";
 import type { Loaded } from "./load.js";
@@ -8,5 +9,5 @@ import type { Loaded } from "./load.js";
  * at once with the position they came from.
  */
 export function checkReferences(loaded: Loaded): Issue[] {
-  return [...buildRuleSet(loaded.rules).issues];
+  return [...buildRuleSet(loaded.rules).issues, ...checkBroker(loaded)];
 }
