@@ -30,13 +30,13 @@ export class TestMosquitto {
     private readonly confFile: string,
   ) {}
 
-  /** `conf` lines after the listener; the first listener is plain TCP on `port` (127.0.0.1 only). */
+  /** `conf` lines after the listener; the first listener is plain TCP on `port` (127.0.0.1 only). Mosquitto keeps nothing on disk unless `conf` says so. */
   static async start(dir: string, conf: string[] = ["allow_anonymous true"], port?: number): Promise<TestMosquitto> {
     fs.mkdirSync(dir, { recursive: true });
     const p = port ?? (await freePort());
     const confFile = path.join(dir, "mosquitto.conf");
     // `user root`: stay as the test's user, so the broker can read the test's files after starting.
-    fs.writeFileSync(confFile, [`listener ${p} 127.0.0.1`, ...conf, "persistence false", "user root", "log_dest stderr", "log_type all", ""].join("\n"));
+    fs.writeFileSync(confFile, [`listener ${p} 127.0.0.1`, ...conf, "user root", "log_dest stderr", "log_type all", ""].join("\n"));
     const m = new TestMosquitto(p, confFile);
     await m.launch();
     return m;
