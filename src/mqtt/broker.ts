@@ -45,12 +45,14 @@ export class Broker {
   private readonly origins = new WeakMap<object, string>();
   private readonly storeLog: RateLimitedLog;
   private readonly queueFull: Counter;
+  private readonly storeErrors: Counter;
 
   constructor(private readonly opts: BrokerOptions) {
     this.config = opts.config;
     this.storeLog = new RateLimitedLog(() => opts.clock.now());
     this.guard = new BrokerGuard(loadPolicy(opts.config), opts.config.max_clients, opts.log, opts.telemetry, opts.clock);
     this.queueFull = opts.telemetry.counter("mqtt_queue_dropped_total", "QoS 1/2 messages not queued for an offline persistent session because its queue was full.");
+    this.storeErrors = opts.telemetry.counter("mqtt_store_errors_total", "Failures of the broker's store (SQLite file or Redis) while running.");
     opts.telemetry.gauge("mqtt_clients", "Clients connected to the embedded broker.", [], (g) => g.set(this.aedes?.connectedClients ?? 0));
   }
 
@@ -88,7 +90,10 @@ export class Broker {
     aedes.on("publish", (packet: AedesPublishPacket) => this.published(packet));
     aedes.on("clientError", (client: Client, err: Error) => log.debug({ client: client.id, err: err.message }, "MQTT client error"));
     // aedes reports a failing store here; without a listener the error would end the process.
-    (aedes as EventEmitter).on("error", (err: Error) => this.warnOnce("store", { code: "HEARTH_E_BROKER_STORE", err: err.message }, `The broker's store failed: ${err.message}`));
+    (aedes as EventEmitter).on("error", (err: Error) => {
+      this.storeErrors.inc();
+      this.warnOnce("store", { code: "HEARTH_E_BROKER_STORE", err: err.message }, `The broker's store failed: ${err.message}`);
+    });
     this.listeners = new Listeners(aedes.handle, this.guard, log);
     try {
       await this.listeners.apply(this.config);

@@ -14,7 +14,7 @@ import { CONNACK, authenticate, authorizePublish, authorizeSubscribe, mayReceive
  * refused message is acknowledged as usual (as Mosquitto does) but sent to this topic, which
  * no client may subscribe to and nothing stores or forwards.
  */
-export const DROPPED_TOPIC = "$hearth/dropped";
+const DROPPED_TOPIC = "$hearth/dropped";
 
 type Hooks = Required<Pick<AedesOptions, "authenticate" | "authorizePublish" | "authorizeSubscribe" | "authorizeForward">>;
 

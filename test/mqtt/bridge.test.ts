@@ -232,3 +232,35 @@ describe("bridge credentials and TLS", () => {
     expect(JSON.stringify(t.logs.entries)).not.toContain("link-pass");
   });
 });
+
+describe("a bridge's persistent session at the remote broker", () => {
+  let dir: string;
+  let remote: TestMosquitto;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "hearth-bridge-session-"));
+    remote = await TestMosquitto.start(path.join(dir, "mosquitto"));
+  });
+  afterAll(async () => {
+    await remote.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("gets the QoS 1 messages published at the remote broker while Hearth was stopped", async () => {
+    const config = { mqtt: { bridges: [{ name: "house", url: `mqtt://127.0.0.1:${remote.port}`, topics: [{ topic: "tele/#", qos: 1 }] }] } };
+    const hubDir = path.join(dir, "hub");
+    fs.mkdirSync(hubDir);
+    let t = await startTestHub({ dir: hubDir, config });
+    await waitFor(async () => (await healthOf(t)).body.components["bridge:house"]?.state === "ok", "the bridge to connect");
+    await t.hub.stop();
+
+    await mosquittoPub(remote.port, "tele/plug10/SENSOR", energy, { qos: 1 });
+
+    t = await startTestHub({ dir: hubDir, config });
+    try {
+      await waitFor(() => t.samples.find((s) => s.metric === "power.watts" && s.tags.includes("device:plug10")), "the message kept for Hearth by the remote broker");
+      expect(t.logs.find((e) => e.bridge === "house" && e.session_present === true)).toBeDefined();
+    } finally {
+      await t.stop();
+    }
+  });
+});
