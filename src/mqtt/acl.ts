@@ -64,11 +64,6 @@ export class Acl {
     return new Acl(byUser, anonymous, everyone);
   }
 
-  /** Users named by an entry, for checking them against the password file. */
-  get users(): string[] {
-    return [...this.byUser.keys()];
-  }
-
   private grantsFor(who: Identity): Grants[] {
     const own = who.user === undefined ? this.anonymous : this.byUser.get(who.user);
     return own ? [own, this.everyone] : [this.everyone];

@@ -73,9 +73,12 @@ export class Broker {
   async start(): Promise<void> {
     const { health, log } = this.opts;
     health.set("broker", "starting", { critical: true });
-    this.store = createStore(this.config.persistence, this.opts.storageDir, (clientId) => {
-      this.queueFull.inc();
-      this.warnOnce("queue", { code: "HEARTH_E_MQTT_LIMIT", client: clientId }, `A message for offline client "${clientId}" was dropped: its queue holds mqtt.persistence.max_queued_messages already`);
+    this.store = createStore(this.config.persistence, this.opts.storageDir, {
+      onQueueFull: (clientId) => {
+        this.queueFull.inc();
+        this.warnOnce("queue", { code: "HEARTH_E_MQTT_LIMIT", client: clientId }, `A message for offline client "${clientId}" was dropped: its queue holds mqtt.persistence.max_queued_messages already`);
+      },
+      onError: (err) => this.storeFailed(err),
     });
     try {
       this.aedes = await Aedes.createBroker({ persistence: this.store.store, ...this.guard.hooks(() => this.instance) });
@@ -90,10 +93,7 @@ export class Broker {
     aedes.on("publish", (packet: AedesPublishPacket) => this.published(packet));
     aedes.on("clientError", (client: Client, err: Error) => log.debug({ client: client.id, err: err.message }, "MQTT client error"));
     // aedes reports a failing store here; without a listener the error would end the process.
-    (aedes as EventEmitter).on("error", (err: Error) => {
-      this.storeErrors.inc();
-      this.warnOnce("store", { code: "HEARTH_E_BROKER_STORE", err: err.message }, `The broker's store failed: ${err.message}`);
-    });
+    (aedes as EventEmitter).on("error", (err: Error) => this.storeFailed(err));
     this.listeners = new Listeners(aedes.handle, this.guard, log);
     try {
       await this.listeners.apply(this.config);
@@ -104,6 +104,11 @@ export class Broker {
     this.reportHealth();
     log.info({ store: this.store.where }, `Broker keeps retained messages and sessions in ${this.store.where}`);
     this.warnIfNobodyCanLogIn();
+  }
+
+  private storeFailed(err: Error): void {
+    this.storeErrors.inc();
+    this.warnOnce("store", { code: "HEARTH_E_BROKER_STORE", err: err.message }, `The broker's store failed: ${err.message}`);
   }
 
   private published(packet: AedesPublishPacket): void {

@@ -33,7 +33,7 @@ const WS_SUBPROTOCOLS = ["mqtt", "mqttv3.1"];
 const WS_FRAME_OVERHEAD = 65_536;
 
 /** Reads the certificate files for a TLS listener; any that cannot be read is one error naming the key and the file. */
-export function readTlsFiles(cfg: TlsListenerConfig): tls.SecureContextOptions {
+function readTlsFiles(cfg: TlsListenerConfig): tls.SecureContextOptions {
   const read = (key: string, file: string): Buffer => {
     try {
       return fs.readFileSync(file);

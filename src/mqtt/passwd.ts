@@ -33,7 +33,7 @@ export type PasswordTable = ReadonlyMap<string, PasswordEntry>;
  * the scrypt paper's interactive-login setting (2^14) while a house's devices reconnecting
  * after a restart still all get in within seconds.
  */
-export const DEFAULT_PARAMS: ScryptParams = { ln: 15, r: 8, p: 1 };
+const DEFAULT_PARAMS: ScryptParams = { ln: 15, r: 8, p: 1 };
 const HASH_BYTES = 32;
 const SALT_BYTES = 16;
 /** Bounds for parameters read from a file, so an edited line cannot make each login take minutes or gigabytes. */

@@ -3,7 +3,7 @@
  * the usual home of a broker's own statistics), and `hearth/` is where Hearth itself speaks,
  * so a device cannot pose as the hub.
  */
-export const HEARTH_PREFIX = "hearth/";
+const HEARTH_PREFIX = "hearth/";
 
 /** Why a topic is reserved, or undefined when a client may publish to it. */
 export function reservedProblem(topic: string): string | undefined {

@@ -18,13 +18,6 @@ export function filterProblems(filter: string): string[] {
   return problems;
 }
 
-/** What is wrong with a topic name (what a message is published to), or [] when it is valid. */
-export function topicProblems(topic: string): string[] {
-  if (topic.length === 0) return ["a topic cannot be empty"];
-  if (topic.includes("+") || topic.includes("#")) return [`"${topic}": a topic a message is published to cannot contain '+' or '#'`]; // [MQTT-3.3.2-2]
-  return [];
-}
-
 export const levelsOf = (topicOrFilter: string): string[] => topicOrFilter.split("/");
 
 const isWildcard = (level: string | undefined) => level === "+" || level === "#";
@@ -41,8 +34,6 @@ export function levelsMatch(filter: readonly string[], topic: readonly string[])
   }
   return filter.length === topic.length;
 }
-
-export const topicMatches = (filter: string, topic: string): boolean => levelsMatch(levelsOf(filter), levelsOf(topic));
 
 /**
  * Does `outer` match every topic that `inner` matches? This is how a subscription is checked
@@ -62,8 +53,6 @@ export function levelsCover(outer: readonly string[], inner: readonly string[]):
   }
   return outer.length === inner.length;
 }
-
-export const filterCovers = (outer: string, inner: string): boolean => levelsCover(levelsOf(outer), levelsOf(inner));
 
 /**
  * The literal levels of a filter before its first wildcard, joined: every topic the filter

@@ -1,21 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { answers } from "../setup/services.js";
+import { freePort } from "./ports.js";
 import { waitFor } from "./wait.js";
-
-/** A port nobody listens on right now (the kernel picks it; it is free again once we close). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * A Mosquitto of the test's own, on its own port, so a test can stop and start it without

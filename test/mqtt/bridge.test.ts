@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeCertificates } from "../helpers/certs.js";
 import { readFixture } from "../helpers/fixtures.js";
 import { startTestHub, type TestHub } from "../helpers/hub.js";
-import { TestMosquitto, freePort } from "../helpers/mosquitto.js";
+import { TestMosquitto } from "../helpers/mosquitto.js";
+import { freePort } from "../helpers/ports.js";
 import { connectMqtt, mosquittoPub } from "../helpers/mqtt.js";
 import { waitFor } from "../helpers/wait.js";
 

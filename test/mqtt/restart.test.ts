@@ -6,6 +6,7 @@ import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { afterAll, describe, expect, it } from "vitest";
 import { readMessages } from "../helpers/fixtures.js";
 import { startTestHub, type TestHub } from "../helpers/hub.js";
+import { freePort } from "../helpers/ports.js";
 import { connectMqtt } from "../helpers/mqtt.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -90,6 +91,14 @@ describe("retained messages and persistent sessions across a restart", () => {
       // Leave the machine's Redis as we found it: remove every key this test wrote.
       const keys = execFileSync("redis-cli", ["--scan", "--pattern", `${prefix}*`]).toString().split("\n").filter(Boolean);
       if (keys.length) execFileSync("redis-cli", ["del", ...keys]);
+    });
+
+    it("stop the start with a clear error when Redis does not answer, instead of running without them", async () => {
+      const port = await freePort();
+      await expect(startTestHub({ config: { mqtt: { persistence: { type: "redis", url: `redis://127.0.0.1:${port}/0` } } } })).rejects.toMatchObject({
+        code: "HEARTH_E_BROKER_STORE",
+        message: expect.stringContaining(`the broker's store (redis redis://127.0.0.1:${port}/0 (keys hearth:broker:*)) cannot be opened`),
+      });
     });
 
     it("come back from Redis under their own key prefix", async () => {

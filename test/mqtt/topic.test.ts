@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { filterCovers, filterProblems, literalPrefix, topicMatches } from "../../src/mqtt/topic.js";
+import { filterProblems, levelsCover, levelsMatch, levelsOf, literalPrefix } from "../../src/mqtt/topic.js";
+
+const topicMatches = (filter: string, topic: string) => levelsMatch(levelsOf(filter), levelsOf(topic));
+const filterCovers = (outer: string, inner: string) => levelsCover(levelsOf(outer), levelsOf(inner));
 
 describe("MQTT topic filters (MQTT 3.1.1 §4.7)", () => {
   it.each([

@@ -39,7 +39,7 @@ export class Bridges {
   }
 
   private open(config: BridgeConfig): void {
-    const link = new BridgeLink(config, { ...this.deps, log: this.deps.log, metrics: this.metrics });
+    const link = new BridgeLink(config, { ...this.deps, metrics: this.metrics });
     this.links.set(config.name, link);
     link.start();
   }

@@ -47,7 +47,7 @@ const SESSION_EXPIRY_S = 86_400;
 const CONNECT_TIMEOUT_MS = 10_000;
 
 /** A URL as it may be shown: the password, if any was written in it, left out. */
-export const safeUrl = (url: string): string => {
+const safeUrl = (url: string): string => {
   const u = new URL(url);
   if (u.password) u.password = "***";
   return u.toString();

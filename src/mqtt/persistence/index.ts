@@ -12,7 +12,17 @@ export interface BrokerStore {
 const require = createRequire(import.meta.url);
 /** Both packages are CommonJS factories without types for their default export. */
 const memoryPersistence = require("aedes-persistence") as () => BrokerStore;
-const redisPersistence = require("aedes-persistence-redis") as (options: Record<string, unknown>) => BrokerStore;
+const redisPersistence = require("aedes-persistence-redis") as (options: { conn: RedisConnection }) => BrokerStore;
+
+interface RedisConnection {
+  on(event: "error", listener: (err: Error) => void): this;
+}
+/**
+ * The Redis client aedes-persistence-redis itself depends on, taken from there so both agree on
+ * its version. Hearth makes the connection so it can listen for its errors: without a listener
+ * the client prints every failed reconnection to stderr, past the log.
+ */
+const Redis = createRequire(require.resolve("aedes-persistence-redis"))("ioredis") as new (options: Record<string, unknown>) => RedisConnection;
 
 export interface StoreChoice {
   store: BrokerStore;
@@ -20,8 +30,8 @@ export interface StoreChoice {
   where: string;
 }
 
-/** redis://[user:password@]host:port/db as ioredis options (aedes-persistence-redis passes them on). */
-export function redisOptions(url: string, keyPrefix: string): Record<string, unknown> {
+/** redis://[user:password@]host:port/db as ioredis options. */
+function redisOptions(url: string, keyPrefix: string): Record<string, unknown> {
   const u = new URL(url);
   const db = Number(u.pathname.replace(/^\//, "") || "0");
   return {
@@ -44,14 +54,23 @@ const withoutPassword = (url: string): string => {
 };
 
 /** Builds the store `mqtt.persistence` asks for; see README "The broker" for why SQLite is the default. */
-export function createStore(cfg: PersistenceConfig, storageDir: string, onQueueFull: (clientId: string) => void): StoreChoice {
+export interface StoreEvents {
+  /** A message for an offline session did not fit its queue. */
+  onQueueFull: (clientId: string) => void;
+  /** The store's connection failed (Redis away); the broker keeps running. */
+  onError: (err: Error) => void;
+}
+
+export function createStore(cfg: PersistenceConfig, storageDir: string, events: StoreEvents): StoreChoice {
   switch (cfg.type) {
     case "sqlite": {
       const file = cfg.file ?? path.join(storageDir, "broker.db");
-      return { store: new SqlitePersistence({ file, maxQueuedMessages: cfg.max_queued_messages, onQueueFull }), where: `sqlite ${file}` };
+      return { store: new SqlitePersistence({ file, maxQueuedMessages: cfg.max_queued_messages, onQueueFull: events.onQueueFull }), where: `sqlite ${file}` };
     }
-    case "redis":
-      return { store: redisPersistence(redisOptions(cfg.url, cfg.key_prefix)), where: `redis ${withoutPassword(cfg.url)} (keys ${cfg.key_prefix}*)` };
+    case "redis": {
+      const conn = new Redis(redisOptions(cfg.url, cfg.key_prefix)).on("error", events.onError);
+      return { store: redisPersistence({ conn }), where: `redis ${withoutPassword(cfg.url)} (keys ${cfg.key_prefix}*)` };
+    }
     case "memory":
       return { store: memoryPersistence(), where: "memory (forgotten on restart)" };
   }
