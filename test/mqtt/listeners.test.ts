@@ -110,3 +110,35 @@ describe("client certificates", () => {
     await waitFor(() => t.logs.find((e) => e.code === "HEARTH_E_MQTT_LOGIN_REFUSED" && e.reason === "tls"), "the refused TLS handshake in the log");
   });
 });
+
+describe("certificate renewal", () => {
+  let dir: string;
+  let t: TestHub;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "hearth-renew-"));
+  });
+  afterAll(async () => {
+    await t.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("reads renewed certificate files on reload without dropping connected clients", async () => {
+    const first = makeCertificates(path.join(dir, "first"), "First");
+    const second = makeCertificates(path.join(dir, "second"), "Second");
+    const live = { cert: path.join(dir, "fullchain.pem"), key: path.join(dir, "privkey.pem") };
+    fs.copyFileSync(first.serverCert, live.cert);
+    fs.copyFileSync(first.serverKey, live.key);
+    t = await startTestHub({ config: { mqtt: { tls: { port: 0, ...live } } } });
+    const url = `mqtts://127.0.0.1:${t.hub.broker.ports().mqtts}`;
+    const before = await connectMqtt(url, { ca: fs.readFileSync(first.ca) });
+
+    fs.copyFileSync(second.serverCert, live.cert);
+    fs.copyFileSync(second.serverKey, live.key);
+    await t.hub.reload(loadTestConfig(t.configFile, t.rulesDir));
+
+    const after = await connectMqtt(url, { ca: fs.readFileSync(second.ca) });
+    await expect(connectMqtt(url, { ca: fs.readFileSync(first.ca) })).rejects.toThrow();
+    expect(before.connected).toBe(true);
+    await Promise.all([before.endAsync(), after.endAsync()]);
+  });
+});
