@@ -76,6 +76,36 @@ export const ERRORS = {
     summary: "The PostgreSQL user may not read a statistics view or function; those metrics are skipped, the rest are collected.",
     fix: "Run the GRANT printed in the message (usually `GRANT pg_monitor TO <user>;`) as a superuser.",
   },
+
+  // --- Broker and bridges --------------------------------------------------------------------
+  HEARTH_E_MQTT_LOGIN_REFUSED: {
+    summary: "An MQTT client was refused at CONNECT: unknown user or wrong password (CONNACK 4), no credentials while anonymous access is off, or a will it may not publish (CONNACK 5), or a failed TLS handshake.",
+    fix: "Check the device's user and password (set it again with `hearth passwd FILE USER`), or its certificate; the log names the client id.",
+  },
+  HEARTH_E_MQTT_FORBIDDEN: {
+    summary: "A client published to or subscribed to a topic the ACL does not allow, or a reserved one ($SYS/, hearth/); the message was dropped or the subscription refused (SUBACK 0x80).",
+    fix: "Grant the topic to that user in mqtt.acl, or point the device at another topic; see hearth_mqtt_publish_denied_total and hearth_mqtt_subscribe_denied_total.",
+  },
+  HEARTH_E_MQTT_LIMIT: {
+    summary: "A broker limit was hit: a connection beyond mqtt.max_clients (CONNACK 3), a payload over mqtt.max_payload_bytes, or a full queue of an offline persistent session.",
+    fix: "Raise the limit if the traffic is legitimate; otherwise find the client named in the log.",
+  },
+  HEARTH_E_PASSWORD_FILE: {
+    summary: "The broker's password file is missing or has a line that is not `user:$scrypt$…`.",
+    fix: "Create or fix it with `hearth passwd FILE USER`; the error names the file and line.",
+  },
+  HEARTH_E_TLS_FILES: {
+    summary: "A TLS certificate, key or CA file cannot be read, or they do not belong together.",
+    fix: "Check the paths in mqtt.tls (or the bridge's tls) and that the key matches the certificate.",
+  },
+  HEARTH_E_BROKER_STORE: {
+    summary: "The broker's store of retained messages and sessions (SQLite file or Redis) failed.",
+    fix: "Check the disk under storage.dir, or that Redis answers; the broker keeps running with what it can.",
+  },
+  HEARTH_E_BRIDGE_DOWN: {
+    summary: "A bridge cannot reach its remote broker, or was refused there; it retries with backoff and shows as degraded on /healthz.",
+    fix: "Check the bridge's url, credentials and TLS settings, and that the remote broker runs.",
+  },
 } as const satisfies Record<string, ErrorInfo>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -9,6 +9,7 @@ import { registerSeriesApi } from "./http/api-series.js";
 import { HttpServer } from "./http/server.js";
 import { IntegrationHost } from "./integrations/host.js";
 import type { Logger } from "./log.js";
+import { Bridges } from "./mqtt/bridge/bridges.js";
 import { Broker } from "./mqtt/broker.js";
 import { assembleProcessing, type Processing } from "./pipeline/assemble.js";
 import type { Pipeline } from "./pipeline/pipeline.js";
@@ -32,6 +33,7 @@ export class Hub {
   readonly processing: Processing;
   readonly pipeline: Pipeline;
   readonly broker: Broker;
+  readonly bridges: Bridges;
   readonly http: HttpServer;
   readonly alerts: AlertEngine;
   readonly integrations: IntegrationHost;
@@ -50,7 +52,10 @@ export class Hub {
     this.health = new Health(() => this.clock.now());
     this.processing = assembleProcessing(opts.loaded, this.clock, this.telemetry, this.log);
     this.pipeline = this.processing.pipeline;
-    this.broker = new Broker(config.mqtt, (topic, payload) => this.pipeline.handleMessage(topic, payload), this.log.child({ module: "mqtt" }), this.health, this.telemetry);
+    const mqttLog = this.log.child({ module: "mqtt" });
+    const onMessage = (topic: string, payload: Buffer) => this.pipeline.handleMessage(topic, payload);
+    this.broker = new Broker({ config: config.mqtt, storageDir: config.storage.dir, onMessage, log: mqttLog, health: this.health, telemetry: this.telemetry, clock: this.clock });
+    this.bridges = new Bridges({ broker: this.broker, clock: this.clock, log: mqttLog, health: this.health, telemetry: this.telemetry, hostName: config.host ?? "hearth" });
     this.http = new HttpServer(config.http, this.health, this.telemetry, this.log.child({ module: "http" }), () => this.about());
     registerSeriesApi(this.http.app, () => this.pipeline.aggregator);
     const alertLog = this.log.child({ module: "alerts" });
@@ -66,6 +71,7 @@ export class Hub {
       hub.pipeline.start();
       hub.alerts.start();
       await hub.broker.start();
+      hub.bridges.start(hub.loaded.config.mqtt.bridges);
       await hub.http.start();
       await hub.startSimulator();
       hub.integrations.start(hub.loaded.config.integrations);
@@ -86,7 +92,7 @@ export class Hub {
       host: this.loaded.config.host,
       version: VERSION,
       uptime_s: Math.round((this.clock.now() - this.startedAt) / 1000),
-      ports: { mqtt: this.broker.port, http: this.http.port },
+      ports: { ...this.broker.ports(), http: this.http.port },
     };
   }
 
@@ -112,6 +118,7 @@ export class Hub {
     this.processing.reconfigure(next);
     this.alerts.reconfigure(next);
     await this.broker.reconfigure(next.config.mqtt);
+    await this.bridges.reconfigure(next.config.mqtt.bridges);
     await this.http.reconfigure(next.config.http);
     if (JSON.stringify(previous.config.simulator) !== JSON.stringify(next.config.simulator)) {
       await this.simulator?.stop();
@@ -129,6 +136,7 @@ export class Hub {
     await this.integrations.stop();
     await this.simulator?.stop();
     await this.http.stop();
+    await this.bridges.stop();
     await this.broker.stop();
     this.alerts.stop();
     this.pipeline.stop();

@@ -5,6 +5,7 @@ import { registerCheck } from "./check.js";
 import { registerDowntime } from "./downtime.js";
 import { EXIT } from "./exit.js";
 import { registerReplay } from "./replay.js";
+import { registerPasswd } from "./passwd.js";
 import { registerSchema } from "./schema.js";
 import { registerStart } from "./start.js";
 
@@ -19,6 +20,7 @@ registerCheck(program);
 registerSchema(program);
 registerReplay(program);
 registerDowntime(program);
+registerPasswd(program);
 
 try {
   await program.parseAsync(process.argv);

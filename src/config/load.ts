@@ -37,13 +37,16 @@ export type LoadResult = { ok: true; loaded: Loaded } | { ok: false; issues: Iss
  * The environment wins over the file for the settings a deployment changes most
  * (DESIGN.md, "Config keys others rely on").
  */
-const ENV_OVERRIDES: readonly { name: string; path: string[]; type: "string" | "port" }[] = [
+const ENV_OVERRIDES: readonly { name: string; path: string[]; type: "string" | "port"; whenSectionSet?: true }[] = [
   { name: "HEARTH_HOST", path: ["host"], type: "string" },
   { name: "HEARTH_MQTT_HOST", path: ["mqtt", "host"], type: "string" },
   { name: "HEARTH_MQTT_PORT", path: ["mqtt", "port"], type: "port" },
   { name: "HEARTH_HTTP_HOST", path: ["http", "host"], type: "string" },
   { name: "HEARTH_HTTP_PORT", path: ["http", "port"], type: "port" },
   { name: "HEARTH_DATA_DIR", path: ["storage", "dir"], type: "string" },
+  // Only for a listener the file turns on: a container image can set these ports for every house, and a house without TLS keeps it off.
+  { name: "HEARTH_MQTT_TLS_PORT", path: ["mqtt", "tls", "port"], type: "port", whenSectionSet: true },
+  { name: "HEARTH_MQTT_WS_PORT", path: ["mqtt", "websocket", "port"], type: "port", whenSectionSet: true },
 ];
 
 function applyEnvOverrides(value: Record<string, unknown>, env: Env): { overridden: Map<string, string>; issues: Issue[] } {
@@ -60,12 +63,19 @@ function applyEnvOverrides(value: Record<string, unknown>, env: Env): { overridd
         continue;
       }
     }
-    let target = value;
+    let target: Record<string, unknown> | undefined = value;
     for (const key of o.path.slice(0, -1)) {
-      const next = target[key];
-      if (typeof next !== "object" || next === null) target[key] = {};
+      const next: unknown = target[key];
+      if (typeof next !== "object" || next === null) {
+        if (o.whenSectionSet) {
+          target = undefined;
+          break;
+        }
+        target[key] = {};
+      }
       target = target[key] as Record<string, unknown>;
     }
+    if (!target) continue;
     target[o.path[o.path.length - 1]!] = v;
     overridden.set(o.path.join("."), o.name);
   }

@@ -1,4 +1,5 @@
 import { checkAlertReferences } from "../alerts/references.js";
+import { checkBroker } from "../mqtt/check.js";
 import type { Issue } from "./issues.js";
 import type { Loaded } from "./load.js";
 
@@ -8,5 +9,5 @@ import type { Loaded } from "./load.js";
  * of them run before anything connects, and every problem is reported with its position.
  */
 export function checkReferences(loaded: Loaded): Issue[] {
-  return [...checkAlertReferences(loaded)];
+  return [...checkAlertReferences(loaded), ...checkBroker(loaded)];
 }

@@ -1,34 +1,68 @@
-import net from "node:net";
-import { Aedes, type AedesPublishPacket, type Client } from "aedes";
-import { HearthError } from "../errors.js";
+import type { EventEmitter } from "node:events";
+import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from "aedes";
+import type { Counter } from "prom-client";
+import type { Clock } from "../clock.js";
+import { HearthError, describeError } from "../errors.js";
 import type { Health } from "../health.js";
-import type { Logger } from "../log.js";
+import { RateLimitedLog, type Logger } from "../log.js";
 import type { Telemetry } from "../telemetry.js";
+import { BrokerGuard } from "./guard.js";
+import { Listeners, type ListenerPorts } from "./listeners.js";
+import { createStore, type StoreChoice } from "./persistence/index.js";
+import { loadPolicy } from "./policy.js";
 import type { MqttConfig } from "./schema.js";
-import { listenOn, stopListening } from "./listen.js";
 
 export type MessageHandler = (topic: string, payload: Buffer, retain: boolean) => void;
 
+/** Told about every message the broker passes on; `origin` names the bridge a message came in through. */
+export type PublishListener = (packet: AedesPublishPacket, origin: string | undefined) => void;
+
+export interface BrokerOptions {
+  config: MqttConfig;
+  /** Where the SQLite store goes unless mqtt.persistence.file says otherwise. */
+  storageDir: string;
+  onMessage: MessageHandler;
+  log: Logger;
+  health: Health;
+  telemetry: Telemetry;
+  clock: Clock;
+}
+
 /**
- * The house's broker: an embedded aedes instance and its TCP listener. Every message a device
- * publishes (and every will the broker publishes for a device that dropped off) is handed to
- * the pipeline; `$SYS/` traffic is the broker's own and is not.
+ * The house's broker: an embedded aedes instance, its listeners (TCP, TLS, WebSocket), its
+ * store of retained messages and sessions, and the guard that applies the password file and
+ * the ACL. Every message a device publishes (and every will the broker publishes for a device
+ * that dropped off) is handed to the pipeline; `$`-topics are the broker's own and are not.
  */
 export class Broker {
   private aedes: Aedes | undefined;
-  private server: net.Server | undefined;
-  private boundPort: number | undefined;
+  private store: StoreChoice | undefined;
+  private listeners: Listeners | undefined;
+  private config: MqttConfig;
+  private readonly guard: BrokerGuard;
+  private readonly publishListeners = new Set<PublishListener>();
+  /** Messages a bridge brought in, so that bridge does not send them back out. */
+  private readonly origins = new WeakMap<object, string>();
+  private readonly storeLog: RateLimitedLog;
+  private readonly queueFull: Counter;
+  private readonly storeErrors: Counter;
 
-  constructor(
-    private config: MqttConfig,
-    private readonly onMessage: MessageHandler,
-    private readonly log: Logger,
-    private readonly health: Health,
-    private readonly telemetry: Telemetry,
-  ) {}
+  constructor(private readonly opts: BrokerOptions) {
+    this.config = opts.config;
+    this.storeLog = new RateLimitedLog(() => opts.clock.now());
+    this.guard = new BrokerGuard(loadPolicy(opts.config), opts.config.max_clients, opts.log, opts.telemetry, opts.clock);
+    this.queueFull = opts.telemetry.counter("mqtt_queue_dropped_total", "QoS 1/2 messages not queued for an offline persistent session because its queue was full.");
+    this.storeErrors = opts.telemetry.counter("mqtt_store_errors_total", "Failures of the broker's store (SQLite file or Redis) while running.");
+    opts.telemetry.gauge("mqtt_clients", "Clients connected to the embedded broker.", [], (g) => g.set(this.aedes?.connectedClients ?? 0));
+  }
 
+  /** The plain TCP port, when that listener is open. */
   get port(): number | undefined {
-    return this.boundPort;
+    return this.listeners?.ports().mqtt;
+  }
+
+  ports(): ListenerPorts {
+    return this.listeners?.ports() ?? {};
   }
 
   get instance(): Aedes {
@@ -37,57 +71,105 @@ export class Broker {
   }
 
   async start(): Promise<void> {
-    this.health.set("broker", "starting", { critical: true });
-    const aedes = await Aedes.createBroker({
-      authenticate: (client, username, _password, done) => this.authenticate(client, username, done),
+    const { health, log } = this.opts;
+    health.set("broker", "starting", { critical: true });
+    this.store = createStore(this.config.persistence, this.opts.storageDir, {
+      onQueueFull: (clientId) => {
+        this.queueFull.inc();
+        this.warnOnce("queue", { code: "HEARTH_E_MQTT_LIMIT", client: clientId }, `A message for offline client "${clientId}" was dropped: its queue holds mqtt.persistence.max_queued_messages already`);
+      },
+      onError: (err) => this.storeFailed(err),
     });
-    this.aedes = aedes;
-    aedes.on("publish", (packet: AedesPublishPacket) => {
-      if (packet.topic.startsWith("$SYS/")) return;
-      this.onMessage(packet.topic, packet.payload as Buffer, packet.retain);
-    });
-    aedes.on("clientError", (client: Client, err: Error) => this.log.debug({ client: client.id, err: err.message }, "MQTT client error"));
-    this.telemetry.gauge("mqtt_clients", "Clients connected to the embedded broker.", [], (g) => g.set(this.aedes?.connectedClients ?? 0));
-    await this.listen();
-  }
-
-  private authenticate(client: Client, username: string | undefined, done: (err: (Error & { returnCode: number }) | null, ok: boolean | null) => void): void {
-    if (this.config.allow_anonymous) return done(null, true);
-    this.log.warn({ client: client.id, username }, "MQTT login refused: anonymous access is off and no password file is configured");
-    // [MQTT-3.2.2-3] return code 5: not authorized.
-    done(Object.assign(new Error("not authorized"), { returnCode: 5 }), null);
-  }
-
-  private async listen(): Promise<void> {
-    const aedes = this.instance;
-    const server = net.createServer({ noDelay: true }, aedes.handle);
     try {
-      this.boundPort = await listenOn(server, this.config.host, this.config.port, "MQTT", "mqtt.port", "HEARTH_MQTT_PORT");
+      this.aedes = await Aedes.createBroker({ persistence: this.store.store, ...this.guard.hooks(() => this.instance) });
     } catch (err) {
-      this.health.set("broker", "down", { detail: err instanceof HearthError ? err.message : String(err) });
+      const detail = `the broker's store (${this.store.where}) cannot be opened: ${describeError(err)}`;
+      health.set("broker", "down", { detail });
+      await Promise.resolve(this.store.store.destroy()).catch(() => undefined);
+      this.store = undefined;
+      throw new HearthError("HEARTH_E_BROKER_STORE", detail, { cause: err });
+    }
+    const aedes = this.aedes;
+    aedes.on("publish", (packet: AedesPublishPacket) => this.published(packet));
+    aedes.on("clientError", (client: Client, err: Error) => log.debug({ client: client.id, err: err.message }, "MQTT client error"));
+    // aedes reports a failing store here; without a listener the error would end the process.
+    (aedes as EventEmitter).on("error", (err: Error) => this.storeFailed(err));
+    this.listeners = new Listeners(aedes.handle, this.guard, log);
+    try {
+      await this.listeners.apply(this.config);
+    } catch (err) {
+      health.set("broker", "down", { detail: err instanceof HearthError ? err.message : String(err) });
       throw err;
     }
-    this.server = server;
-    this.health.set("broker", "ok", { info: { mqtt_port: this.boundPort, mqtt_host: this.config.host } });
-    this.log.info({ host: this.config.host, port: this.boundPort }, `MQTT broker listening on ${this.config.host}:${this.boundPort}`);
+    this.reportHealth();
+    log.info({ store: this.store.where }, `Broker keeps retained messages and sessions in ${this.store.where}`);
+    this.warnIfNobodyCanLogIn();
   }
 
-  /** Applies a changed `mqtt:` section; only a new address or port reopens the listener. */
+  private storeFailed(err: Error): void {
+    this.storeErrors.inc();
+    this.warnOnce("store", { code: "HEARTH_E_BROKER_STORE", err: err.message }, `The broker's store failed: ${err.message}`);
+  }
+
+  private published(packet: AedesPublishPacket): void {
+    if (packet.topic.startsWith("$")) return;
+    this.opts.onMessage(packet.topic, packet.payload as Buffer, packet.retain);
+    const origin = this.origins.get(packet);
+    for (const listener of this.publishListeners) listener(packet, origin);
+  }
+
+  /** Publishes a message a bridge brought in, as if a local client had published it. */
+  publish(packet: PublishPacket, origin: string): Promise<void> {
+    this.origins.set(packet, origin);
+    return new Promise((resolve, reject) => this.instance.publish(packet, (err) => (err ? reject(err) : resolve())));
+  }
+
+  onPublish(listener: PublishListener): () => void {
+    this.publishListeners.add(listener);
+    return () => this.publishListeners.delete(listener);
+  }
+
+  private reportHealth(): void {
+    const ports = this.ports();
+    this.opts.health.set("broker", "ok", {
+      info: { mqtt_host: this.config.host, mqtt_port: ports.mqtt ?? null, mqtts_port: ports.mqtts ?? null, ws_port: ports.ws ?? null, store: this.store?.where },
+    });
+  }
+
+  private warnIfNobodyCanLogIn(): void {
+    const open = Object.keys(this.ports()).length > 0;
+    if (open && !this.config.allow_anonymous && !this.config.password_file)
+      this.opts.log.warn("No client can log in: mqtt.allow_anonymous is false and no mqtt.password_file is set. Create one with `hearth passwd FILE USER`.");
+  }
+
+  private warnOnce(key: string, fields: Record<string, unknown>, message: string): void {
+    if (this.storeLog.allow(key).ok) this.opts.log.warn(fields, message);
+  }
+
+  /**
+   * Applies a changed `mqtt:` section: the password file and the ACL are read again (SIGHUP),
+   * limits apply to the next connection or message, listeners move only when their address
+   * changed, and TLS certificates are reloaded in place. The store is chosen at start only.
+   */
   async reconfigure(config: MqttConfig): Promise<void> {
-    const relisten = config.host !== this.config.host || config.port !== this.config.port;
+    this.guard.update(loadPolicy(config), config.max_clients);
+    if (JSON.stringify(config.persistence) !== JSON.stringify(this.config.persistence))
+      this.opts.log.warn("mqtt.persistence changed: the broker's store is chosen at start, so this applies at the next start");
     this.config = config;
-    if (!relisten) return;
-    stopListening(this.server);
-    this.server = undefined;
-    await this.listen();
+    await this.listeners?.apply(config);
+    this.reportHealth();
+    this.opts.log.info({ password_file: config.password_file, acl_entries: config.acl?.length ?? null }, "Broker policy reloaded (password file and ACL)");
   }
 
   async stop(): Promise<void> {
-    stopListening(this.server);
-    this.server = undefined;
+    this.listeners?.close();
+    this.listeners = undefined;
     const aedes = this.aedes;
     this.aedes = undefined;
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    this.health.set("broker", "down", { detail: "stopped" });
+    const store = this.store;
+    this.store = undefined;
+    if (store && aedes) await Promise.resolve(store.store.destroy()).catch((err: unknown) => this.opts.log.warn({ err: describeError(err) }, "The broker's store did not close cleanly"));
+    this.opts.health.set("broker", "down", { detail: "stopped" });
   }
 }

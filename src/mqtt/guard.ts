@@ -1,0 +1,157 @@
+import type { Aedes, AedesOptions, AedesPublishPacket, Client, PublishPacket, Subscription } from "aedes";
+import type { Counter } from "prom-client";
+import type { Clock } from "../clock.js";
+import { describeError } from "../errors.js";
+import { RateLimitedLog, type Logger } from "../log.js";
+import type { Telemetry } from "../telemetry.js";
+import type { Identity } from "./acl.js";
+import { CONNACK, authenticate, authorizePublish, authorizeSubscribe, mayReceive, type BrokerPolicy, type Denial, type LoginRefusal } from "./auth.js";
+
+/**
+ * Where a refused message goes. MQTT 3.1.1 lets a server either acknowledge a PUBLISH it does
+ * not authorize or close the connection [MQTT-3.3.5-2]; aedes can only close it (aedes#210),
+ * and a device whose connection is closed reconnects and publishes again, in a loop. So a
+ * refused message is acknowledged as usual (as Mosquitto does) but sent to this topic, which
+ * no client may subscribe to and nothing stores or forwards.
+ */
+const DROPPED_TOPIC = "$hearth/dropped";
+
+type Hooks = Required<Pick<AedesOptions, "authenticate" | "authorizePublish" | "authorizeSubscribe" | "authorizeForward">>;
+
+type Refusal = LoginRefusal | "max_clients";
+
+/** What aedes keeps on a client that its types do not show: the will of the CONNECT being handled. */
+interface ClientInternals {
+  _will?: { topic: string; payload: Buffer | string };
+  req?: { socket?: { remoteAddress?: string } };
+  conn: { remoteAddress?: string };
+}
+
+const remoteOf = (client: Client): string | undefined => {
+  const c = client as unknown as ClientInternals;
+  return c.conn?.remoteAddress ?? c.req?.socket?.remoteAddress;
+};
+
+const byteLength = (payload: Buffer | string | undefined) => (payload === undefined ? 0 : typeof payload === "string" ? Buffer.byteLength(payload) : payload.length);
+
+/**
+ * The broker policy (auth.ts) wired into aedes' callbacks, in one place: counts and logs each
+ * refusal, and remembers who each connected client is. A reload swaps the policy; clients
+ * already connected are judged by the new one from their next message on.
+ */
+export class BrokerGuard {
+  private readonly identities = new WeakMap<Client, Identity>();
+  private readonly refusedLogins: Counter<"reason">;
+  private readonly deniedPublishes: Counter<"reason">;
+  private readonly deniedSubscriptions: Counter<"reason">;
+  private readonly deniedDeliveries: Counter;
+  private readonly logLimit: RateLimitedLog;
+
+  constructor(
+    private policy: BrokerPolicy,
+    private maxClients: number,
+    private readonly log: Logger,
+    telemetry: Telemetry,
+    clock: Clock,
+  ) {
+    this.logLimit = new RateLimitedLog(() => clock.now());
+    this.refusedLogins = telemetry.counter("mqtt_connections_refused_total", "MQTT connections refused, by reason.", ["reason"]);
+    for (const r of ["bad_credentials", "anonymous", "will_denied", "max_clients", "tls"] as const) this.refusedLogins.inc({ reason: r }, 0);
+    this.deniedPublishes = telemetry.counter("mqtt_publish_denied_total", "MQTT messages dropped because the client may not publish them, by reason.", ["reason"]);
+    this.deniedSubscriptions = telemetry.counter("mqtt_subscribe_denied_total", "MQTT subscriptions refused in the SUBACK (0x80), by reason.", ["reason"]);
+    for (const r of ["reserved", "acl", "too_large"] as const) this.deniedPublishes.inc({ reason: r }, 0);
+    for (const r of ["reserved", "acl"] as const) this.deniedSubscriptions.inc({ reason: r }, 0);
+    this.deniedDeliveries = telemetry.counter("mqtt_deliveries_denied_total", "Messages not delivered to a subscriber because the ACL no longer lets it read the topic.");
+  }
+
+  update(policy: BrokerPolicy, maxClients: number): void {
+    this.policy = policy;
+    this.maxClients = maxClients;
+  }
+
+  /** A TLS handshake that failed (no or a bad client certificate, a client that does not trust ours). */
+  tlsRefused(remote: string | undefined, err: Error): void {
+    this.refusedLogins.inc({ reason: "tls" });
+    this.warn("tls", { code: "HEARTH_E_MQTT_LOGIN_REFUSED", remote, reason: "tls" }, `MQTT TLS connection refused from ${remote ?? "unknown"}: ${err.message}`);
+  }
+
+  hooks(broker: () => Aedes): Hooks {
+    return {
+      authenticate: (client, username, password, done) => {
+        const aedes = broker();
+        const takeover = (aedes as unknown as { clients: Record<string, unknown> }).clients[client.id] !== undefined;
+        if (!takeover && aedes.connectedClients >= this.maxClients) {
+          this.refuse(client, username, "max_clients", `${this.maxClients} clients are connected already (mqtt.max_clients)`);
+          return done(Object.assign(new Error("server unavailable"), { returnCode: CONNACK.serverUnavailable }), null);
+        }
+        const will = (client as unknown as ClientInternals)._will;
+        const request = { clientId: client.id, username, password, will: will && { topic: will.topic, payload: Buffer.from(will.payload ?? "") } };
+        authenticate(this.policy, request).then(
+          (result) => {
+            if (result.ok) {
+              this.identities.set(client, result.identity);
+              return done(null, true);
+            }
+            this.refuse(client, username, result.reason, result.why, result.returnCode);
+            done(Object.assign(new Error(result.why), { returnCode: result.returnCode }), null);
+          },
+          (err: unknown) => {
+            this.log.error({ client: client.id, err: describeError(err) }, "MQTT login could not be checked");
+            done(Object.assign(new Error("not authorized"), { returnCode: CONNACK.notAuthorized }), null);
+          },
+        );
+      },
+
+      authorizePublish: (client, packet, callback) => {
+        // Without a client, aedes is publishing the will of a client from before a restart: it was checked when that client connected.
+        if (!client) return callback(null);
+        const id = this.identityOf(client);
+        const decision = authorizePublish(this.policy, id, packet.topic, byteLength(packet.payload));
+        if (!decision.ok) this.drop(client, id, packet, decision.reason, decision.why);
+        callback(null);
+      },
+
+      authorizeSubscribe: (client, sub, callback) => {
+        const id = this.identityOf(client);
+        const decision = authorizeSubscribe(this.policy, id, sub.topic);
+        if (decision.ok) return callback(null, sub);
+        this.deniedSubscriptions.inc({ reason: decision.reason });
+        this.warn(`subscribe:${decision.reason}`, { code: "HEARTH_E_MQTT_FORBIDDEN", client: client.id, user: id.user, filter: sub.topic, reason: decision.reason }, `MQTT subscription refused (SUBACK 0x80): ${decision.why}`);
+        callback(null, null as unknown as Subscription);
+      },
+
+      authorizeForward: (client, packet) => {
+        if (mayReceive(this.policy, this.identityOf(client), packet.topic)) return packet;
+        this.deniedDeliveries.inc();
+        return null;
+      },
+    };
+  }
+
+  private identityOf(client: Client): Identity {
+    return this.identities.get(client) ?? { user: undefined, clientId: client.id };
+  }
+
+  private drop(client: Client, id: Identity, packet: PublishPacket | AedesPublishPacket, reason: Denial, why: string): void {
+    this.deniedPublishes.inc({ reason });
+    const code = reason === "too_large" ? "HEARTH_E_MQTT_LIMIT" : "HEARTH_E_MQTT_FORBIDDEN";
+    this.warn(`publish:${reason}`, { code, client: client.id, user: id.user, topic: packet.topic, reason }, `MQTT publish dropped: ${why}`);
+    packet.topic = DROPPED_TOPIC;
+    packet.retain = false;
+  }
+
+  private refuse(client: Client, username: string | undefined, reason: Refusal, why: string, returnCode: number = CONNACK.serverUnavailable): void {
+    this.refusedLogins.inc({ reason });
+    this.warn(
+      `login:${reason}`,
+      { code: reason === "max_clients" ? "HEARTH_E_MQTT_LIMIT" : "HEARTH_E_MQTT_LOGIN_REFUSED", client: client.id, username, remote: remoteOf(client), reason, returnCode },
+      `MQTT login refused for client "${client.id}": ${why} (CONNACK ${returnCode})`,
+    );
+  }
+
+  /** At most five lines a minute per kind of refusal, so a misconfigured device or a guesser cannot flood the log. */
+  private warn(key: string, fields: Record<string, unknown>, message: string): void {
+    const { ok, suppressed } = this.logLimit.allow(key);
+    if (ok) this.log.warn(suppressed ? { ...fields, suppressed } : fields, suppressed ? `${message} (${suppressed} more like it in the last minute)` : message);
+  }
+}

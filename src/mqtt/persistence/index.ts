@@ -1,0 +1,77 @@
+import { createRequire } from "node:module";
+import path from "node:path";
+import type { PersistenceConfig } from "../schema.js";
+import { SqlitePersistence } from "./sqlite.js";
+
+/** What aedes needs of a persistence, plus `destroy`, which Hearth calls after aedes has closed. */
+export interface BrokerStore {
+  setup(broker: unknown): Promise<void>;
+  destroy(): Promise<void> | void;
+}
+
+const require = createRequire(import.meta.url);
+/** Both packages are CommonJS factories without types for their default export. */
+const memoryPersistence = require("aedes-persistence") as () => BrokerStore;
+const redisPersistence = require("aedes-persistence-redis") as (options: { conn: RedisConnection }) => BrokerStore;
+
+interface RedisConnection {
+  on(event: "error", listener: (err: Error) => void): this;
+}
+/**
+ * The Redis client aedes-persistence-redis itself depends on, taken from there so both agree on
+ * its version. Hearth makes the connection so it can listen for its errors: without a listener
+ * the client prints every failed reconnection to stderr, past the log.
+ */
+const Redis = createRequire(require.resolve("aedes-persistence-redis"))("ioredis") as new (options: Record<string, unknown>) => RedisConnection;
+
+export interface StoreChoice {
+  store: BrokerStore;
+  /** For the log and /healthz: where retained messages and sessions live. Never holds a password. */
+  where: string;
+}
+
+/** redis://[user:password@]host:port/db as ioredis options. */
+function redisOptions(url: string, keyPrefix: string): Record<string, unknown> {
+  const u = new URL(url);
+  const db = Number(u.pathname.replace(/^\//, "") || "0");
+  return {
+    host: u.hostname || "127.0.0.1",
+    port: Number(u.port || 6379),
+    db: Number.isInteger(db) ? db : 0,
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    keyPrefix,
+    // Fail a command after a few reconnection attempts instead of holding the broker forever while Redis is away.
+    maxRetriesPerRequest: 3,
+    connectTimeout: 5_000,
+  };
+}
+
+const withoutPassword = (url: string): string => {
+  const u = new URL(url);
+  u.password = "";
+  return u.toString();
+};
+
+/** Builds the store `mqtt.persistence` asks for; see README "The broker" for why SQLite is the default. */
+export interface StoreEvents {
+  /** A message for an offline session did not fit its queue. */
+  onQueueFull: (clientId: string) => void;
+  /** The store's connection failed (Redis away); the broker keeps running. */
+  onError: (err: Error) => void;
+}
+
+export function createStore(cfg: PersistenceConfig, storageDir: string, events: StoreEvents): StoreChoice {
+  switch (cfg.type) {
+    case "sqlite": {
+      const file = cfg.file ?? path.join(storageDir, "broker.db");
+      return { store: new SqlitePersistence({ file, maxQueuedMessages: cfg.max_queued_messages, onQueueFull: events.onQueueFull }), where: `sqlite ${file}` };
+    }
+    case "redis": {
+      const conn = new Redis(redisOptions(cfg.url, cfg.key_prefix)).on("error", events.onError);
+      return { store: redisPersistence({ conn }), where: `redis ${withoutPassword(cfg.url)} (keys ${cfg.key_prefix}*)` };
+    }
+    case "memory":
+      return { store: memoryPersistence(), where: "memory (forgotten on restart)" };
+  }
+}
