@@ -24,7 +24,7 @@ describe("loading the configuration", () => {
     const r = loadAll({ ...f, env: { DD_API_KEY: "abc123" } });
     if (!r.ok) throw new Error(r.issues.map(formatIssue).join("\n"));
     const c = r.loaded.config;
-    expect(c.mqtt).toEqual({ host: "0.0.0.0", port: 1883, allow_anonymous: false });
+    expect(c.mqtt).toMatchObject({ host: "0.0.0.0", port: 1883, allow_anonymous: false, listen: true });
     expect(c.http).toEqual({ host: "127.0.0.1", port: 8686 });
     expect(c.pipeline.flush_interval).toBe(10_000);
     expect(c.host).toBe(os.hostname());
