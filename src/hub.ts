@@ -12,6 +12,8 @@ import { Simulator } from "./simulator/simulator.js";
 import { Telemetry } from "./telemetry.js";
 import { VERSION } from "./version.js";
 
+const rulesForDiff = ({ rules: r }: Loaded) => ({ presets: [...r.presets], mappings: r.mappings, appliances: [...r.appliances], people: [...r.people], tanks: [...r.tanks] });
+
 export interface HubOptions {
   loaded: Loaded;
   log: Logger;
@@ -93,7 +95,7 @@ export class Hub {
   async reload(next: Loaded): Promise<string[]> {
     const changes = [
       ...changedPaths(this.loaded.config, next.config),
-      ...changedPaths({ presets: [...this.loaded.rules.presets], mappings: this.loaded.rules.mappings }, { presets: [...next.rules.presets], mappings: next.rules.mappings }, "rules", 1),
+      ...changedPaths(rulesForDiff(this.loaded), rulesForDiff(next), "rules", 1),
     ];
     const previous = this.loaded;
     this.loaded = next;

@@ -1,8 +1,9 @@
 import type { z } from "zod";
 import type { Message } from "../pipeline/message.js";
-import type { CompiledRule, RuleOutput } from "../pipeline/rule.js";
-import type { MetricKind } from "../pipeline/sample.js";
+import type { CompiledRule, RuleOrigin, RuleOutput } from "../pipeline/rule.js";
+import type { MetricKind, RejectReason } from "../pipeline/sample.js";
 import { readValue, DEFAULT_STATES } from "../pipeline/value.js";
+import type { PresetRuntime } from "./runtime.js";
 
 /**
  * A device family Hearth understands out of the box. Enabling one is a single line in a rules
@@ -13,7 +14,8 @@ export interface Preset<O extends z.ZodType = z.ZodType> {
   name: string;
   title: string;
   options: O;
-  rules(options: z.output<O>): CompiledRule[];
+  /** The preset's rules; `runtime` holds what it learns from devices while the hub runs, across reloads. */
+  rules(options: z.output<O>, runtime: PresetRuntime): CompiledRule[];
 }
 
 export const definePreset = <O extends z.ZodType>(p: Preset<O>): Preset<O> => p;
@@ -23,6 +25,8 @@ export interface EmitOptions {
   kind?: MetricKind;
   tags?: string[];
   states?: Readonly<Record<string, number>>;
+  /** Divides the reading, for a unit conversion: watt-minutes / 60000 = kWh. */
+  divisor?: number;
 }
 
 /** What a preset's own code may do with one message: read it, and emit readings from it. */
@@ -33,21 +37,26 @@ export interface PresetEmitter {
   json(): unknown;
   /** Reads `raw` as a number or a state and records it, or records why it was skipped. */
   emit(metric: string, raw: unknown, opts?: EmitOptions): void;
+  /** Records why something in the message gave no sample; with a reason it counts as bad input. */
+  skip(metric: string, why: string, reason?: RejectReason): void;
+  /** Records what the message changed besides samples (a device discovered), for `--explain`. */
+  note(text: string): void;
 }
 
 /**
  * A rule whose reading needs code rather than a table: payloads that are text or JSON,
- * arrays of channels, partial updates merged into the last known state.
+ * arrays of channels, partial updates merged into the last known state. `origin` is the
+ * preset's name, or where in the rules the rule comes from.
  */
 export function codeRule(
   filter: string,
-  preset: string,
+  origin: string | RuleOrigin,
   baseTags: (captures: Record<string, string>) => string[],
   read: (e: PresetEmitter) => void,
 ): CompiledRule {
   return {
     filter,
-    origin: { kind: "preset", preset },
+    origin: typeof origin === "string" ? { kind: "preset", preset: origin } : origin,
     extract(msg: Message, captures: Record<string, string>, out: RuleOutput) {
       const tags = baseTags(captures);
       let jsonFailed = false;
@@ -70,13 +79,19 @@ export function codeRule(
           }
           out.drafts.push({
             metric,
-            value: r.value,
+            value: opts.divisor === undefined ? r.value : r.value / opts.divisor,
             tags: opts.tags ? [...tags, ...opts.tags] : tags,
             kind: opts.kind ?? "gauge",
             unit: opts.unit ?? r.unit,
             time: msg.receivedAt,
             state: r.state,
           });
+        },
+        skip(metric, why, reason) {
+          out.skips.push(reason ? { metric, why, reason } : { metric, why });
+        },
+        note(text) {
+          out.notes.push(text);
         },
       };
       read(emitter);

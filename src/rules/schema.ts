@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Appliances, People, Tanks } from "../house/schema.js";
 import { Mapping } from "../pipeline/mapping-schema.js";
 import { PresetsConfig } from "../presets/index.js";
 
@@ -11,6 +12,9 @@ export const RulesFile = z
     version: z.literal(1, { message: "this Hearth understands rules version 1" }).default(1),
     presets: PresetsConfig.optional(),
     mappings: z.array(Mapping).optional().meta({ description: "Topic mappings: which messages become which samples." }),
+    appliances: Appliances.optional(),
+    people: People.optional(),
+    tanks: Tanks.optional(),
   })
   .meta({ title: "Hearth rules", description: "Topic mappings, presets, appliances, people, monitors and downtime calendars." });
 
