@@ -27,6 +27,8 @@ export interface EmitOptions {
   states?: Readonly<Record<string, number>>;
   /** Divides the reading, for a unit conversion: watt-minutes / 60000 = kWh. */
   divisor?: number;
+  /** Multiplies the reading, for a unit conversion: kW × 1000 = W. */
+  multiplier?: number;
 }
 
 /** What a preset's own code may do with one message: read it, and emit readings from it. */
@@ -41,6 +43,8 @@ export interface PresetEmitter {
   skip(metric: string, why: string, reason?: RejectReason): void;
   /** Records what the message changed besides samples (a device discovered), for `--explain`. */
   note(text: string): void;
+  /** The same emitter, adding `tags` to every reading: for tags only the payload tells (a device name). */
+  withTags(tags: string[]): PresetEmitter;
 }
 
 /**
@@ -58,43 +62,48 @@ export function codeRule(
     filter,
     origin: typeof origin === "string" ? { kind: "preset", preset: origin } : origin,
     extract(msg: Message, captures: Record<string, string>, out: RuleOutput) {
-      const tags = baseTags(captures);
-      let jsonFailed = false;
-      const emitter: PresetEmitter = {
-        msg,
-        captures,
-        json() {
-          const d = msg.json();
-          if (d.ok) return d.value;
-          if (!jsonFailed) out.skips.push({ metric: "(payload)", why: d.detail, reason: d.reason });
-          jsonFailed = true;
-          return undefined;
-        },
-        emit(metric, raw, opts = {}) {
-          const r = readValue(raw, opts.states ?? DEFAULT_STATES);
-          if (!r.ok) {
-            if (r.reason === "null") out.skips.push({ metric, why: `value is ${r.detail}` });
-            else out.skips.push({ metric, why: r.detail, reason: r.reason });
-            return;
-          }
-          out.drafts.push({
-            metric,
-            value: opts.divisor === undefined ? r.value : r.value / opts.divisor,
-            tags: opts.tags ? [...tags, ...opts.tags] : tags,
-            kind: opts.kind ?? "gauge",
-            unit: opts.unit ?? r.unit,
-            time: msg.receivedAt,
-            state: r.state,
-          });
-        },
-        skip(metric, why, reason) {
-          out.skips.push(reason ? { metric, why, reason } : { metric, why });
-        },
-        note(text) {
-          out.notes.push(text);
-        },
-      };
-      read(emitter);
+      read(emitterFor(msg, captures, out, baseTags(captures), { failed: false }));
+    },
+  };
+}
+
+function emitterFor(msg: Message, captures: Record<string, string>, out: RuleOutput, tags: string[], json: { failed: boolean }): PresetEmitter {
+  return {
+    msg,
+    captures,
+    json() {
+      const d = msg.json();
+      if (d.ok) return d.value;
+      // Several readings may ask for the JSON: the payload is reported once.
+      if (!json.failed) out.skips.push({ metric: "(payload)", why: d.detail, reason: d.reason });
+      json.failed = true;
+      return undefined;
+    },
+    emit(metric, raw, opts = {}) {
+      const r = readValue(raw, opts.states ?? DEFAULT_STATES);
+      if (!r.ok) {
+        if (r.reason === "null") out.skips.push({ metric, why: `value is ${r.detail}` });
+        else out.skips.push({ metric, why: r.detail, reason: r.reason });
+        return;
+      }
+      out.drafts.push({
+        metric,
+        value: (r.value * (opts.multiplier ?? 1)) / (opts.divisor ?? 1),
+        tags: opts.tags ? [...tags, ...opts.tags] : tags,
+        kind: opts.kind ?? "gauge",
+        unit: opts.unit ?? r.unit,
+        time: msg.receivedAt,
+        state: r.state,
+      });
+    },
+    skip(metric, why, reason) {
+      out.skips.push(reason ? { metric, why, reason } : { metric, why });
+    },
+    note(text) {
+      out.notes.push(text);
+    },
+    withTags(extra) {
+      return emitterFor(msg, captures, out, [...tags, ...extra], json);
     },
   };
 }
