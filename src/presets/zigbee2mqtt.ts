@@ -55,7 +55,6 @@ function readAttribute(e: PresetEmitter, key: string, raw: unknown, metering: bo
   const ch = CHANNEL.exec(key);
   const name = ch ? ch[1]! : key;
   const tags = ch ? [`channel:${ch[2]}`] : [];
-  if (raw === null) return e.skip(key, "value is null");
   if (name === "state") {
     if (typeof raw === "string" && !(raw.toLowerCase() in SWITCH_STATES)) return e.skip("power.relay", `state ${JSON.stringify(raw)} is not ON or OFF`);
     return e.emit("power.relay", raw, { tags, states: SWITCH_STATES });
