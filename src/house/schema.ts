@@ -113,13 +113,18 @@ export const Tank = z
     ph_range: RangePair.optional().meta({ description: "[min, max] pH for this tank, narrowing the crop's." }),
     ec_range: RangePair.optional().meta({ description: "[min, max] EC in mS/cm for this tank, narrowing the crop's." }),
   })
-  .superRefine((t, ctx) => {
-    const readings = (["ph", "ec", "water_temperature", "level"] as const).filter((k) => t[k] !== undefined);
-    if (readings.length === 0) ctx.addIssue({ code: "custom", message: "a tank needs at least one reading: ph, ec, water_temperature or level", path: [] });
-    for (const k of readings) {
-      if (t[k]!.topic === undefined && t.topic === undefined) ctx.addIssue({ code: "custom", message: `${k} needs a topic, here or on the tank`, path: [k] });
-    }
-  })
+  .superRefine(
+    (t, ctx) => {
+      const readings = (["ph", "ec", "water_temperature", "level"] as const).filter((k) => t[k] !== undefined);
+      if (readings.length === 0) ctx.addIssue({ code: "custom", message: "a tank needs at least one reading: ph, ec, water_temperature or level", path: [] });
+      const topicOf = (r: unknown) => (typeof r === "object" && r !== null ? (r as { topic?: unknown }).topic : undefined);
+      for (const k of readings) {
+        if (topicOf(t[k]) === undefined && t.topic === undefined) ctx.addIssue({ code: "custom", message: `${k} needs a topic, here or on the tank`, path: [k] });
+      }
+    },
+    // Also when another field of the tank is wrong: every problem is reported at once.
+    { when: (payload) => typeof payload.value === "object" && payload.value !== null },
+  )
   .meta({ description: "A hydroponic tank: where its readings come from, in what units, and what grows in it." });
 
 export type Tank = z.output<typeof Tank>;
