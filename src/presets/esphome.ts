@@ -49,8 +49,9 @@ export const esphome = definePreset({
     const device = (c: Record<string, string>) => [`device:${c.device ?? ""}`, SOURCE];
     return [
       codeRule(`${topic_prefix}/status`, "esphome", device, (e) => {
+        // <x>/status is a common topic: only ESPHome's two words are read, anything else is someone else's.
         const text = e.msg.text();
-        if (!text.ok) return e.skip("device.online", text.detail, text.reason);
+        if (!text.ok || !/^(online|offline)$/i.test(text.value.trim())) return e.skip("device.online", "not an ESPHome availability (online/offline)");
         e.emit("device.online", text.value, { states: { online: 1, offline: 0 } });
       }),
       ...Object.entries(COMPONENTS).map(([component, { metric, tag }]) =>

@@ -70,14 +70,17 @@ export const shellyGen2 = definePreset({
       readComponent(e, component, merged);
     };
     return [
+      // <x>/online and <x>/status/… are common topics: what does not look like a Shelly's is someone else's, not bad input.
       codeRule(`${prefix}/online`, "shelly_gen2", tags, (e) => {
         const text = e.msg.text();
-        if (!text.ok) return e.skip("device.online", text.detail, text.reason);
+        if (!text.ok || !/^(true|false)$/.test(text.value.trim())) return e.skip("device.online", "not a Shelly availability (true/false)");
         e.emit("device.online", text.value);
       }),
       codeRule(`${prefix}/status/+component`, "shelly_gen2", tags, (e) => {
         const component = e.captures.component ?? "";
         if (!READ.test(component)) return e.skip("(status)", `component "${component}" is not read`);
+        const text = e.msg.text();
+        if (!text.ok || !text.value.trimStart().startsWith("{")) return e.skip("(status)", "not a Shelly status document (JSON)");
         const s = e.json();
         if (isObject(s)) update(e, component, s, true);
         else if (s !== undefined) e.skip("(status)", "the status is not a JSON object", "wrong_type");
