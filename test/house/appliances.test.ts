@@ -1,6 +1,8 @@
+import fs from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock.js";
-import { startTestHub, type TestHub } from "../helpers/hub.js";
+import { loadTestConfig, startTestHub, type TestHub } from "../helpers/hub.js";
 import { connectMqtt } from "../helpers/mqtt.js";
 import { tagged } from "../helpers/samples.js";
 import { waitFor } from "../helpers/wait.js";
@@ -84,5 +86,18 @@ describe("Appliances: tags and power.on with hysteresis and a minimum duration",
     const off = powerOn("fridge").find((s, i, all) => s.value === 0 && all[i - 1]?.value === 1)!;
     expect(off.time).toBe(offFrom + 120_000);
     expect(t.samples.filter((s) => s.metric === "power.watts" && s.tags.includes("appliance:fridge"))).toHaveLength(21);
+  });
+
+  it("applies an appliance added on reload at once, and keeps the state of those that did not change", async () => {
+    const file = path.join(t.rulesDir, "house.yaml");
+    fs.writeFileSync(file, `${fs.readFileSync(file, "utf8")}  kettle: {device: counter_plug, threshold: 500, min_duration: 0}\n`);
+    const changes = await t.hub.reload(loadTestConfig(t.configFile, t.rulesDir));
+    expect(changes).toContain("rules.appliances");
+    await watts("counter_plug", "kettle", 2200);
+    expect(powerOn("kettle").map((s) => [s.value, s.tags])).toEqual([[1, tagged("appliance:kettle", "device:counter_plug")]]);
+    // The fridge was off before the reload and its settings did not change: 60 W only starts its two
+    // minutes; afresh, that first reading would have turned it on at once.
+    await watts("fridge_plug", "fridge", 60);
+    expect(powerOn("fridge").at(-1)!.value).toBe(0);
   });
 });
