@@ -49,8 +49,16 @@ function tracker(name: string, a: Appliance): Tracker {
   };
 }
 
+/** Which appliances a series belongs to, and its tags with theirs added. */
+interface Membership {
+  tags: string[];
+  trackers: Tracker[];
+}
+
 export class ApplianceStage implements SampleStage {
   private trackers: Tracker[] = [];
+  /** Per series (the namer hands out one tags array per series): a house sends the same series over and over. */
+  private memberships = new WeakMap<readonly string[], Membership>();
 
   constructor(
     appliances: ReadonlyMap<string, Sourced<Appliance>>,
@@ -71,16 +79,25 @@ export class ApplianceStage implements SampleStage {
       return tracker(name, a);
     });
     for (const gone of previous.values()) gone.pending?.();
+    this.memberships = new WeakMap();
   }
 
   process(sample: Sample, derived: Sample[]): Sample {
-    let tags = sample.tags;
-    for (const t of this.trackers) {
-      if (!t.match.every((m) => sample.tags.includes(m))) continue;
-      if (!tags.includes(t.applianceTag)) tags = [...tags, t.applianceTag].sort();
-      if (sample.metric === WATTS) derived.push(this.follow(t, sample.value, sample.time));
+    const m = this.membership(sample.tags);
+    if (m.trackers.length === 0) return sample;
+    if (sample.metric === WATTS) for (const t of m.trackers) derived.push(this.follow(t, sample.value, sample.time));
+    return m.tags === sample.tags ? sample : { ...sample, tags: m.tags };
+  }
+
+  private membership(tags: string[]): Membership {
+    let m = this.memberships.get(tags);
+    if (!m) {
+      const trackers = this.trackers.filter((t) => t.match.every((x) => tags.includes(x)));
+      const missing = trackers.map((t) => t.applianceTag).filter((a) => !tags.includes(a));
+      m = { trackers, tags: missing.length ? [...tags, ...missing].sort() : tags };
+      this.memberships.set(tags, m);
     }
-    return tags === sample.tags ? sample : { ...sample, tags };
+    return m;
   }
 
   private follow(t: Tracker, watts: number, time: number): Sample {

@@ -15,6 +15,9 @@ export type SampleSink = (sample: Sample, series: Series) => void;
 
 /** Naming, then every stage, then the sink: the same chain for the live pipeline and for `--explain`. */
 export class SampleChain {
+  /** The series of tags a stage changed, per tags array and metric: stages hand out one array per series. */
+  private renamed = new WeakMap<readonly string[], Map<string, Series>>();
+
   constructor(
     private namer: SeriesNamer,
     private readonly stages: readonly SampleStage[],
@@ -22,6 +25,15 @@ export class SampleChain {
 
   setNamer(namer: SeriesNamer): void {
     this.namer = namer;
+    this.renamed = new WeakMap();
+  }
+
+  private rename(metric: string, tags: string[]): Series {
+    let byMetric = this.renamed.get(tags);
+    if (!byMetric) this.renamed.set(tags, (byMetric = new Map()));
+    let series = byMetric.get(metric);
+    if (!series) byMetric.set(metric, (series = this.namer.name(metric, tags)));
+    return series;
   }
 
   run(sample: Sample, sink: SampleSink): void {
@@ -31,7 +43,7 @@ export class SampleChain {
     const derived: Sample[] = [];
     for (const stage of this.stages) s = stage.process(s, derived);
     if (s.tags !== series.tags) {
-      series = this.namer.name(s.metric, s.tags);
+      series = this.rename(s.metric, s.tags);
       s = { ...s, tags: series.tags };
     }
     sink(s, series);
