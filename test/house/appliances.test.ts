@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock.js";
 import { loadTestConfig, startTestHub, type TestHub } from "../helpers/hub.js";
 import { connectMqtt } from "../helpers/mqtt.js";
-import { tagged } from "../helpers/samples.js";
+import { tagged } from "../helpers/want.js";
 import { waitFor } from "../helpers/wait.js";
 import type { MqttClient } from "mqtt";
 

@@ -4,7 +4,7 @@ import { ManualClock } from "../../src/clock.js";
 import { readFixture, readMessages } from "../helpers/fixtures.js";
 import { startTestHub, type TestHub } from "../helpers/hub.js";
 import { connectMqtt, mosquittoPub } from "../helpers/mqtt.js";
-import { asWant, rejected } from "../helpers/samples.js";
+import { asWant, rejected } from "../helpers/want.js";
 import { waitFor } from "../helpers/wait.js";
 
 const START = Date.UTC(2025, 0, 6, 7, 0, 0);

@@ -4,7 +4,7 @@ import { tankTargets } from "../../src/house/tanks.js";
 import { readFixture, readMessages } from "../helpers/fixtures.js";
 import { startTestHub, type TestHub } from "../helpers/hub.js";
 import { connectMqtt } from "../helpers/mqtt.js";
-import { asWant, publishAll, rejected, tagged, type Want } from "../helpers/samples.js";
+import { asWant, publishAll, rejected, tagged, type Want } from "../helpers/want.js";
 import { waitFor } from "../helpers/wait.js";
 
 const RULES = `

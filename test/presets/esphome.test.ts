@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readMessages } from "../helpers/fixtures.js";
 import { startTestHub, type TestHub } from "../helpers/hub.js";
 import { connectMqtt, mosquittoPub } from "../helpers/mqtt.js";
-import { asWant, publishAll, rejected, tagged } from "../helpers/samples.js";
+import { asWant, publishAll, rejected, tagged } from "../helpers/want.js";
 import { waitFor } from "../helpers/wait.js";
 
 describe("ESPHome and ESPresense presets on recorded payloads", () => {

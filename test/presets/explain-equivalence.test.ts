@@ -4,7 +4,7 @@ import { Explainer, formatExplanation } from "../../src/cli/explain.js";
 import { readFixture, readMessages, type RecordedMessage } from "../helpers/fixtures.js";
 import { loadTestConfig, startTestHub, type TestHub } from "../helpers/hub.js";
 import { connectMqtt } from "../helpers/mqtt.js";
-import { asWant, publishAll, type Want } from "../helpers/samples.js";
+import { asWant, publishAll, type Want } from "../helpers/want.js";
 import { waitFor } from "../helpers/wait.js";
 
 const RULES = `

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFixture, readMessages } from "../helpers/fixtures.js";
 import { loadTestConfig, startTestHub, type TestHub } from "../helpers/hub.js";
 import { connectMqtt, mosquittoPub } from "../helpers/mqtt.js";
-import { asWant, publishAll, rejected, tagged } from "../helpers/samples.js";
+import { asWant, publishAll, rejected, tagged } from "../helpers/want.js";
 import { waitFor } from "../helpers/wait.js";
 
 const unmatched = async (t: TestHub) => Number(/hearth_ingest_unmatched_total (\d+)/.exec(await (await fetch(`${t.httpUrl}/metrics`)).text())![1]);
