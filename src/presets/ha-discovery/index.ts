@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { normalizeTag } from "../../pipeline/normalize.js";
 import type { CompiledRule, RuleOrigin } from "../../pipeline/rule.js";
 import { codeRule, definePreset, type PresetEmitter } from "../preset.js";
 import type { PresetRuntime } from "../runtime.js";
@@ -70,7 +71,7 @@ function rulesOf(announced: Map<string, Announced>): CompiledRule[] {
 }
 
 const describe = (x: DiscoveredEntity) =>
-  `discovered ${x.platform} ${x.objectId}: ${x.stateTopic} → ${x.naming.metric}${x.naming.unit ? ` (${x.naming.unit})` : ""}, device:${x.device}` +
+  `discovered ${x.platform} ${x.objectId}: ${x.stateTopic} → ${x.naming.metric}${x.naming.unit ? ` (${x.naming.unit})` : ""}, ${normalizeTag(`device:${x.device}`)}` +
   (x.availability.length ? `; availability on ${x.availability.map((a) => a.topic).join(", ")}` : "");
 
 export const HaDiscoveryOptions = z
