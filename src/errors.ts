@@ -41,7 +41,7 @@ export const ERRORS = {
 
   // --- Ingest ----------------------------------------------------------------------------
   HEARTH_E_PAYLOAD_REJECTED: {
-    summary: "An MQTT payload could not be read (not UTF-8, not JSON, nan, empty, too large, wrong type).",
+    summary: "An MQTT payload could not be read (not UTF-8, not JSON, nan, empty, too large, wrong type, out of range).",
     fix: "See `hearth_ingest_rejected_total` by reason, and `hearth check --explain TOPIC PAYLOAD` for the rule.",
   },
 

@@ -17,6 +17,16 @@ import { Simulator } from "./simulator/simulator.js";
 import { Telemetry } from "./telemetry.js";
 import { VERSION } from "./version.js";
 
+const rulesForDiff = ({ rules: r }: Loaded) => ({
+  presets: [...r.presets],
+  mappings: r.mappings,
+  appliances: [...r.appliances],
+  people: [...r.people],
+  tanks: [...r.tanks],
+  monitors: r.monitors,
+  calendars: r.calendars,
+});
+
 export interface HubOptions {
   loaded: Loaded;
   log: Logger;
@@ -111,7 +121,7 @@ export class Hub {
   async reload(next: Loaded): Promise<string[]> {
     const changes = [
       ...changedPaths(this.loaded.config, next.config),
-      ...changedPaths({ presets: [...this.loaded.rules.presets], mappings: this.loaded.rules.mappings, monitors: this.loaded.rules.monitors, calendars: this.loaded.rules.calendars }, { presets: [...next.rules.presets], mappings: next.rules.mappings, monitors: next.rules.monitors, calendars: next.rules.calendars }, "rules", 1),
+      ...changedPaths(rulesForDiff(this.loaded), rulesForDiff(next), "rules", 1),
     ];
     const previous = this.loaded;
     this.loaded = next;

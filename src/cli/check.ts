@@ -32,8 +32,9 @@ export function registerCheck(program: Command): void {
       }
       if (opts.explain === undefined) {
         const r = loaded.rules;
+        const count = (n: number, word: string, plural = `${word}s`) => `${n} ${n === 1 ? word : plural}`;
         process.stdout.write(
-          `${opts.config} and ${r.files.length} rules file${r.files.length === 1 ? "" : "s"} in ${opts.rules} are valid: ${r.presets.size} preset${r.presets.size === 1 ? "" : "s"} (${[...r.presets.keys()].join(", ") || "none"}), ${r.mappings.length} mapping${r.mappings.length === 1 ? "" : "s"}, ${r.monitors.length} monitor${r.monitors.length === 1 ? "" : "s"}, ${r.calendars.length} calendar${r.calendars.length === 1 ? "" : "s"}.\n`,
+          `${opts.config} and ${count(r.files.length, "rules file")} in ${opts.rules} are valid: ${count(r.presets.size, "preset")} (${[...r.presets.keys()].join(", ") || "none"}), ${count(r.mappings.length, "mapping")}, ${count(r.appliances.size, "appliance")}, ${count(r.people.size, "person", "people")}, ${count(r.tanks.size, "tank")}, ${count(r.monitors.length, "monitor")}, ${count(r.calendars.length, "calendar")}.\n`,
         );
         process.exitCode = EXIT.ok;
         if (opts.probe) {
@@ -50,6 +51,6 @@ export function registerCheck(program: Command): void {
       const body = payload === "-" ? fs.readFileSync(0) : Buffer.from(payload!, "utf8");
       const e = explain(loaded, opts.explain, body);
       process.stdout.write(opts.json ? `${JSON.stringify(e, null, 2)}\n` : `${formatExplanation(e)}\n`);
-      process.exitCode = e.matches.some((m) => m.samples.length > 0) ? EXIT.ok : EXIT.invalid;
+      process.exitCode = e.matches.some((m) => m.samples.length > 0 || m.notes.length > 0) ? EXIT.ok : EXIT.invalid;
     });
 }

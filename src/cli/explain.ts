@@ -1,9 +1,14 @@
+import type { Clock } from "../clock.js";
 import { formatSource } from "../config/issues.js";
 import type { Loaded } from "../config/load.js";
+import { houseStages } from "../pipeline/assemble.js";
 import { Ingest } from "../pipeline/ingest.js";
 import { SeriesNamer } from "../pipeline/normalize.js";
 import type { RuleOrigin } from "../pipeline/rule.js";
 import { buildRuleSet } from "../pipeline/ruleset.js";
+import type { Sample } from "../pipeline/sample.js";
+import { SampleChain } from "../pipeline/stage.js";
+import { PresetRuntime } from "../presets/runtime.js";
 
 export interface ExplainedSample {
   metric: string;
@@ -22,37 +27,59 @@ export interface Explanation {
     captures: Record<string, string>;
     samples: ExplainedSample[];
     skipped: { metric: string; why: string; reason?: string }[];
+    notes: string[];
   }[];
   nearMisses: string[];
 }
 
-const ruleLabel = (o: RuleOrigin): string =>
-  o.kind === "preset" ? `preset ${o.preset}` : `mapping${o.name ? ` "${o.name}"` : ""}${o.source ? ` at ${formatSource(o.source)}` : ""}`;
+const at = (source: { file: string; line: number; col: number } | undefined) => (source ? ` at ${formatSource(source)}` : "");
+
+function ruleLabel(o: RuleOrigin): string {
+  if (o.kind === "preset") return `preset ${o.preset}${o.discoveredAt ? ` (discovered on ${o.discoveredAt})` : ""}`;
+  if (o.kind === "house") return `${o.section === "people" ? "person" : "tank"} "${o.name}"${at(o.source)}`;
+  return `mapping${o.name ? ` "${o.name}"` : ""}${at(o.source)}`;
+}
 
 /**
- * What the live pipeline would make of one message: the same compiled rules, the same naming
- * and global tags, so the answer here is the answer the hub gives.
+ * What the live pipeline makes of messages: the same compiled rules, the same naming, global
+ * tags and stages (appliance tags, power.on, presence), so the answer here is the answer the hub
+ * gives. One explainer remembers what earlier messages taught it, as the hub does (a Shelly's
+ * last status, a discovered device). Its timers never fire: an explanation shows what a message
+ * does at once, not what a minimum duration or a staleness limit does later.
  */
-export function explain(loaded: Loaded, topic: string, payload: Buffer, now = Date.now()): Explanation {
-  const ingest = new Ingest(buildRuleSet(loaded.rules), loaded.config.pipeline.max_payload_bytes);
-  const namer = new SeriesNamer(loaded.config.tags);
-  const traces = ingest.explain(topic, payload, now);
-  return {
-    topic,
-    host: loaded.config.host ?? "",
-    matches: traces.map((t) => ({
-      rule: ruleLabel(t.rule.origin),
-      filter: t.rule.filter,
-      captures: t.captures,
-      samples: t.output.drafts.map((d) => {
-        const s = namer.name(d.metric, d.tags);
-        return { metric: s.metric, value: d.value, unit: d.unit, kind: d.kind, tags: s.tags };
+export class Explainer {
+  private readonly ingest: Ingest;
+  private readonly chain: SampleChain;
+  private now = 0;
+
+  constructor(private readonly loaded: Loaded) {
+    this.ingest = new Ingest(buildRuleSet(loaded.rules, new PresetRuntime()), loaded.config.pipeline.max_payload_bytes);
+    const frozen: Clock = { now: () => this.now, setTimeout: () => () => undefined, setInterval: () => () => undefined };
+    const stages = houseStages(loaded.rules, frozen, () => undefined);
+    this.chain = new SampleChain(new SeriesNamer(loaded.config.tags), stages.all);
+  }
+
+  explain(topic: string, payload: Buffer, now = Date.now()): Explanation {
+    this.now = now;
+    const traces = this.ingest.explain(topic, payload, now);
+    return {
+      topic,
+      host: this.loaded.config.host ?? "",
+      matches: traces.map((t) => {
+        const samples: ExplainedSample[] = [];
+        for (const d of t.output.drafts) {
+          const sample: Sample = { metric: d.metric, value: d.value, tags: d.tags, time: d.time, kind: d.kind, ...(d.unit ? { unit: d.unit } : {}) };
+          this.chain.run(sample, (s) => samples.push({ metric: s.metric, value: s.value, unit: s.unit, kind: s.kind, tags: s.tags }));
+        }
+        return { rule: ruleLabel(t.rule.origin), filter: t.rule.filter, captures: t.captures, samples, skipped: t.output.skips, notes: t.output.notes };
       }),
-      skipped: t.output.skips,
-    })),
-    nearMisses: traces.length ? [] : ingest.nearMisses(topic),
-  };
+      nearMisses: traces.length ? [] : this.ingest.nearMisses(topic),
+    };
+  }
 }
+
+/** One message, explained on its own. */
+export const explain = (loaded: Loaded, topic: string, payload: Buffer, now = Date.now()): Explanation => new Explainer(loaded).explain(topic, payload, now);
 
 export function formatExplanation(e: Explanation): string {
   const lines: string[] = [];
@@ -66,7 +93,8 @@ export function formatExplanation(e: Explanation): string {
   for (const m of e.matches) {
     const caps = Object.entries(m.captures).map(([k, v]) => `${k}=${v}`).join(" ");
     lines.push("", `  ${m.rule}: ${m.filter}${caps ? `  (${caps})` : ""}`);
-    if (m.samples.length === 0 && m.skipped.length === 0) lines.push("    no samples");
+    for (const n of m.notes) lines.push(`    ${n}`);
+    if (m.samples.length === 0 && m.skipped.length === 0 && m.notes.length === 0) lines.push("    no samples");
     const width = Math.max(0, ...m.samples.map((s) => s.metric.length));
     for (const s of m.samples) {
       const value = `${s.value}${s.unit ? ` ${s.unit}` : ""}`;

@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Calendar } from "../alerts/calendar-schema.js";
 import type { Monitor } from "../alerts/monitor-schema.js";
+import type { Appliance, Person, Tank } from "../house/schema.js";
 import type { Mapping } from "../pipeline/mapping-schema.js";
 import { PRESETS, type EnabledPresets } from "../presets/index.js";
 import { RulesFile } from "../rules/schema.js";
@@ -22,6 +23,9 @@ export interface Rules {
   mappings: Sourced<Mapping>[];
   monitors: Sourced<Monitor>[];
   calendars: Sourced<Calendar>[];
+  appliances: Map<string, Sourced<Appliance>>;
+  people: Map<string, Sourced<Person>>;
+  tanks: Map<string, Sourced<Tank>>;
 }
 
 export interface Loaded {
@@ -147,7 +151,7 @@ export function loadRulesDir(dir: string, env: Env): { rules?: Rules; issues: Is
     return { issues: [{ file: dir, line: 0, col: 0, message: code === "ENOENT" ? "rules directory not found" : `cannot read the rules directory: ${code}` }] };
   }
   const issues: Issue[] = [];
-  const rules: Rules = { files, presets: new Map(), mappings: [], monitors: [], calendars: [] };
+  const rules: Rules = { files, presets: new Map(), mappings: [], appliances: new Map(), people: new Map(), tanks: new Map(), monitors: [], calendars: [] };
   const presetOptions = new Map<string, { options: unknown; explicit: SourceRef | undefined }>();
   const disabled = new Set<string>();
   for (const file of files) {
@@ -174,9 +178,22 @@ export function loadRulesDir(dir: string, env: Env): { rules?: Rules; issues: Is
     data.mappings?.forEach((m, i) => rules.mappings.push({ ...m, source: locate(y, ["mappings", i]) }));
     data.monitors?.forEach((m, i) => rules.monitors.push({ ...m, source: locate(y, ["monitors", i]) }));
     data.calendars?.forEach((c, i) => rules.calendars.push({ ...c, source: locate(y, ["calendars", i]) }));
+    issues.push(...collectNamed(y, "appliances", data.appliances, rules.appliances), ...collectNamed(y, "people", data.people, rules.people), ...collectNamed(y, "tanks", data.tanks, rules.tanks));
   }
   for (const [name, { options }] of presetOptions) if (!disabled.has(name)) rules.presets.set(name, options);
   return issues.length ? { issues } : { rules, issues };
+}
+
+/** Adds a file's named entries (appliances, people, tanks) to `into`; a name may be used once across all files. */
+function collectNamed<T extends object>(y: YamlFile, section: string, entries: Record<string, T> | undefined, into: Map<string, Sourced<T>>): Issue[] {
+  const issues: Issue[] = [];
+  for (const [name, value] of Object.entries(entries ?? {})) {
+    const at = locate(y, [section, name], { key: true });
+    const earlier = into.get(name)?.source;
+    if (earlier) issues.push({ ...at, message: `${section}: "${name}" is already defined at ${formatSource(earlier)}` });
+    else into.set(name, { ...value, source: at });
+  }
+  return issues;
 }
 
 export interface LoadOptions {

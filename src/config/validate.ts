@@ -55,6 +55,12 @@ function toIssues(root: z.ZodType, value: unknown, issue: ZodIssue, base: Proper
       }
       return unionIssues(root, value, u.errors, path, where, issue.input, locate);
     }
+    case "invalid_key": {
+      // A name the homeowner picked (an appliance, a person) that is not a valid name: say which and why.
+      const inner = (issue as ZodIssue & { issues?: ZodIssue[] }).issues?.[0]?.message ?? issue.message;
+      const section = dotted(path.slice(0, -1));
+      return [{ ...at(path, true), message: `${section ? `${section}: ` : ""}"${String(path[path.length - 1])}": ${inner}` }];
+    }
     case "too_small":
     case "too_big": {
       const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;

@@ -1,10 +1,15 @@
 import type { Clock } from "../clock.js";
-import type { Loaded } from "../config/load.js";
+import type { Loaded, Rules } from "../config/load.js";
+import { ApplianceStage } from "../house/appliances.js";
+import { PresenceTracker } from "../house/presence-tracker.js";
 import type { PresenceView } from "../house/presence.js";
 import type { Logger } from "../log.js";
+import { PresetRuntime } from "../presets/runtime.js";
 import type { Telemetry } from "../telemetry.js";
 import { Pipeline, type PipelineSettings } from "./pipeline.js";
 import { buildRuleSet } from "./ruleset.js";
+import type { Sample } from "./sample.js";
+import type { SampleStage } from "./stage.js";
 
 /**
  * The processing chain from messages and readings to points: the same assembly runs in the live
@@ -17,21 +22,54 @@ export interface Processing {
   stop(): void;
 }
 
-export function pipelineSettings(loaded: Loaded): PipelineSettings {
+export function pipelineSettings(loaded: Loaded, runtime: PresetRuntime): PipelineSettings {
   return {
-    ruleSet: buildRuleSet(loaded.rules),
+    ruleSet: buildRuleSet(loaded.rules, runtime),
     maxPayloadBytes: loaded.config.pipeline.max_payload_bytes,
     globalTags: loaded.config.tags,
     flushIntervalMs: loaded.config.pipeline.flush_interval,
   };
 }
 
+export interface HouseStages {
+  appliances: ApplianceStage;
+  presence: PresenceTracker;
+  /** In the order samples go through them. */
+  all: SampleStage[];
+}
+
+/** The stages between reading and aggregating; `emit` takes what their timers derive later. */
+export function houseStages(rules: Rules, clock: Clock, emit: (sample: Sample) => void): HouseStages {
+  const appliances = new ApplianceStage(rules.appliances, clock, emit);
+  const presence = new PresenceTracker(rules.people, clock, emit);
+  return { appliances, presence, all: [appliances, presence] };
+}
+
+/** A preset turned off or given other options forgets what it learned from devices. */
+function forgetChangedPresets(runtime: PresetRuntime, before: Rules["presets"], after: Rules["presets"]): void {
+  for (const [name, options] of before) {
+    if (!after.has(name) || JSON.stringify(after.get(name)) !== JSON.stringify(options)) runtime.forget(name);
+  }
+}
+
 export function assembleProcessing(loaded: Loaded, clock: Clock, telemetry: Telemetry, log: Logger): Processing {
-  const pipeline = new Pipeline(pipelineSettings(loaded), clock, telemetry, log.child({ module: "pipeline" }));
+  const runtime = new PresetRuntime();
+  const stages = houseStages(loaded.rules, clock, (sample) => pipeline.addSample(sample));
+  const pipeline = new Pipeline(pipelineSettings(loaded, runtime), clock, telemetry, log.child({ module: "pipeline" }), stages.all);
+  let current = loaded;
   return {
     pipeline,
-    presence: { people: () => [] },
-    reconfigure: (next) => pipeline.reconfigure(pipelineSettings(next)),
-    stop: () => undefined,
+    presence: stages.presence,
+    reconfigure: (next) => {
+      forgetChangedPresets(runtime, current.rules.presets, next.rules.presets);
+      pipeline.reconfigure(pipelineSettings(next, runtime));
+      stages.appliances.reconfigure(next.rules.appliances);
+      stages.presence.reconfigure(next.rules.people);
+      current = next;
+    },
+    stop: () => {
+      stages.appliances.stop();
+      stages.presence.stop();
+    },
   };
 }

@@ -1,6 +1,7 @@
 import { Message } from "./message.js";
 import type { CompiledRule, RuleOutput } from "./rule.js";
 import type { RuleSet } from "./ruleset.js";
+import type { TopicMatch } from "./topic-trie.js";
 
 export interface RuleTrace {
   rule: CompiledRule;
@@ -23,9 +24,15 @@ export class Ingest {
     this.maxPayloadBytes = maxPayloadBytes;
   }
 
+  /** Configured rules first; rules devices announced only read topics nothing configured reads. */
+  private match(topic: string): TopicMatch<CompiledRule>[] {
+    const configured = this.ruleSet.trie.match(topic);
+    return configured.length > 0 ? configured : this.ruleSet.discovered.match(topic);
+  }
+
   /** Appends what the message yields to `out`; returns how many rules matched. */
   process(topic: string, payload: Buffer, receivedAt: number, out: RuleOutput): number {
-    const matches = this.ruleSet.trie.match(topic);
+    const matches = this.match(topic);
     if (matches.length === 0) return 0;
     const msg = new Message(topic, payload, receivedAt, this.maxPayloadBytes);
     for (const m of matches) m.value.extract(msg, m.captures, out);
@@ -35,8 +42,8 @@ export class Ingest {
   /** The same work as `process`, kept apart per rule, for `hearth check --explain`. */
   explain(topic: string, payload: Buffer, receivedAt: number): RuleTrace[] {
     const msg = new Message(topic, payload, receivedAt, this.maxPayloadBytes);
-    return this.ruleSet.trie.match(topic).map((m) => {
-      const output: RuleOutput = { drafts: [], skips: [] };
+    return this.match(topic).map((m) => {
+      const output: RuleOutput = { drafts: [], skips: [], notes: [] };
       m.value.extract(msg, m.captures, output);
       return { rule: m.value, captures: m.captures, output };
     });
@@ -51,7 +58,7 @@ export class Ingest {
       while (n < f.length && n < levels.length && (f[n] === levels[n] || f[n]![0] === "+")) n++;
       return n;
     };
-    const ranked = [...new Set(this.ruleSet.rules.map((r) => r.filter))]
+    const ranked = [...new Set([...this.ruleSet.rules, ...this.ruleSet.discovered.rules()].map((r) => r.filter))]
       .map((f) => ({ f, s: score(f) }))
       .filter((x) => x.s > 0)
       .sort((a, b) => b.s - a.s);

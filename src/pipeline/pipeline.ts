@@ -5,10 +5,11 @@ import { RateLimitedLog, type Logger } from "../log.js";
 import type { Telemetry } from "../telemetry.js";
 import { Aggregator, type Point } from "./aggregate.js";
 import { Ingest } from "./ingest.js";
-import { SeriesNamer } from "./normalize.js";
+import { SeriesNamer, type Series } from "./normalize.js";
 import type { RuleOutput } from "./rule.js";
 import type { RuleSet } from "./ruleset.js";
 import { REJECT_REASONS, type RejectReason, type Sample } from "./sample.js";
+import { SampleChain, type SampleStage } from "./stage.js";
 
 export interface PipelineSettings {
   ruleSet: RuleSet;
@@ -27,13 +28,13 @@ export type FlushListener = (points: Point[], at: number) => void;
 export class Pipeline {
   readonly aggregator: Aggregator;
   private readonly ingest: Ingest;
-  private namer: SeriesNamer;
+  private readonly chain: SampleChain;
   private settings: PipelineSettings;
   private readonly sampleListeners = new Set<SampleListener>();
   private readonly flushListeners = new Set<FlushListener>();
   private readonly rejectLog: RateLimitedLog;
   private cancelFlush: Cancel | undefined;
-  private readonly out: RuleOutput = { drafts: [], skips: [] };
+  private readonly out: RuleOutput = { drafts: [], skips: [], notes: [] };
 
   private readonly messages: Counter;
   private readonly unmatched: Counter;
@@ -46,10 +47,11 @@ export class Pipeline {
     private readonly clock: Clock,
     telemetry: Telemetry,
     private readonly log: Logger,
+    stages: readonly SampleStage[] = [],
   ) {
     this.settings = settings;
     this.ingest = new Ingest(settings.ruleSet, settings.maxPayloadBytes);
-    this.namer = new SeriesNamer(settings.globalTags);
+    this.chain = new SampleChain(new SeriesNamer(settings.globalTags), stages);
     this.aggregator = new Aggregator(clock.now());
     this.rejectLog = new RateLimitedLog(() => clock.now());
     this.messages = telemetry.counter("ingest_messages_total", "MQTT messages offered to the ingest rules.");
@@ -76,7 +78,7 @@ export class Pipeline {
     const restartTimer = settings.flushIntervalMs !== this.settings.flushIntervalMs && this.cancelFlush !== undefined;
     this.settings = settings;
     this.ingest.setRuleSet(settings.ruleSet, settings.maxPayloadBytes);
-    this.namer = new SeriesNamer(settings.globalTags);
+    this.chain.setNamer(new SeriesNamer(settings.globalTags));
     if (restartTimer) {
       this.cancelFlush?.();
       this.start();
@@ -89,6 +91,7 @@ export class Pipeline {
     const out = this.out;
     out.drafts.length = 0;
     out.skips.length = 0;
+    out.notes.length = 0;
     const matched = this.ingest.process(topic, payload, this.clock.now(), out);
     if (matched === 0) {
       this.unmatched.inc();
@@ -102,8 +105,10 @@ export class Pipeline {
 
   /** A sample from an integration or a derived series: named, tagged and aggregated like any other. */
   addSample(sample: Sample): void {
-    const series = this.namer.name(sample.metric, sample.tags);
-    const s: Sample = { ...sample, metric: series.metric, tags: series.tags };
+    this.chain.run(sample, this.accept);
+  }
+
+  private readonly accept = (s: Sample, series: Series): void => {
     this.samples.inc();
     this.aggregator.add(series, s);
     for (const listener of this.sampleListeners) {
@@ -113,7 +118,7 @@ export class Pipeline {
         this.log.error({ err: describeError(err) }, "A sample listener failed");
       }
     }
-  }
+  };
 
   /** Counts and (at a bounded rate) logs input that could not be read. */
   reject(reason: RejectReason, topic: string, detail: string): void {

@@ -24,9 +24,14 @@ export interface Skip {
 export interface RuleOutput {
   drafts: Draft[];
   skips: Skip[];
+  /** What a message changed besides samples (a device discovered or removed), shown by `--explain`. */
+  notes: string[];
 }
 
-export type RuleOrigin = { kind: "preset"; preset: string } | { kind: "mapping"; source: SourceRef | undefined; name: string | undefined };
+export type RuleOrigin =
+  | { kind: "preset"; preset: string; /** The discovery message a runtime rule came from. */ discoveredAt?: string }
+  | { kind: "mapping"; source: SourceRef | undefined; name: string | undefined }
+  | { kind: "house"; section: "people" | "tanks"; name: string; source: SourceRef | undefined };
 
 /**
  * A topic filter and the code that turns one of its messages into drafts. Mappings written in

@@ -1,10 +1,22 @@
 import { z } from "zod";
+import { esphome } from "./esphome.js";
+import { espresense } from "./espresense.js";
+import { haDiscovery } from "./ha-discovery/index.js";
 import type { Preset } from "./preset.js";
+import { shellyGen1 } from "./shelly-gen1.js";
+import { shellyGen2 } from "./shelly-gen2.js";
 import { tasmota } from "./tasmota.js";
+import { zigbee2mqtt } from "./zigbee2mqtt.js";
 
 /** Every device preset, one line each. The key is the name written in `presets:`. */
 export const PRESETS: Record<string, Preset> = {
   tasmota,
+  shelly_gen1: shellyGen1,
+  shelly_gen2: shellyGen2,
+  zigbee2mqtt,
+  esphome,
+  espresense,
+  ha_discovery: haDiscovery,
 };
 
 const names = Object.keys(PRESETS) as [string, ...string[]];

@@ -1,8 +1,9 @@
 import type { z } from "zod";
 import type { Message } from "../pipeline/message.js";
-import type { CompiledRule, RuleOutput } from "../pipeline/rule.js";
-import type { MetricKind } from "../pipeline/sample.js";
+import type { CompiledRule, RuleOrigin, RuleOutput } from "../pipeline/rule.js";
+import type { MetricKind, RejectReason } from "../pipeline/sample.js";
 import { readValue, DEFAULT_STATES } from "../pipeline/value.js";
+import type { PresetRuntime } from "./runtime.js";
 
 /**
  * A device family Hearth understands out of the box. Enabling one is a single line in a rules
@@ -13,7 +14,8 @@ export interface Preset<O extends z.ZodType = z.ZodType> {
   name: string;
   title: string;
   options: O;
-  rules(options: z.output<O>): CompiledRule[];
+  /** The preset's rules; `runtime` holds what it learns from devices while the hub runs, across reloads. */
+  rules(options: z.output<O>, runtime: PresetRuntime): CompiledRule[];
 }
 
 export const definePreset = <O extends z.ZodType>(p: Preset<O>): Preset<O> => p;
@@ -23,6 +25,10 @@ export interface EmitOptions {
   kind?: MetricKind;
   tags?: string[];
   states?: Readonly<Record<string, number>>;
+  /** Divides the reading, for a unit conversion: watt-minutes / 60000 = kWh. */
+  divisor?: number;
+  /** Multiplies the reading, for a unit conversion: kW × 1000 = W. */
+  multiplier?: number;
 }
 
 /** What a preset's own code may do with one message: read it, and emit readings from it. */
@@ -33,53 +39,71 @@ export interface PresetEmitter {
   json(): unknown;
   /** Reads `raw` as a number or a state and records it, or records why it was skipped. */
   emit(metric: string, raw: unknown, opts?: EmitOptions): void;
+  /** Records why something in the message gave no sample; with a reason it counts as bad input. */
+  skip(metric: string, why: string, reason?: RejectReason): void;
+  /** Records what the message changed besides samples (a device discovered), for `--explain`. */
+  note(text: string): void;
+  /** The same emitter, adding `tags` to every reading: for tags only the payload tells (a device name). */
+  withTags(tags: string[]): PresetEmitter;
 }
 
 /**
  * A rule whose reading needs code rather than a table: payloads that are text or JSON,
- * arrays of channels, partial updates merged into the last known state.
+ * arrays of channels, partial updates merged into the last known state. `origin` is the
+ * preset's name, or where in the rules the rule comes from.
  */
 export function codeRule(
   filter: string,
-  preset: string,
+  origin: string | RuleOrigin,
   baseTags: (captures: Record<string, string>) => string[],
   read: (e: PresetEmitter) => void,
 ): CompiledRule {
   return {
     filter,
-    origin: { kind: "preset", preset },
+    origin: typeof origin === "string" ? { kind: "preset", preset: origin } : origin,
     extract(msg: Message, captures: Record<string, string>, out: RuleOutput) {
-      const tags = baseTags(captures);
-      let jsonFailed = false;
-      const emitter: PresetEmitter = {
-        msg,
-        captures,
-        json() {
-          const d = msg.json();
-          if (d.ok) return d.value;
-          if (!jsonFailed) out.skips.push({ metric: "(payload)", why: d.detail, reason: d.reason });
-          jsonFailed = true;
-          return undefined;
-        },
-        emit(metric, raw, opts = {}) {
-          const r = readValue(raw, opts.states ?? DEFAULT_STATES);
-          if (!r.ok) {
-            if (r.reason === "null") out.skips.push({ metric, why: `value is ${r.detail}` });
-            else out.skips.push({ metric, why: r.detail, reason: r.reason });
-            return;
-          }
-          out.drafts.push({
-            metric,
-            value: r.value,
-            tags: opts.tags ? [...tags, ...opts.tags] : tags,
-            kind: opts.kind ?? "gauge",
-            unit: opts.unit ?? r.unit,
-            time: msg.receivedAt,
-            state: r.state,
-          });
-        },
-      };
-      read(emitter);
+      read(emitterFor(msg, captures, out, baseTags(captures), { failed: false }));
+    },
+  };
+}
+
+function emitterFor(msg: Message, captures: Record<string, string>, out: RuleOutput, tags: string[], json: { failed: boolean }): PresetEmitter {
+  return {
+    msg,
+    captures,
+    json() {
+      const d = msg.json();
+      if (d.ok) return d.value;
+      // Several readings may ask for the JSON: the payload is reported once.
+      if (!json.failed) out.skips.push({ metric: "(payload)", why: d.detail, reason: d.reason });
+      json.failed = true;
+      return undefined;
+    },
+    emit(metric, raw, opts = {}) {
+      const r = readValue(raw, opts.states ?? DEFAULT_STATES);
+      if (!r.ok) {
+        if (r.reason === "null") out.skips.push({ metric, why: `value is ${r.detail}` });
+        else out.skips.push({ metric, why: r.detail, reason: r.reason });
+        return;
+      }
+      out.drafts.push({
+        metric,
+        value: (r.value * (opts.multiplier ?? 1)) / (opts.divisor ?? 1),
+        tags: opts.tags ? [...tags, ...opts.tags] : tags,
+        kind: opts.kind ?? "gauge",
+        unit: opts.unit ?? r.unit,
+        time: msg.receivedAt,
+        state: r.state,
+      });
+    },
+    skip(metric, why, reason) {
+      out.skips.push(reason ? { metric, why, reason } : { metric, why });
+    },
+    note(text) {
+      out.notes.push(text);
+    },
+    withTags(extra) {
+      return emitterFor(msg, captures, out, [...tags, ...extra], json);
     },
   };
 }

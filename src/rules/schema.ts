@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Calendar } from "../alerts/calendar-schema.js";
 import { Monitor } from "../alerts/monitor-schema.js";
+import { Appliances, People, Tanks } from "../house/schema.js";
 import { Mapping } from "../pipeline/mapping-schema.js";
 import { PresetsConfig } from "../presets/index.js";
 
@@ -15,6 +16,9 @@ export const RulesFile = z
     mappings: z.array(Mapping).optional().meta({ description: "Topic mappings: which messages become which samples." }),
     monitors: z.array(Monitor).optional().meta({ description: "Monitors: thresholds on a metric query (Datadog's model) and appliances left on while nobody is home." }),
     calendars: z.array(Calendar).optional().meta({ description: "Downtime calendars: when monitors are muted, and who hears about it." }),
+    appliances: Appliances.optional(),
+    people: People.optional(),
+    tanks: Tanks.optional(),
   })
   .meta({ title: "Hearth rules", description: "Topic mappings, presets, appliances, people, monitors and downtime calendars." });
 

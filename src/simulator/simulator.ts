@@ -6,14 +6,16 @@ import { houseStory, type DeviceState } from "./story.js";
 
 /**
  * The demo's house: plugs, a hydroponic tank and a person, each a real MQTT client publishing
- * the payloads their firmware would (Tasmota SENSOR/STATE/LWT, a presence topic) to Hearth's
- * own broker. The story runs `speed` times faster than real time.
+ * the payloads their firmware would (Tasmota SENSOR/STATE/LWT, OwnTracks locations and region
+ * transitions) to Hearth's own broker. The story runs `speed` times faster than real time.
  */
+const HOME = { lat: 52.3702, lon: 4.8952 };
+const AWAY = { lat: 52.3561, lon: 4.9534 };
 export class Simulator {
   private clients: MqttClient[] = [];
   private cancelTick: Cancel | undefined;
   private readonly started: number;
-  private lastPresence = new Map<string, string>();
+  private lastPresence = new Map<string, boolean>();
   private lastRelay = new Map<string, boolean>();
   private energyKwh = new Map<string, number>();
   private lastTick: number;
@@ -74,14 +76,27 @@ export class Simulator {
       `tele/${t.name}/SENSOR`,
       JSON.stringify({ Time: time, ANALOG: { A1: t.phRaw }, DS18B20: { Id: "0516B0894AFF", Temperature: t.waterC }, HX711: { Weight: t.weightKg }, ECCalc: { EC: t.ecMsCm }, TempUnit: "C" }),
     );
-    const presence = this.client("presence");
-    for (const p of state.people) {
-      const payload = p.home ? "home" : "not_home";
-      const changed = this.lastPresence.get(p.name) !== payload;
-      this.lastPresence.set(p.name, payload);
-      if (changed) this.log.info({ person: p.name, state: payload }, `Simulator: ${p.name} is ${p.home ? "home" : "away"}`);
-      presence?.publish(`presence/${p.name}`, payload, { retain: true });
+    for (const p of state.people) this.publishPerson(p.name, p.home, now);
+  }
+
+  /**
+   * Like the OwnTracks app (owntracks/booklet docs/tech/json.md): a region transition on
+   * …/event when the phone enters or leaves "home", and locations listing the regions it is in.
+   */
+  private publishPerson(name: string, home: boolean, now: number): void {
+    const c = this.client("presence");
+    const topic = `owntracks/${name}/phone`;
+    const tst = Math.floor(now / 1000);
+    const where = home ? HOME : AWAY;
+    const previous = this.lastPresence.get(name);
+    this.lastPresence.set(name, home);
+    if (previous !== home) {
+      this.log.info({ person: name, home }, `Simulator: ${name} is ${home ? "home" : "away"}`);
+      if (previous !== undefined) {
+        c?.publish(`${topic}/event`, JSON.stringify({ _type: "transition", event: home ? "enter" : "leave", desc: "home", t: "c", tid: name.slice(0, 2), tst, wtst: 1704067200, acc: 15, ...HOME }));
+      }
     }
+    c?.publish(topic, JSON.stringify({ _type: "location", tid: name.slice(0, 2), tst, acc: 12, batt: 81, conn: "w", t: "t", ...where, ...(home ? { inregions: ["home"] } : {}) }), { retain: true });
   }
 
   private publishPlug(plug: DeviceState, time: string, hours: number): void {

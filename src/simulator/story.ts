@@ -1,7 +1,8 @@
 /**
  * The demo house's day, as data: what each plug draws, the tank's water and who is home at a
  * given story minute (0 = midnight of day one). The stove is left on when Alex goes out at
- * 08:00 and only goes off when Alex is back at 10:00: the case Hearth's alerts exist for.
+ * 08:00 and only goes off when Alex is back at 10:00, and the curling iron stays on until
+ * 09:10: the cases Hearth's alerts exist for.
  */
 export interface DeviceState {
   name: string;
@@ -33,7 +34,7 @@ const within = (minute: number, windows: Window[]) => windows.some(([a, b]) => m
 
 const PLUGS: readonly { name: string; watts: number; on: Window[]; idleWatts: number; startKwh: number; jitter: number }[] = [
   { name: "kitchen_plug", watts: 2000, on: [[at(7, 30), at(10, 5)], [at(18, 30), at(19, 15)]], idleWatts: 0, startKwh: 412.5, jitter: 60 },
-  { name: "bathroom_plug", watts: 1200, on: [[at(7, 40), at(7, 55)]], idleWatts: 0, startKwh: 35.2, jitter: 30 },
+  { name: "bathroom_plug", watts: 1200, on: [[at(7, 40), at(9, 10)]], idleWatts: 0, startKwh: 35.2, jitter: 30 },
   { name: "living_room_tv", watts: 95, on: [[at(18, 0), at(23, 0)]], idleWatts: 0.4, startKwh: 120.9, jitter: 5 },
 ];
 
