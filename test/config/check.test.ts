@@ -15,7 +15,7 @@ describe("hearth check on broken files", () => {
       `${BROKEN}/hearth.yaml:10:9: http.port: expected a number, got "eighty"`,
       `${BROKEN}/hearth.yaml:12:19: pipeline.flush_interval: expected a duration such as "30s", "5m", "2h" or "1d"`,
       `${BROKEN}/hearth.yaml:14:12: environment variable HEARTH_TEST_UNSET_KEY is not set (write \${HEARTH_TEST_UNSET_KEY:-default} for a fallback)`,
-      `${BROKEN}/rules/10-house.yaml:3:20: presets[1]: expected one of "tasmota", got "shelly"`,
+      `${BROKEN}/rules/10-house.yaml:3:20: presets[1]: expected one of "tasmota", "shelly_gen1", "shelly_gen2", "zigbee2mqtt", "esphome", "espresense", "ha_discovery", got "shelly"`,
       `${BROKEN}/rules/10-house.yaml:5:12: mappings[0].topic: "SEN#SOR": '+' and '#' must fill a whole level, as in "tele/+device/SENSOR"`,
       `${BROKEN}/rules/10-house.yaml:7:11: mappings[0].kind: expected one of "gauge", "count", "rate", "monotonic", got "gauge!" (did you mean "gauge"?)`,
       `${BROKEN}/rules/10-house.yaml:8:5: mappings[1]: a mapping needs \`metric\` (one sample) or \`samples\` (several)`,

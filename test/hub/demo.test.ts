@@ -32,7 +32,15 @@ describe("the demo", () => {
       const names = new Set(series.map((s) => `${s.metric}{${s.tags.filter((t) => !t.startsWith("env:") && !t.startsWith("source:")).join(",")}}`));
       return names.size >= 20 ? names : undefined;
     }, "the simulated devices' series");
-    for (const want of ["power.watts{device:kitchen_plug}", "power.watts{device:fridge_plug}", "device.online{device:tank1}", "presence.home{person:alex}", "hydro.ph{tank:tank1}", "hydro.ec{tank:tank1}"])
+    for (const want of [
+      "power.watts{appliance:stove,device:kitchen_plug}",
+      "power.on{appliance:stove,device:kitchen_plug}",
+      "power.watts{device:fridge_plug}",
+      "device.online{device:tank1}",
+      "presence.home{person:alex}",
+      "hydro.ph{crop:lettuce,tank:tank1}",
+      "hydro.ec{crop:lettuce,tank:tank1}",
+    ])
       expect(metrics.has(want), `${want} in ${[...metrics].join(" ")}`).toBe(true);
     h.child.kill("SIGINT");
     expect(await h.exited).toBe(0);
