@@ -8,7 +8,9 @@ import type { Logger } from "./log.js";
 import { Broker } from "./mqtt/broker.js";
 import { assembleProcessing, type Processing } from "./pipeline/assemble.js";
 import type { Pipeline } from "./pipeline/pipeline.js";
+import { Forwarding } from "./sinks/forwarding.js";
 import { Simulator } from "./simulator/simulator.js";
+import { Store } from "./store/store.js";
 import { Telemetry } from "./telemetry.js";
 import { VERSION } from "./version.js";
 
@@ -29,6 +31,8 @@ export class Hub {
   readonly pipeline: Pipeline;
   readonly broker: Broker;
   readonly http: HttpServer;
+  readonly store: Store;
+  readonly forwarding: Forwarding;
   private simulator: Simulator | undefined;
   private loaded: Loaded;
   private readonly startedAt: number;
@@ -46,13 +50,21 @@ export class Hub {
     this.pipeline = this.processing.pipeline;
     this.broker = new Broker(config.mqtt, (topic, payload) => this.pipeline.handleMessage(topic, payload), this.log.child({ module: "mqtt" }), this.health, this.telemetry);
     this.http = new HttpServer(config.http, this.health, this.telemetry, this.log.child({ module: "http" }), () => this.about());
-    registerSeriesApi(this.http.app, () => this.pipeline.aggregator);
+    this.store = Store.open(config.storage, this.clock, this.telemetry, this.health, this.log.child({ module: "store" }));
+    this.forwarding = new Forwarding(config, this.store, this.clock, this.telemetry, this.health, this.log.child({ module: "sinks" }));
+    this.pipeline.onFlush((points, at) => {
+      this.store.append(points, at);
+      this.forwarding.wake();
+    });
+    registerSeriesApi(this.http.app, () => this.pipeline.aggregator, this.store, this.clock);
   }
 
   /** Starts a hub; if any part fails to start, what did start is stopped again and the error is rethrown. */
   static async start(opts: HubOptions): Promise<Hub> {
     const hub = new Hub(opts);
     try {
+      hub.store.start();
+      hub.forwarding.start();
       hub.pipeline.start();
       await hub.broker.start();
       await hub.http.start();
@@ -98,6 +110,8 @@ export class Hub {
     const previous = this.loaded;
     this.loaded = next;
     this.processing.reconfigure(next);
+    this.store.reconfigure(next.config.storage);
+    this.forwarding.reconfigure(next.config);
     await this.broker.reconfigure(next.config.mqtt);
     await this.http.reconfigure(next.config.http);
     if (JSON.stringify(previous.config.simulator) !== JSON.stringify(next.config.simulator)) {
@@ -116,6 +130,8 @@ export class Hub {
     await this.broker.stop();
     this.pipeline.stop();
     this.processing.stop();
+    await this.forwarding.stop();
+    this.store.close();
     this.log.info("Hearth stopped");
   }
 }
