@@ -45,8 +45,11 @@ export class SinkRunner {
   private refused = false;
   private deadlinePassed = false;
   private inflight: AbortController | undefined;
-  /** Withheld points are counted once, however often a retry reads them again. */
-  private countedThrough: number;
+  /**
+   * Points of the current read that will not be forwarded, counted only once the cursor passes
+   * them: a retry reads them again, and by then one may be withheld for another reason (too old).
+   */
+  private withheldInRead: { id: number; reason: Withheld }[] = [];
   private lastSuccess: number | undefined;
   private readonly warnLog: RateLimitedLog;
 
@@ -58,7 +61,6 @@ export class SinkRunner {
     const known = store.outbox.cursor(sink.name);
     this.cursor = known ?? store.points.lastIdWrittenBefore(clock.now() - NEW_SINK_LOOKBACK_MS) ?? 0;
     if (known === undefined) store.outbox.advance(sink.name, this.cursor, clock.now());
-    this.countedThrough = this.cursor;
     this.warnLog = new RateLimitedLog(() => clock.now(), 1);
     o.health.set(sink.name, "ok", { info: { pending: this.pending() } });
   }
@@ -137,14 +139,12 @@ export class SinkRunner {
       if (rows.length === 0) return;
       const now = clock.now();
       const send: StoredPoint[] = [];
-      const withheld = new Map<Withheld, number>();
+      this.withheldInRead = [];
       for (const p of rows) {
-        const why = policy.check(p, now);
-        if (why === undefined) send.push(p);
-        else if (p.id > this.countedThrough) withheld.set(why, (withheld.get(why) ?? 0) + 1);
+        const reason = policy.check(p, now);
+        if (reason === undefined) send.push(p);
+        else this.withheldInRead.push({ id: p.id, reason });
       }
-      this.countWithheld(withheld);
-      this.countedThrough = Math.max(this.countedThrough, rows[rows.length - 1]!.id);
       for (let i = 0; i < send.length; ) {
         if (this.deadlinePassed) return;
         const n = Math.max(1, this.sink.fit(send, i));
@@ -155,13 +155,22 @@ export class SinkRunner {
     }
   }
 
-  private countWithheld(withheld: Map<Withheld, number>): void {
+  private countWithheld(through: number): void {
+    const withheld = new Map<Withheld, number>();
+    let passed = 0;
+    for (const w of this.withheldInRead) {
+      if (w.id > through) break;
+      withheld.set(w.reason, (withheld.get(w.reason) ?? 0) + 1);
+      passed++;
+    }
+    if (passed === 0) return;
+    this.withheldInRead.splice(0, passed);
     for (const [reason, n] of withheld) this.o.metrics.withheld.inc({ sink: this.sink.name, reason }, n);
     const old = (withheld.get("too_old") ?? 0) + (withheld.get("too_new") ?? 0);
     if (old > 0 && this.warnLog.allow("too_old").ok)
       this.o.log.warn(
         { code: "HEARTH_E_DATADOG_TOO_OLD", sink: this.sink.name, points: old },
-        `${old} points are outside Datadog's window (older than one hour, or over ten minutes ahead): kept in the local store, not sent (see forward.historical_metrics)`,
+        `${old} ${old === 1 ? "point is" : "points are"} outside Datadog's window (older than one hour, or over ten minutes ahead): kept in the local store, not sent (see forward.historical_metrics)`,
       );
   }
 
@@ -207,6 +216,7 @@ export class SinkRunner {
     if (id <= this.cursor) return;
     this.cursor = id;
     this.o.store.outbox.advance(this.sink.name, id, this.o.clock.now());
+    this.countWithheld(id);
   }
 
   private delivered(points: StoredPoint[], warnings: string[] | undefined): void {
