@@ -123,13 +123,20 @@ export class PointTable {
   append(points: readonly Point[], at: number): number | undefined {
     if (points.length === 0) return undefined;
     let last = 0;
-    this.db.transaction(() => {
-      for (const p of points) {
-        const series = this.seriesFor(p);
-        last = Number(this.q.insertPoint.run(series.id, Math.round(p.time), p.value, INTAKE_TYPE[p.type], Math.round(p.interval)).lastInsertRowid);
-      }
-      this.q.insertFlush.run(last, at);
-    })();
+    try {
+      this.db.transaction(() => {
+        for (const p of points) {
+          const series = this.seriesFor(p);
+          last = Number(this.q.insertPoint.run(series.id, Math.round(p.time), p.value, INTAKE_TYPE[p.type], Math.round(p.interval)).lastInsertRowid);
+        }
+        this.q.insertFlush.run(last, at);
+      })();
+    } catch (err) {
+      // The transaction was rolled back, series rows created in it included: forget their ids.
+      this.byKey.clear();
+      this.byId.clear();
+      throw err;
+    }
     return last;
   }
 

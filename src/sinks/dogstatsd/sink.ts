@@ -38,7 +38,8 @@ export class DogStatsdSink implements Sink {
       await this.transport.send(packLines(lines, this.transport.maxPayload));
       return { kind: "delivered" };
     } catch (err) {
-      return { kind: "retry", code: "HEARTH_E_DOGSTATSD_FAILED", reason: "network", detail: `cannot send to the agent at ${this.transport.address}: ${describeError(err)}` };
+      const why = (err as NodeJS.ErrnoException).code === "ECONNREFUSED" ? "no agent is listening (ECONNREFUSED)" : describeError(err);
+      return { kind: "retry", code: "HEARTH_E_DOGSTATSD_FAILED", reason: "network", detail: `cannot send to the agent at ${this.transport.address}: ${why}` };
     }
   }
 
