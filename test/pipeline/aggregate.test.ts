@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { Aggregator } from "../../src/pipeline/aggregate.js";
+import { SeriesNamer } from "../../src/pipeline/normalize.js";
+import type { MetricKind } from "../../src/pipeline/sample.js";
+
+const T0 = Date.UTC(2026, 0, 15, 11, 0, 0);
+
+/** An aggregator fed through the namer, as the pipeline does. */
+function aggregator() {
+  const agg = new Aggregator(T0);
+  const namer = new SeriesNamer(["env:home"]);
+  const add = (metric: string, tags: string[], value: number, time: number, kind: MetricKind = "gauge") => {
+    const series = namer.name(metric, tags);
+    agg.add(series, { metric: series.metric, tags: series.tags, value, time, kind });
+  };
+  return { agg, add };
+}
+
+describe("aggregation per series and flush interval", () => {
+  it("keeps a gauge's last value at its own time, sums a count, and turns a monotonic counter into a per-second rate", () => {
+    const { agg, add } = aggregator();
+    add("power.watts", ["device:pow1"], 100, T0 + 1_000);
+    add("power.watts", ["device:pow1"], 120, T0 + 6_000);
+    add("meter.pulses", ["device:pow1"], 3, T0 + 2_000, "count");
+    add("meter.pulses", ["device:pow1"], 4, T0 + 7_000, "count");
+    add("power.energy_total", ["device:pow1"], 1000, T0 + 1_000, "monotonic");
+    add("power.energy_total", ["device:pow1"], 1030, T0 + 9_000, "monotonic");
+    const points = agg.flush(T0 + 10_000);
+    expect(points.map((p) => [p.metric, p.type, p.value, p.time, p.interval])).toEqual([
+      ["power.watts", "gauge", 120, T0 + 6_000, 10_000],
+      ["meter.pulses", "count", 7, T0 + 10_000, 10_000],
+      ["power.energy_total", "rate", 3, T0 + 10_000, 10_000],
+    ]);
+  });
+
+  it("does not turn a counter reset into a negative spike", () => {
+    const { agg, add } = aggregator();
+    add("power.energy_total", [], 500, T0, "monotonic");
+    add("power.energy_total", [], 520, T0 + 5_000, "monotonic");
+    const before = agg.flush(T0 + 10_000);
+    add("power.energy_total", [], 3, T0 + 12_000, "monotonic"); // the device rebooted
+    const during = agg.flush(T0 + 20_000);
+    add("power.energy_total", [], 13, T0 + 25_000, "monotonic");
+    const after = agg.flush(T0 + 30_000);
+    expect(before.map((p) => p.value)).toEqual([2]);
+    expect(during).toEqual([]);
+    expect(after.map((p) => p.value)).toEqual([1]);
+  });
+
+  it("keys series after normalising names and tags, so two spellings make one series", () => {
+    const { agg, add } = aggregator();
+    add("power.watts", ["Device:Pow1", "env:home"], 1, T0 + 1_000);
+    add("power.watts", ["device:pow1"], 2, T0 + 2_000);
+    add("power-watts", ["device:pow1"], 3, T0 + 3_000);
+    const points = agg.flush(T0 + 10_000);
+    expect(points.map((p) => [p.key, p.value])).toEqual([
+      ["power.watts|device:pow1,env:home", 2],
+      ["power_watts|device:pow1,env:home", 3],
+    ]);
+  });
+
+  it("sends nothing for a series that had no sample in the interval", () => {
+    const { agg, add } = aggregator();
+    add("power.watts", [], 1, T0 + 1_000);
+    expect(agg.flush(T0 + 10_000)).toHaveLength(1);
+    expect(agg.flush(T0 + 20_000)).toEqual([]);
+  });
+});
