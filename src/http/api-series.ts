@@ -52,7 +52,7 @@ export function registerSeriesApi(app: FastifyInstance, aggregator: () => Aggreg
 
     const now = clock.now();
     const from = parseTimeParam(q.from, now);
-    const until = q.until === undefined ? now + 1 : parseTimeParam(q.until, now);
+    const until = q.until === undefined ? now : parseTimeParam(q.until, now);
     const limit = q.limit === undefined ? DEFAULT_LIMIT : Number(q.limit);
     const problems = [
       ...(from === undefined ? [`from: "${q.from}" is not an ISO 8601 time, Unix seconds, or a duration ago such as 1h`] : []),

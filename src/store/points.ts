@@ -114,7 +114,7 @@ export class PointTable {
       seriesPrefix: db.prepare<[string, string], RawSeries>("SELECT id, key, metric, tags, unit FROM series WHERE metric >= ? AND metric < ? ORDER BY key"),
       seriesAll: db.prepare<[], RawSeries>("SELECT id, key, metric, tags, unit FROM series ORDER BY key"),
       history: db.prepare<[number, number, number, number], { time: number; value: number; type: number }>(
-        "SELECT time, value, type FROM points WHERE series_id = ? AND time >= ? AND time < ? ORDER BY time LIMIT ?",
+        "SELECT time, value, type FROM points WHERE series_id = ? AND time >= ? AND time <= ? ORDER BY time LIMIT ?",
       ),
     };
   }
@@ -209,7 +209,7 @@ export class PointTable {
     return removed;
   }
 
-  /** Points of the matching series between `from` (inclusive) and `until` (exclusive). */
+  /** Points of the matching series from `from` to `until`, both included. */
   history(q: HistoryQuery): { series: HistorySeries[]; truncated: boolean } {
     const rows = q.metric === "*" ? this.q.seriesAll.all() : q.metric.endsWith("*") ? this.q.seriesPrefix.all(q.metric.slice(0, -1), `${q.metric.slice(0, -1)}\uffff`) : this.q.seriesExact.all(q.metric);
     const out: HistorySeries[] = [];
