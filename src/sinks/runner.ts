@@ -9,12 +9,18 @@ import type { SinkMetrics } from "./metrics.js";
 import type { ForwardPolicy, Withheld } from "./policy.js";
 import type { SendOutcome, Sink } from "./sink.js";
 
-/** Points read from the store per step; a sink's `fit` cuts them into requests. */
-const READ_BATCH = 20_000;
+/**
+ * Points read from the store per step; a sink's `fit` cuts them into requests. Reading, encoding
+ * and compressing a step runs on the event loop, so a step stays small enough (a few tenths of a
+ * second on a slow machine) that draining a backlog never holds up ingest for long.
+ */
+const READ_BATCH = 5_000;
 /** A refused key is tried again this often, in case it is re-enabled in Datadog without a reload. */
 const REFUSED_RECHECK_MS = 300_000;
 /** A sink that was never used before starts with the points of the last hour, what Datadog still accepts. */
 const NEW_SINK_LOOKBACK_MS = 3_600_000;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface RunnerOptions {
   store: Store;
@@ -83,12 +89,17 @@ export class SinkRunner {
     return this.o.store.points.oldestTimeAfter(this.cursor);
   }
 
-  /** New points were stored: send them unless a send is running or a retry is scheduled. */
+  /**
+   * New points were stored: send them unless a send is running or a retry is scheduled. The drain
+   * starts on a turn of the event loop of its own, never inside the flush or timer that woke it.
+   */
   wake(): void {
     if (this.stopping || this.running || this.retryTimer) return;
-    this.running = this.drain().finally(() => {
-      this.running = undefined;
-    });
+    this.running = nextTurn()
+      .then(() => this.drain())
+      .finally(() => {
+        this.running = undefined;
+      });
   }
 
   /** A new configuration (a new key, another site): forget the failure streak and try at once. */
@@ -226,11 +237,12 @@ export class SinkRunner {
     this.lastSuccess = now;
     if (this.failingSince !== undefined)
       this.o.log.info({ sink: this.sink.name, failed_for_ms: now - this.failingSince, retries: this.attempt }, `${this.sink.label} is taking points again; sending what waited in the store`);
-    if (warnings?.length) this.o.log.warn({ sink: this.sink.name, errors: warnings }, `${this.sink.label} accepted a batch with warnings: ${warnings.join("; ")}`);
+    if (warnings?.length && this.warnLog.allow("warnings").ok)
+      this.o.log.warn({ sink: this.sink.name, errors: warnings }, `${this.sink.label} accepted a batch with warnings: ${warnings.join("; ")}`);
     this.failingSince = undefined;
     this.attempt = 0;
     this.refused = false;
-    this.o.health.set(this.sink.name, "ok", { info: { code: undefined, last_success: new Date(now).toISOString() } });
+    this.o.health.set(this.sink.name, "ok", { info: { code: undefined, retry_in_ms: undefined, pending: this.pending(), last_success: new Date(now).toISOString() } });
   }
 
   private deadLetter(points: StoredPoint[], status: number, errors: string[], code: ErrorCode): void {

@@ -104,7 +104,6 @@ export class PointTable {
       readAfter: db.prepare<[number, number], RawPoint>("SELECT id, series_id, time, value, type, interval FROM points WHERE id > ? ORDER BY id LIMIT ?"),
       bounds: db.prepare<[], { first: number | null; last: number | null }>("SELECT min(id) AS first, max(id) AS last FROM points"),
       lastIssued: db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'points'"),
-      countAfter: db.prepare<[number], { n: number }>("SELECT count(*) AS n FROM points WHERE id > ?"),
       firstAfter: db.prepare<[number], { time: number }>("SELECT time FROM points WHERE id > ? ORDER BY id LIMIT 1"),
       deleteThrough: db.prepare<[number]>("DELETE FROM points WHERE id <= ?"),
       deleteFlushesThrough: db.prepare<[number]>("DELETE FROM flushes WHERE last_id <= ?"),
@@ -175,8 +174,14 @@ export class PointTable {
     return this.q.lastIssued.get()?.seq ?? 0;
   }
 
+  /**
+   * How many points come after `afterId`. Points are only ever appended at the newest end and
+   * removed from the oldest end, so the ids held are one unbroken range and this is arithmetic,
+   * not a count over a backlog of millions.
+   */
   countAfter(afterId: number): number {
-    return this.q.countAfter.get(afterId)!.n;
+    const { first, last } = this.bounds();
+    return last === 0 ? 0 : Math.max(0, last - Math.max(afterId, first - 1));
   }
 
   /** The time of the oldest point after `afterId`, if there is one. */

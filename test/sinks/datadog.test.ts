@@ -270,13 +270,14 @@ describe("forwarding to Datadog's intake", () => {
     expect(stored.series).toHaveLength(4);
   });
 
-  it("cuts a large backlog into requests under 500 KB compressed and 5 MB decompressed", async () => {
+  it("cuts a large backlog into requests under 500 KB compressed and 5 MB decompressed, oldest first", async () => {
     const clock = new ManualClock(START);
-    const { intake, hub } = await setup({ clock });
+    const { intake, hub } = await setup({ clock, config: { forward: { max_series_per_metric: 5000 } } });
     await intake.stop();
     const points: Point[] = [];
+    const note = `note:${"a-long-description-of-where-this-plug-sits-".repeat(4)}`;
     for (let i = 0; i < 40_000; i++) {
-      const tags = [`device:plug-${i % 200}`, "env:test", `room:${["kitchen", "garage", "office", "attic"][i % 4]}`];
+      const tags = [`device:plug-${i % 2000}`, "env:test", note, `room:${["kitchen", "garage", "office", "attic"][i % 4]}`];
       points.push({ key: `power.watts|${tags.join(",")}`, metric: "power.watts", tags, type: "gauge", unit: "W", time: START - 1_000_000 + i * 10, value: Math.random() * 3000, interval: 10_000 });
     }
     hub.hub.store.append(points, clock.now());
@@ -284,8 +285,9 @@ describe("forwarding to Datadog's intake", () => {
     hub.hub.forwarding.wake();
     await waitFor(() => intake.points.length >= 40_000, "all 40000 points", 30_000);
     const accepted = intake.requests.filter((r) => r.status === 202);
-    expect(accepted.length).toBeGreaterThan(1);
+    expect(accepted.length).toBeGreaterThan(8); // more than one request per 5000 points read: the size budget split them
     expect(accepted.every((r) => r.compressedBytes <= 512_000 && r.decompressedBytes <= 5_242_880)).toBe(true);
+    expect(Math.max(...accepted.map((r) => r.decompressedBytes))).toBeLessThanOrEqual(500_000); // Hearth's own budget, measured on the wire
     expect(intake.requests.some((r) => r.status === 413)).toBe(false);
     // Oldest first: every point of a request is at least as old as every point of the next.
     let offset = 0;

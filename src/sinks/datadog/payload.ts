@@ -1,15 +1,13 @@
 import type { v2 } from "@datadog/datadog-api-client";
 import { INTAKE_TYPE, type StoredPoint } from "../../store/points.js";
 
-/** SPECv2 `POST /api/v2/series`: "Maximum payload size 500 kilobytes (512000 bytes)", "5 megabytes (5242880 bytes)" decompressed. */
-export const MAX_COMPRESSED_BYTES = 512_000;
-export const MAX_UNCOMPRESSED_BYTES = 5_242_880;
 /**
- * What one request carries before compression. Far under the 5 MB limit, and small enough that
- * even poorly compressible values stay under 500 KB gzipped; it also keeps the client's
- * synchronous gzip of a backlog batch short, so ingest never waits long on it.
+ * What one request carries, in bytes of JSON. SPECv2 `POST /api/v2/series` allows 512000 bytes
+ * compressed and 5242880 decompressed; a body under 500,000 bytes before compression stays under
+ * both without measuring the gzipped size, since deflate grows even incompressible data by at most
+ * 5 bytes per 16 KB block plus an 18-byte gzip header (RFC 1951 stored blocks, RFC 1952).
  */
-export const UNCOMPRESSED_BUDGET = 1_048_576;
+export const UNCOMPRESSED_BUDGET = 500_000;
 
 const ENVELOPE_BYTES = Buffer.byteLength('{"series":[]}');
 

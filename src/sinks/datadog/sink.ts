@@ -1,13 +1,9 @@
-import { promisify } from "node:util";
-import zlib from "node:zlib";
 import { client, v2 } from "@datadog/datadog-api-client";
 import { logger as clientLogger } from "@datadog/datadog-api-client/dist/logger.js";
 import type { Clock } from "../../clock.js";
 import type { StoredPoint } from "../../store/points.js";
 import type { SendOutcome, Sink } from "../sink.js";
-import { MAX_COMPRESSED_BYTES, MAX_UNCOMPRESSED_BYTES, buildPayload, fitPayload } from "./payload.js";
-
-const gzip = promisify(zlib.gzip);
+import { buildPayload, fitPayload } from "./payload.js";
 
 // The client prints every failed request to the console by itself; Hearth logs each failure once,
 // with its code, in its own structured log, so the client's own lines would only be noise.
@@ -80,11 +76,6 @@ export class DatadogSink implements Sink {
 
   async send(points: readonly StoredPoint[], signal: AbortSignal): Promise<SendOutcome> {
     const body = buildPayload(points, this.settings.host);
-    const json = JSON.stringify(body);
-    const compressed = (await gzip(json)).length;
-    if (compressed > MAX_COMPRESSED_BYTES || Buffer.byteLength(json) > MAX_UNCOMPRESSED_BYTES)
-      return { kind: "too_large", code: "HEARTH_E_DATADOG_REJECTED", detail: `a payload of ${compressed} bytes gzipped is above Datadog's limit of ${MAX_COMPRESSED_BYTES}` };
-
     const ac = new AbortController();
     let timedOut = false;
     const cancelTimeout = this.clock.setTimeout(() => {
