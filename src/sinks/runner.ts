@@ -21,6 +21,7 @@ const REFUSED_RECHECK_MS = 300_000;
 const NEW_SINK_LOOKBACK_MS = 3_600_000;
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+const pointCount = (n: number) => `${n} point${n === 1 ? "" : "s"}`;
 
 export interface RunnerOptions {
   store: Store;
@@ -181,7 +182,7 @@ export class SinkRunner {
     if (old > 0 && this.warnLog.allow("too_old").ok)
       this.o.log.warn(
         { code: "HEARTH_E_DATADOG_TOO_OLD", sink: this.sink.name, points: old },
-        `${old} ${old === 1 ? "point is" : "points are"} outside Datadog's window (older than one hour, or over ten minutes ahead): kept in the local store, not sent (see forward.historical_metrics)`,
+        `${pointCount(old)} ${old === 1 ? "is" : "are"} outside Datadog's window (older than one hour, or over ten minutes ahead): kept in the local store, not sent (see forward.historical_metrics)`,
       );
   }
 
@@ -245,14 +246,14 @@ export class SinkRunner {
     this.o.health.set(this.sink.name, "ok", { info: { code: undefined, retry_in_ms: undefined, pending: this.pending(), last_success: new Date(now).toISOString() } });
   }
 
-  private deadLetter(points: StoredPoint[], status: number, errors: string[], code: ErrorCode): void {
+  private deadLetter(batch: StoredPoint[], status: number, errors: string[], code: ErrorCode): void {
     const { store, clock, metrics, log } = this.o;
-    const id = store.outbox.deadLetter(this.sink.name, clock.now(), status, errors, points);
-    this.advance(points[points.length - 1]!.id);
-    metrics.deadLettered.inc({ sink: this.sink.name }, points.length);
+    const id = store.outbox.deadLetter(this.sink.name, clock.now(), status, errors, batch);
+    this.advance(batch[batch.length - 1]!.id);
+    metrics.deadLettered.inc({ sink: this.sink.name }, batch.length);
     log.error(
-      { code, sink: this.sink.name, status, errors, points: points.length, dead_letter: id },
-      `${this.sink.label} rejected ${points.length} points (${status}): ${errors.join("; ") || "no reason given"}; set aside as dead letter ${id}, not retried`,
+      { code, sink: this.sink.name, status, errors, points: batch.length, dead_letter: id },
+      `${this.sink.label} rejected ${pointCount(batch.length)} (${status}): ${errors.join("; ") || "no reason given"}; set aside as dead letter ${id}, not retried`,
     );
   }
 
@@ -267,7 +268,7 @@ export class SinkRunner {
     if (this.warnLog.allow(reason).ok)
       log[state === "down" ? "error" : "warn"](
         { code, sink: this.sink.name, reason, detail, pending, retry_in_ms: delay, attempt: this.attempt },
-        `${this.sink.label}: ${detail}; ${pending} points wait in the store, next try in ${Math.round(delay / 1000)}s`,
+        `${this.sink.label}: ${detail}; ${pointCount(pending)} ${pending === 1 ? "waits" : "wait"} in the store, next try in ${Math.round(delay / 1000)}s`,
       );
     if (this.stopping) return;
     this.retryTimer = clock.setTimeout(() => {

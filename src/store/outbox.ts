@@ -28,16 +28,6 @@ export const OUTBOX_MIGRATIONS: Migrations = {
   ],
 };
 
-/** A batch a sink will not take, as kept in `dead_letters`. */
-export interface DeadLetter {
-  id: number;
-  sink: string;
-  at: number;
-  status: number;
-  errors: string[];
-  points: { metric: string; tags: string[]; type: string; time: number; value: number }[];
-}
-
 export class OutboxTable {
   private readonly q;
 
@@ -48,9 +38,6 @@ export class OutboxTable {
         "INSERT INTO sink_cursors (sink, last_id, updated_at) VALUES (?, ?, ?) ON CONFLICT (sink) DO UPDATE SET last_id = max(last_id, excluded.last_id), updated_at = excluded.updated_at",
       ),
       deadLetter: db.prepare<[string, number, number, string, number, string]>("INSERT INTO dead_letters (sink, at, status, errors, count, points) VALUES (?, ?, ?, ?, ?, ?)"),
-      deadLetters: db.prepare<[string], { id: number; sink: string; at: number; status: number; errors: string; points: string }>(
-        "SELECT id, sink, at, status, errors, points FROM dead_letters WHERE sink = ? ORDER BY id",
-      ),
       expireDeadLetters: db.prepare<[number]>("DELETE FROM dead_letters WHERE at < ?"),
     };
   }
@@ -64,13 +51,10 @@ export class OutboxTable {
     this.q.setCursor.run(sink, lastId, now);
   }
 
+  /** Sets a batch aside for good: the points as JSON (metric, tags, type, time, value), with the errors given. */
   deadLetter(sink: string, at: number, status: number, errors: readonly string[], points: readonly StoredPoint[]): number {
     const body = points.map((p) => ({ metric: p.series.metric, tags: p.series.tags, type: p.type, time: p.time, value: p.value }));
     return Number(this.q.deadLetter.run(sink, at, status, JSON.stringify(errors), points.length, JSON.stringify(body)).lastInsertRowid);
-  }
-
-  deadLetters(sink: string): DeadLetter[] {
-    return this.q.deadLetters.all(sink).map((r) => ({ id: r.id, sink: r.sink, at: r.at, status: r.status, errors: JSON.parse(r.errors) as string[], points: JSON.parse(r.points) as DeadLetter["points"] }));
   }
 
   expireDeadLetters(before: number): number {

@@ -103,7 +103,6 @@ export class PointTable {
       insertFlush: db.prepare<[number, number]>("INSERT OR REPLACE INTO flushes (last_id, at) VALUES (?, ?)"),
       readAfter: db.prepare<[number, number], RawPoint>("SELECT id, series_id, time, value, type, interval FROM points WHERE id > ? ORDER BY id LIMIT ?"),
       bounds: db.prepare<[], { first: number | null; last: number | null }>("SELECT min(id) AS first, max(id) AS last FROM points"),
-      lastIssued: db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'points'"),
       firstAfter: db.prepare<[number], { time: number }>("SELECT time FROM points WHERE id > ? ORDER BY id LIMIT 1"),
       deleteThrough: db.prepare<[number]>("DELETE FROM points WHERE id <= ?"),
       deleteFlushesThrough: db.prepare<[number]>("DELETE FROM flushes WHERE last_id <= ?"),
@@ -167,11 +166,6 @@ export class PointTable {
   bounds(): { first: number; last: number } {
     const b = this.q.bounds.get()!;
     return { first: b.first ?? 0, last: b.last ?? 0 };
-  }
-
-  /** The newest id ever written, even if it has since been trimmed. */
-  lastIssuedId(): number {
-    return this.q.lastIssued.get()?.seq ?? 0;
   }
 
   /**
