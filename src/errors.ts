@@ -106,6 +106,48 @@ export const ERRORS = {
     summary: "A bridge cannot reach its remote broker, or was refused there; it retries with backoff and shows as degraded on /healthz.",
     fix: "Check the bridge's url, credentials and TLS settings, and that the remote broker runs.",
   },
+
+  // --- Local store and forwarding ----------------------------------------------------------
+  HEARTH_E_STORE_OPEN_FAILED: {
+    summary: "The local store (storage.dir/hearth.db) cannot be opened or created: no permission, not a database, or a broken file.",
+    fix: "Check that storage.dir (HEARTH_DATA_DIR) is writable by Hearth; move a broken hearth.db aside to start a new one.",
+  },
+  HEARTH_E_STORE_NEWER: {
+    summary: "The local store was written by a newer Hearth; this version cannot read it safely.",
+    fix: "Run the newer Hearth again, or point storage.dir at another directory.",
+  },
+  HEARTH_E_STORE_WRITE_FAILED: {
+    summary: "The local store cannot be written (disk full, I/O error); /healthz answers 503 and points wait in memory.",
+    fix: "Free disk space or fix the disk; held points are written at the next flush once it works again.",
+  },
+  HEARTH_E_STORE_FULL: {
+    summary: "The store reached storage.max_bytes with points not yet delivered; the oldest of them were dropped and counted.",
+    fix: "Raise storage.max_bytes, restore the connection to Datadog, or forward fewer series (forward.exclude).",
+  },
+  HEARTH_E_DATADOG_KEY_REFUSED: {
+    summary: "Datadog refused the API key (403); nothing is sent, every point is kept.",
+    fix: "Set a valid key (datadog.api_key or DD_API_KEY) for the right site and reload (SIGHUP); sending resumes where it stopped.",
+  },
+  HEARTH_E_DATADOG_REJECTED: {
+    summary: "Datadog rejected a batch as invalid (400); it was set aside in the store's dead_letters table, not retried.",
+    fix: "Read the errors in the log line; the batch stays in dead_letters for storage.retention.",
+  },
+  HEARTH_E_DATADOG_UNREACHABLE: {
+    summary: "Datadog's intake did not answer or answered 408, 429 or 5xx; points wait in the store and are retried with backoff.",
+    fix: "Nothing, usually: sending resumes by itself. Check the internet connection and datadog.site if it lasts.",
+  },
+  HEARTH_E_DATADOG_TOO_OLD: {
+    summary: "Points older than Datadog's one-hour window (or over 10 minutes ahead) were kept locally instead of sent.",
+    fix: "Turn on Historical Metrics Ingestion for the metric in Datadog and list it in forward.historical_metrics.",
+  },
+  HEARTH_E_SERIES_CAP: {
+    summary: "A metric reached forward.max_series_per_metric distinct series in the last hour; further series are not forwarded.",
+    fix: "Look for a device producing new tag values; raise the cap or exclude the metric if the series are wanted.",
+  },
+  HEARTH_E_DOGSTATSD_FAILED: {
+    summary: "DogStatsD datagrams cannot be delivered (no agent listening, wrong socket); points wait in the store and are retried.",
+    fix: "Start the Datadog agent or fix dogstatsd.host/port/socket; the agent's datagram socket needs dogstatsd_stream_socket instead.",
+  },
 } as const satisfies Record<string, ErrorInfo>;
 
 export type ErrorCode = keyof typeof ERRORS;

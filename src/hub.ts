@@ -13,7 +13,9 @@ import { Bridges } from "./mqtt/bridge/bridges.js";
 import { Broker } from "./mqtt/broker.js";
 import { assembleProcessing, type Processing } from "./pipeline/assemble.js";
 import type { Pipeline } from "./pipeline/pipeline.js";
+import { Forwarding } from "./sinks/forwarding.js";
 import { Simulator } from "./simulator/simulator.js";
+import { Store } from "./store/store.js";
 import { Telemetry } from "./telemetry.js";
 import { VERSION } from "./version.js";
 
@@ -47,6 +49,8 @@ export class Hub {
   readonly http: HttpServer;
   readonly alerts: AlertEngine;
   readonly integrations: IntegrationHost;
+  readonly store: Store;
+  readonly forwarding: Forwarding;
   private simulator: Simulator | undefined;
   private loaded: Loaded;
   private readonly startedAt: number;
@@ -67,7 +71,13 @@ export class Hub {
     this.broker = new Broker({ config: config.mqtt, storageDir: config.storage.dir, onMessage, log: mqttLog, health: this.health, telemetry: this.telemetry, clock: this.clock });
     this.bridges = new Bridges({ broker: this.broker, clock: this.clock, log: mqttLog, health: this.health, telemetry: this.telemetry, hostName: config.host ?? "hearth" });
     this.http = new HttpServer(config.http, this.health, this.telemetry, this.log.child({ module: "http" }), () => this.about());
-    registerSeriesApi(this.http.app, () => this.pipeline.aggregator);
+    this.store = Store.open(config.storage, this.clock, this.telemetry, this.health, this.log.child({ module: "store" }));
+    this.forwarding = new Forwarding(config, this.store, this.clock, this.telemetry, this.health, this.log.child({ module: "sinks" }));
+    this.pipeline.onFlush((points, at) => {
+      this.store.append(points, at);
+      this.forwarding.wake();
+    });
+    registerSeriesApi(this.http.app, () => this.pipeline.aggregator, this.store, this.clock);
     const alertLog = this.log.child({ module: "alerts" });
     this.alerts = new AlertEngine({ loaded: opts.loaded, pipeline: this.pipeline, presence: this.processing.presence, clock: this.clock, telemetry: this.telemetry, log: alertLog, emit: logAlertEvents(alertLog) });
     registerAlertsApi(this.http.app, this.alerts);
@@ -78,6 +88,8 @@ export class Hub {
   static async start(opts: HubOptions): Promise<Hub> {
     const hub = new Hub(opts);
     try {
+      hub.store.start();
+      hub.forwarding.start();
       hub.pipeline.start();
       hub.alerts.start();
       await hub.broker.start();
@@ -127,6 +139,8 @@ export class Hub {
     this.loaded = next;
     this.processing.reconfigure(next);
     this.alerts.reconfigure(next);
+    this.store.reconfigure(next.config.storage);
+    this.forwarding.reconfigure(next.config);
     await this.broker.reconfigure(next.config.mqtt);
     await this.bridges.reconfigure(next.config.mqtt.bridges);
     await this.http.reconfigure(next.config.http);
@@ -151,6 +165,8 @@ export class Hub {
     this.alerts.stop();
     this.pipeline.stop();
     this.processing.stop();
+    await this.forwarding.stop();
+    this.store.close();
     this.log.info("Hearth stopped");
   }
 }

@@ -39,6 +39,26 @@ export const Duration = z
   .transform((v) => (typeof v === "number" ? v * 1000 : parseDuration(v)!))
   .meta({ description: 'A duration: "500ms", "30s", "5m", "2h", "1d", "1w", combinations like "1h30m", or a number of seconds.' });
 
+const BYTE_SIZE = /^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?\s*$/;
+const UNIT_BYTES: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4 };
+
+/** Parses "500MB", "2GiB", "64KiB" (or a plain number of bytes) into bytes; undefined when it is not a size. */
+export function parseByteSize(text: string): number | undefined {
+  const m = BYTE_SIZE.exec(text);
+  return m ? Math.round(Number(m[1]) * UNIT_BYTES[m[2] ?? "B"]!) : undefined;
+}
+
+/** A size written as "500MB", "1GB", "64KiB" (or a number of bytes); parsed to bytes. */
+export const ByteSize = z
+  .union([
+    z.number().int().nonnegative(),
+    z.string().refine((s) => parseByteSize(s) !== undefined, {
+      message: 'expected a size such as "500MB", "2GB" or "64KiB"',
+    }),
+  ])
+  .transform((v) => (typeof v === "number" ? v : parseByteSize(v)!))
+  .meta({ description: 'A size: "64KiB", "500MB", "2GB" (KB/MB/GB are powers of 1000, KiB/MiB/GiB of 1024), or a number of bytes.' });
+
 export const Port = z.number().int().min(0).max(65535).meta({ description: "A TCP/UDP port; 0 picks a free ephemeral port." });
 
 export const HostAddress = z.string().min(1).meta({ description: "A host name or IP address." });

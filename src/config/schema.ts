@@ -3,8 +3,12 @@ import { AlertsConfig } from "../alerts/schema.js";
 import { HttpConfig } from "../http/schema.js";
 import { IntegrationsConfig } from "../integrations/schema.js";
 import { MqttConfig } from "../mqtt/schema.js";
+import { DatadogConfig } from "../sinks/datadog/schema.js";
+import { DogStatsdConfig } from "../sinks/dogstatsd/schema.js";
+import { ForwardConfig } from "../sinks/schema.js";
 import { SimulatorConfig } from "../simulator/schema.js";
-import { Duration, Secret, Tags } from "./common.js";
+import { StorageConfig } from "../store/schema.js";
+import { Duration, Tags } from "./common.js";
 
 /**
  * config/hearth.yaml: the infrastructure (listeners, storage, Datadog, notifier transports,
@@ -35,20 +39,6 @@ const PipelineConfig = z
   })
   .meta({ description: "Turning messages into samples and points." });
 
-const StorageConfig = z
-  .strictObject({
-    dir: z.string().min(1).default("data").meta({ description: "Where Hearth keeps its local store (HEARTH_DATA_DIR overrides)." }),
-  })
-  .meta({ description: "The local store." });
-
-const DatadogConfig = z
-  .strictObject({
-    api_key: Secret.optional().meta({ description: "Datadog API key; defaults to $DD_API_KEY. Without one, Hearth keeps history locally and sends nothing." }),
-    site: z.string().optional().meta({ description: "Datadog site, e.g. datadoghq.eu; defaults to $DD_SITE or datadoghq.com." }),
-    url: z.string().url().optional().meta({ description: "A full base URL that wins over `site` (a proxy, or a local test server)." }),
-  })
-  .meta({ description: "Forwarding to Datadog." });
-
 export const HearthConfig = z
   .strictObject({
     version: z.literal(1, { message: "this Hearth understands configuration version 1" }).default(1),
@@ -65,6 +55,8 @@ export const HearthConfig = z
     pipeline: PipelineConfig.prefault({}),
     storage: StorageConfig.prefault({}),
     datadog: DatadogConfig.prefault({}),
+    dogstatsd: DogStatsdConfig.optional(),
+    forward: ForwardConfig.prefault({}),
     simulator: SimulatorConfig.optional(),
     alerts: AlertsConfig.prefault({}),
     integrations: IntegrationsConfig,

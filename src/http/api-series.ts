@@ -1,23 +1,70 @@
 import type { FastifyInstance } from "fastify";
+import type { Clock } from "../clock.js";
+import { parseDuration } from "../config/common.js";
 import type { Aggregator } from "../pipeline/aggregate.js";
+import { normalizeTag } from "../pipeline/normalize.js";
+import type { Store } from "../store/store.js";
+
+interface SeriesQuery {
+  metric?: string;
+  from?: string;
+  until?: string;
+  tags?: string;
+  limit?: string;
+}
+
+const DEFAULT_LIMIT = 10_000;
+const MAX_LIMIT = 200_000;
+
+/** `from`/`until`: an ISO 8601 time, Unix seconds (as Datadog's query API takes), or a duration ago ("1h"). */
+export function parseTimeParam(text: string, now: number): number | undefined {
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
+  const ago = parseDuration(text.replace(/^-/, ""));
+  if (ago !== undefined) return now - ago;
+  const t = Date.parse(text);
+  return Number.isNaN(t) ? undefined : t;
+}
 
 /**
- * GET /api/series: the latest value of every series. Gauges show the last sample as it arrived;
- * counts and rates show the last flushed point (a count only means something per interval).
- * `?metric=power.watts` keeps one metric; a trailing `*` keeps a prefix (`?metric=power.*`).
+ * GET /api/series. Without `from`: the latest value of every series (gauges show the last sample
+ * as it arrived; counts and rates the last flushed point, since a count only means something per
+ * interval). With `from` (and optionally `until`, `tags`, `limit`): the stored history, one list of
+ * `[time_ms, value]` per series. `?metric=power.watts` keeps one metric; a trailing `*` keeps a
+ * prefix (`?metric=power.*`).
  */
-export function registerSeriesApi(app: FastifyInstance, aggregator: () => Aggregator): void {
-  app.get<{ Querystring: { metric?: string } }>("/api/series", async (req) => {
-    const wanted = req.query.metric;
-    const matches = wanted === undefined ? () => true : wanted.endsWith("*") ? (m: string) => m.startsWith(wanted.slice(0, -1)) : (m: string) => m === wanted;
-    const series = aggregator()
-      .view()
-      .filter((s) => matches(s.metric))
-      .map((s) => {
-        const live = s.kind === "gauge" || s.kind === "rate" || !s.point;
-        const shown = live ? { value: s.last.value, time: s.last.time } : { value: s.point!.value, time: s.point!.time };
-        return { metric: s.metric, tags: s.tags, kind: s.kind, unit: s.unit, ...shown };
-      });
-    return { series };
+export function registerSeriesApi(app: FastifyInstance, aggregator: () => Aggregator, store: Store, clock: Clock): void {
+  app.get<{ Querystring: SeriesQuery }>("/api/series", async (req, reply) => {
+    const q = req.query;
+    const wanted = q.metric;
+    if (q.from === undefined) {
+      if (q.until !== undefined) return reply.code(400).send({ error: "until needs from (an ISO time, Unix seconds, or a duration ago such as 1h)" });
+      const matches = wanted === undefined ? () => true : wanted.endsWith("*") ? (m: string) => m.startsWith(wanted.slice(0, -1)) : (m: string) => m === wanted;
+      const series = aggregator()
+        .view()
+        .filter((s) => matches(s.metric))
+        .map((s) => {
+          const live = s.kind === "gauge" || s.kind === "rate" || !s.point;
+          const shown = live ? { value: s.last.value, time: s.last.time } : { value: s.point!.value, time: s.point!.time };
+          return { metric: s.metric, tags: s.tags, kind: s.kind, unit: s.unit, ...shown };
+        });
+      return { series };
+    }
+
+    const now = clock.now();
+    const from = parseTimeParam(q.from, now);
+    const until = q.until === undefined ? now : parseTimeParam(q.until, now);
+    const limit = q.limit === undefined ? DEFAULT_LIMIT : Number(q.limit);
+    const problems = [
+      ...(from === undefined ? [`from: "${q.from}" is not an ISO 8601 time, Unix seconds, or a duration ago such as 1h`] : []),
+      ...(until === undefined ? [`until: "${q.until}" is not an ISO 8601 time, Unix seconds, or a duration ago such as 1h`] : []),
+      ...(Number.isInteger(limit) && limit > 0 && limit <= MAX_LIMIT ? [] : [`limit: expected a whole number from 1 to ${MAX_LIMIT}`]),
+    ];
+    if (problems.length > 0) return reply.code(400).send({ error: problems.join("; ") });
+    const tags = (q.tags ?? "")
+      .split(",")
+      .filter((t) => t.trim())
+      .map((t) => normalizeTag(t.trim()));
+    const result = store.points.history({ metric: wanted ?? "*", tags, from: from!, until: until!, limit });
+    return { from: new Date(from!).toISOString(), until: new Date(until!).toISOString(), truncated: result.truncated, series: result.series };
   });
 }

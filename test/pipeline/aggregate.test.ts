@@ -3,41 +3,67 @@ import { Aggregator } from "../../src/pipeline/aggregate.js";
 import { SeriesNamer, normalizeMetricName, normalizeTag } from "../../src/pipeline/normalize.js";
 import type { MetricKind } from "../../src/pipeline/sample.js";
 
-const namer = new SeriesNamer(["env:home"]);
-const add = (a: Aggregator, metric: string, value: number, time: number, kind: MetricKind = "gauge", tags: string[] = []) =>
-  a.add(namer.name(metric, tags), { metric, value, tags, time, kind });
+const T0 = Date.UTC(2026, 0, 15, 11, 0, 0);
 
-describe("aggregation per flush interval", () => {
-  it("keeps the last gauge value, sums counts, and sends nothing for a quiet series", () => {
-    const a = new Aggregator(0);
-    add(a, "power.watts", 10, 1000);
-    add(a, "power.watts", 12, 2000);
-    add(a, "door.opened", 1, 1500, "count");
-    add(a, "door.opened", 2, 2500, "count");
-    expect(a.flush(10_000).map((p) => [p.metric, p.type, p.value, p.interval])).toEqual([
-      ["power.watts", "gauge", 12, 10_000],
-      ["door.opened", "count", 3, 10_000],
+/** An aggregator fed through the namer, as the pipeline does. */
+function aggregator() {
+  const agg = new Aggregator(T0);
+  const namer = new SeriesNamer(["env:home"]);
+  const add = (metric: string, tags: string[], value: number, time: number, kind: MetricKind = "gauge") => {
+    const series = namer.name(metric, tags);
+    agg.add(series, { metric: series.metric, tags: series.tags, value, time, kind });
+  };
+  return { agg, add };
+}
+
+describe("aggregation per series and flush interval", () => {
+  it("keeps a gauge's last value at its own time, sums a count, and turns a monotonic counter into a per-second rate", () => {
+    const { agg, add } = aggregator();
+    add("power.watts", ["device:pow1"], 100, T0 + 1_000);
+    add("power.watts", ["device:pow1"], 120, T0 + 6_000);
+    add("meter.pulses", ["device:pow1"], 3, T0 + 2_000, "count");
+    add("meter.pulses", ["device:pow1"], 4, T0 + 7_000, "count");
+    add("power.energy_total", ["device:pow1"], 1000, T0 + 1_000, "monotonic");
+    add("power.energy_total", ["device:pow1"], 1030, T0 + 9_000, "monotonic");
+    const points = agg.flush(T0 + 10_000);
+    expect(points.map((p) => [p.metric, p.type, p.value, p.time, p.interval])).toEqual([
+      ["power.watts", "gauge", 120, T0 + 6_000, 10_000],
+      ["meter.pulses", "count", 7, T0 + 10_000, 10_000],
+      ["power.energy_total", "rate", 3, T0 + 10_000, 10_000],
     ]);
-    expect(a.flush(20_000)).toEqual([]);
   });
 
-  it("turns a monotonic counter into a per-second rate, and a reset into a new baseline, not a negative spike", () => {
-    const a = new Aggregator(0);
-    add(a, "pg.commits", 1000, 1000, "monotonic");
-    add(a, "pg.commits", 1100, 5000, "monotonic");
-    expect(a.flush(10_000).map((p) => [p.type, p.value])).toEqual([["rate", 10]]);
-    add(a, "pg.commits", 1300, 15_000, "monotonic");
-    add(a, "pg.commits", 20, 16_000, "monotonic"); // the server restarted
-    add(a, "pg.commits", 70, 18_000, "monotonic");
-    expect(a.flush(20_000).map((p) => p.value)).toEqual([25]); // (200 + 50) / 10 s
+  it("does not turn a counter reset into a negative spike", () => {
+    const { agg, add } = aggregator();
+    add("power.energy_total", [], 500, T0, "monotonic");
+    add("power.energy_total", [], 520, T0 + 5_000, "monotonic");
+    const before = agg.flush(T0 + 10_000);
+    add("power.energy_total", [], 3, T0 + 12_000, "monotonic"); // the device rebooted
+    const during = agg.flush(T0 + 20_000);
+    add("power.energy_total", [], 13, T0 + 25_000, "monotonic");
+    const after = agg.flush(T0 + 30_000);
+    expect(before.map((p) => p.value)).toEqual([2]);
+    expect(during).toEqual([]);
+    expect(after.map((p) => p.value)).toEqual([1]);
   });
 
-  it("keys series on normalised names and sorted tags, so two spellings make one series", () => {
-    const a = new Aggregator(0);
-    add(a, "power.watts", 1, 1000, "gauge", ["Device:Kitchen Plug", "source:tasmota"]);
-    add(a, "power.watts", 2, 2000, "gauge", ["source:tasmota", "device:kitchen_plug"]);
-    expect(a.size).toBe(1);
-    expect(a.view()[0]!.tags).toEqual(["device:kitchen_plug", "env:home", "source:tasmota"]);
+  it("keys series after normalising names and tags, so two spellings make one series", () => {
+    const { agg, add } = aggregator();
+    add("power.watts", ["Device:Pow1", "env:home"], 1, T0 + 1_000);
+    add("power.watts", ["device:pow1"], 2, T0 + 2_000);
+    add("power-watts", ["device:pow1"], 3, T0 + 3_000);
+    const points = agg.flush(T0 + 10_000);
+    expect(points.map((p) => [p.key, p.value])).toEqual([
+      ["power.watts|device:pow1,env:home", 2],
+      ["power_watts|device:pow1,env:home", 3],
+    ]);
+  });
+
+  it("sends nothing for a series that had no sample in the interval", () => {
+    const { agg, add } = aggregator();
+    add("power.watts", [], 1, T0 + 1_000);
+    expect(agg.flush(T0 + 10_000)).toHaveLength(1);
+    expect(agg.flush(T0 + 20_000)).toEqual([]);
   });
 });
 

@@ -1,0 +1,67 @@
+import fs from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { HearthError, describeError } from "../errors.js";
+
+export type Db = Database.Database;
+
+/**
+ * One part of Hearth's schema in the store: its tables and how they evolved. Each part (points
+ * and the outbox, monitor state, the notification outbox…) keeps its own version, so parts can
+ * add tables and columns independently; a step is never edited once released, only appended.
+ */
+export interface Migrations {
+  /** A stable name: the row in `schema_versions` that records how far this part has migrated. */
+  component: string;
+  /** Step N brings the component from version N to N+1. */
+  steps: readonly ((db: Db) => void)[];
+}
+
+/** The layout of `schema_versions` itself, in `PRAGMA user_version`. */
+const LAYOUT_VERSION = 1;
+
+/**
+ * Opens (or creates) the store's SQLite file. WAL lets readers (/api/series) run beside the
+ * writer; synchronous=FULL makes every committed flush survive a power cut as well as a crash,
+ * which costs one fsync per flush interval. https://www.sqlite.org/wal.html,
+ * https://www.sqlite.org/pragma.html#pragma_synchronous
+ */
+export function openDatabase(file: string): Db {
+  let db: Db | undefined;
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    db = new Database(file);
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = FULL");
+    db.pragma("busy_timeout = 5000");
+    // After a checkpoint the WAL file is truncated to this size, so it cannot outgrow the bound for long.
+    db.pragma("journal_size_limit = 4194304");
+    const layout = db.pragma("user_version", { simple: true }) as number;
+    if (layout > LAYOUT_VERSION) throw newer(file, `layout ${layout}`);
+    db.exec("CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL, migrated_at INTEGER NOT NULL)");
+    db.pragma(`user_version = ${LAYOUT_VERSION}`);
+    return db;
+  } catch (err) {
+    db?.close();
+    if (err instanceof HearthError) throw err;
+    throw new HearthError("HEARTH_E_STORE_OPEN_FAILED", `The local store ${file} cannot be opened: ${describeError(err)}`, { cause: err });
+  }
+}
+
+const newer = (file: string, what: string) =>
+  new HearthError("HEARTH_E_STORE_NEWER", `The local store ${file} was written by a newer Hearth (${what}); upgrade Hearth, or point storage.dir at another directory`);
+
+/** Brings one component's tables up to date, each step in its own transaction. Returns the version reached. */
+export function migrate(db: Db, m: Migrations, file: string, now = Date.now()): number {
+  const row = db.prepare("SELECT version FROM schema_versions WHERE component = ?").get(m.component) as { version: number } | undefined;
+  const current = row?.version ?? 0;
+  if (current > m.steps.length) throw newer(file, `${m.component} version ${current}, this Hearth knows ${m.steps.length}`);
+  const record = db.prepare("INSERT INTO schema_versions (component, version, migrated_at) VALUES (?, ?, ?) ON CONFLICT (component) DO UPDATE SET version = excluded.version, migrated_at = excluded.migrated_at");
+  for (let v = current; v < m.steps.length; v++) {
+    db.transaction(() => {
+      m.steps[v]!(db);
+      record.run(m.component, v + 1, now);
+    })();
+  }
+  return m.steps.length;
+}

@@ -1,0 +1,198 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import zlib from "node:zlib";
+
+/**
+ * A local stand-in for Datadog's metrics intake, implementing `POST /api/v2/series` as the v2
+ * OpenAPI spec documents it (reference/datadog.md section 1): the DD-API-KEY header, the
+ * gzip/deflate/zstd1 Content-Encoding values, 500 KB compressed and 5 MB decompressed limits,
+ * 202 with `{errors: []}`, and 400/403/408/413/429/5xx with `{errors: [...]}`. Points more than
+ * an hour old or ten minutes ahead are accepted but not ingested, as Datadog does.
+ */
+
+export interface IntakePoint {
+  metric: string;
+  type: number | undefined;
+  interval: number | undefined;
+  tags: string[];
+  host: string | undefined;
+  /** POSIX seconds, as sent. */
+  timestamp: number;
+  value: number;
+}
+
+export interface IntakeRequest {
+  status: number;
+  encoding: string | undefined;
+  compressedBytes: number;
+  decompressedBytes: number;
+  points: number;
+}
+
+interface Scripted {
+  status: number;
+  errors: string[];
+  headers?: Record<string, string>;
+}
+
+export interface IntakeOptions {
+  apiKeys?: string[];
+  /** The intake's clock, for the one-hour window (the hub's clock in tests that inject time). */
+  now?: () => number;
+  maxCompressedBytes?: number;
+  maxDecompressedBytes?: number;
+}
+
+const SPEC_MAX_COMPRESSED = 512_000;
+const SPEC_MAX_DECOMPRESSED = 5_242_880;
+
+function decompress(encoding: string | undefined, body: Buffer): Buffer {
+  switch (encoding) {
+    case undefined:
+    case "identity":
+      return body;
+    case "gzip":
+      return zlib.gunzipSync(body);
+    case "deflate":
+      return zlib.inflateSync(body);
+    case "zstd1": {
+      const zstd = (zlib as unknown as { zstdDecompressSync?: (b: Buffer) => Buffer }).zstdDecompressSync;
+      if (!zstd) throw new Error("zstd1 needs a Node.js with zlib zstd support");
+      return zstd(body);
+    }
+    default:
+      throw new Error(`unsupported Content-Encoding ${encoding}`);
+  }
+}
+
+/** The documented shape of MetricPayload; every problem found, as the intake's `errors` would list them. */
+function validatePayload(body: unknown): string[] {
+  const errors: string[] = [];
+  const series = (body as { series?: unknown })?.series;
+  if (!Array.isArray(series) || series.length === 0) return ["series: expected a non-empty array"];
+  series.forEach((s: Record<string, unknown>, i) => {
+    if (typeof s.metric !== "string" || s.metric === "") errors.push(`series[${i}].metric: required string`);
+    if (s.type !== undefined && ![0, 1, 2, 3].includes(s.type as number)) errors.push(`series[${i}].type: expected 0, 1, 2 or 3`);
+    if (s.interval !== undefined && !Number.isInteger(s.interval)) errors.push(`series[${i}].interval: expected an integer`);
+    if (s.tags !== undefined && (!Array.isArray(s.tags) || s.tags.some((t) => typeof t !== "string"))) errors.push(`series[${i}].tags: expected strings`);
+    if (s.resources !== undefined && (!Array.isArray(s.resources) || s.resources.some((r: Record<string, unknown>) => typeof r?.name !== "string" || typeof r?.type !== "string")))
+      errors.push(`series[${i}].resources: expected {name, type} objects`);
+    if (!Array.isArray(s.points) || s.points.length === 0) errors.push(`series[${i}].points: expected a non-empty array`);
+    else
+      (s.points as Record<string, unknown>[]).forEach((p, j) => {
+        if (!Number.isInteger(p.timestamp)) errors.push(`series[${i}].points[${j}].timestamp: expected integer seconds`);
+        if (typeof p.value !== "number") errors.push(`series[${i}].points[${j}].value: expected a number`);
+      });
+  });
+  return errors;
+}
+
+export class DatadogIntake {
+  readonly points: IntakePoint[] = [];
+  /** Points the intake took but would not ingest (outside the one-hour window). */
+  readonly late: IntakePoint[] = [];
+  readonly requests: IntakeRequest[] = [];
+  private readonly script: Scripted[] = [];
+  private server: http.Server | undefined;
+  private boundPort = 0;
+  private apiKeys: Set<string>;
+
+  constructor(private readonly opts: IntakeOptions = {}) {
+    this.apiKeys = new Set(opts.apiKeys ?? ["test-api-key"]);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.boundPort}`;
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** Accepts another key from now on (and refuses every other), as rotating a key in Datadog would. */
+  setApiKeys(keys: string[]): void {
+    this.apiKeys = new Set(keys);
+  }
+
+  /** The next requests get these answers, in order, whatever they carry. */
+  respond(...answers: (number | Scripted)[]): void {
+    for (const a of answers) this.script.push(typeof a === "number" ? { status: a, errors: [http.STATUS_CODES[a] ?? "error"] } : a);
+  }
+
+  async start(): Promise<this> {
+    const server = http.createServer((req, res) => this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(this.boundPort, "127.0.0.1", () => resolve());
+    });
+    this.boundPort = (server.address() as AddressInfo).port;
+    this.server = server;
+    return this;
+  }
+
+  /** Stops answering: connections are refused until `start()` again, on the same port. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const raw = Buffer.concat(chunks);
+      const encoding = req.headers["content-encoding"];
+      const record: IntakeRequest = { status: 0, encoding, compressedBytes: raw.length, decompressedBytes: 0, points: 0 };
+      this.requests.push(record);
+      const answer = (status: number, errors: string[], headers: Record<string, string> = {}) => {
+        record.status = status;
+        res.writeHead(status, { "content-type": "application/json", ...headers });
+        res.end(JSON.stringify({ errors }));
+      };
+      if (req.method !== "POST" || req.url !== "/api/v2/series") return answer(404, ["Not found"]);
+      if (!this.apiKeys.has(String(req.headers["dd-api-key"] ?? ""))) return answer(403, ["Forbidden"]);
+      const scripted = this.script.shift();
+      if (scripted) return answer(scripted.status, scripted.errors, scripted.headers);
+      if (raw.length > (this.opts.maxCompressedBytes ?? SPEC_MAX_COMPRESSED)) return answer(413, ["Payload too large"]);
+      let text: Buffer;
+      try {
+        text = decompress(encoding, raw);
+      } catch (err) {
+        return answer(400, [String(err)]);
+      }
+      record.decompressedBytes = text.length;
+      if (text.length > (this.opts.maxDecompressedBytes ?? SPEC_MAX_DECOMPRESSED)) return answer(413, ["Payload too large"]);
+      let body: unknown;
+      try {
+        body = JSON.parse(text.toString("utf8"));
+      } catch {
+        return answer(400, ["Malformed JSON"]);
+      }
+      const errors = validatePayload(body);
+      if (errors.length > 0) return answer(400, errors);
+      const now = (this.opts.now ?? Date.now)() / 1000;
+      for (const s of (body as { series: Record<string, unknown>[] }).series) {
+        for (const p of s.points as { timestamp: number; value: number }[]) {
+          const point: IntakePoint = {
+            metric: s.metric as string,
+            type: s.type as number | undefined,
+            interval: s.interval as number | undefined,
+            tags: (s.tags as string[] | undefined) ?? [],
+            host: (s.resources as { name: string; type: string }[] | undefined)?.find((r) => r.type === "host")?.name,
+            timestamp: p.timestamp,
+            value: p.value,
+          };
+          record.points++;
+          if (p.timestamp < now - 3600 || p.timestamp > now + 600) this.late.push(point);
+          else this.points.push(point);
+        }
+      }
+      answer(202, []);
+    });
+  }
+}
+
+export const startIntake = (opts: IntakeOptions = {}) => new DatadogIntake(opts).start();

@@ -1,0 +1,200 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { pino } from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { ManualClock } from "../../src/clock.js";
+import { isHearthError } from "../../src/errors.js";
+import { Health } from "../../src/health.js";
+import type { Point } from "../../src/pipeline/aggregate.js";
+import type { Db, Migrations } from "../../src/store/database.js";
+import type { StorageConfig } from "../../src/store/schema.js";
+import { STORE_FILE, Store } from "../../src/store/store.js";
+import { Telemetry } from "../../src/telemetry.js";
+import { LogCapture, startTestHub, type TestHub } from "../helpers/hub.js";
+import { metricValue } from "../helpers/metrics.js";
+import { connectMqtt } from "../helpers/mqtt.js";
+import { waitFor } from "../helpers/wait.js";
+
+const START = Date.UTC(2026, 0, 15, 11, 0, 0);
+const dirs: string[] = [];
+const stores: Store[] = [];
+
+afterEach(() => {
+  for (const s of stores.splice(0)) if (s.db.open) s.close();
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hearth-store-"));
+  dirs.push(dir);
+  return dir;
+}
+
+function openStore(config: Partial<StorageConfig> & { dir: string }, clock = new ManualClock(START)) {
+  const telemetry = new Telemetry();
+  const health = new Health(() => clock.now());
+  const logs = new LogCapture();
+  const store = Store.open({ max_bytes: 1_000_000_000, retention: 7 * 86_400_000, ...config }, clock, telemetry, health, pino({ level: "debug", base: undefined }, logs));
+  stores.push(store);
+  return { store, telemetry, health, logs, clock };
+}
+
+/** One flush's worth of points: `n` series of a power meter at `time`. */
+function flush(n: number, time: number, value = 1): Point[] {
+  return Array.from({ length: n }, (_, i) => {
+    const tags = [`device:plug-${i}`, "env:home", "room:somewhere-in-the-house"];
+    return { key: `power.watts|${tags.join(",")}`, metric: "power.watts", tags, type: "gauge" as const, unit: "W", time, value: value + i, interval: 10_000 };
+  });
+}
+
+const counter = async (telemetry: Telemetry, name: string, labels: Record<string, string>) => metricValue(await telemetry.registry.metrics(), name, labels);
+
+describe("the local store", () => {
+  it("keeps each flush's points in write order, with their series, type and interval", () => {
+    const { store } = openStore({ dir: tempDir() });
+    store.append(flush(3, START), START + 10_000);
+    store.append([{ key: "meter.pulses", metric: "meter.pulses", tags: [], type: "count", unit: undefined, time: START + 20_000, value: 7, interval: 10_000 }], START + 20_000);
+    const read = store.points.readAfter(0, 100);
+    expect(read.map((p) => [p.id, p.series.metric, p.series.tags[0] ?? null, p.type, p.time, p.value, p.interval])).toEqual([
+      [1, "power.watts", "device:plug-0", "gauge", START, 1, 10_000],
+      [2, "power.watts", "device:plug-1", "gauge", START, 2, 10_000],
+      [3, "power.watts", "device:plug-2", "gauge", START, 3, 10_000],
+      [4, "meter.pulses", null, "count", START + 20_000, 7, 10_000],
+    ]);
+    expect(store.points.readAfter(3, 100).map((p) => p.id)).toEqual([4]);
+    expect(fs.existsSync(path.join(path.dirname(store.file), STORE_FILE))).toBe(true);
+    expect(store.db.pragma("journal_mode", { simple: true })).toBe("wal");
+  });
+
+  it("migrates each component's tables forward, once, and refuses a store written by a newer Hearth", () => {
+    const dir = tempDir();
+    const ran: string[] = [];
+    const monitors = (steps: number): Migrations => ({
+      component: "monitors",
+      steps: [
+        (db: Db) => {
+          ran.push("create");
+          db.exec("CREATE TABLE monitor_state (monitor TEXT PRIMARY KEY, state TEXT NOT NULL)");
+        },
+        (db: Db) => {
+          ran.push("add column");
+          db.exec("ALTER TABLE monitor_state ADD COLUMN since INTEGER");
+        },
+      ].slice(0, steps),
+    });
+    const first = openStore({ dir }).store;
+    expect(first.migrate(monitors(1))).toBe(1);
+    first.db.prepare("INSERT INTO monitor_state (monitor, state) VALUES ('stove', 'OK')").run();
+    first.close();
+
+    const second = openStore({ dir }).store;
+    expect(second.migrate(monitors(2))).toBe(2);
+    expect(second.db.prepare("SELECT monitor, state, since FROM monitor_state").all()).toEqual([{ monitor: "stove", state: "OK", since: null }]);
+    expect(second.db.prepare("SELECT component, version FROM schema_versions ORDER BY component").all()).toEqual([
+      { component: "monitors", version: 2 },
+      { component: "outbox", version: 1 },
+      { component: "points", version: 1 },
+    ]);
+    second.migrate(monitors(2));
+    expect(ran).toEqual(["create", "add column"]);
+
+    let refused: unknown;
+    try {
+      second.migrate(monitors(1));
+    } catch (err) {
+      refused = err;
+    }
+    expect(isHearthError(refused) && refused.code).toBe("HEARTH_E_STORE_NEWER");
+    expect((refused as Error).message).toMatch(/was written by a newer Hearth \(monitors version 2, this Hearth knows 1\); upgrade Hearth, or point storage\.dir at another directory$/);
+  });
+
+  it("refuses to start on a file that is not a store, saying which file", () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, STORE_FILE), "these are not the pages you are looking for".repeat(100));
+    let error: unknown;
+    try {
+      openStore({ dir });
+    } catch (err) {
+      error = err;
+    }
+    expect(isHearthError(error) && error.code).toBe("HEARTH_E_STORE_OPEN_FAILED");
+    expect((error as Error).message).toBe(`The local store ${path.join(dir, STORE_FILE)} cannot be opened: file is not a database`);
+  });
+
+  it("stays within storage.max_bytes by dropping history that every sink has delivered first, then the oldest undelivered points, counted", async () => {
+    const { store, telemetry, logs } = openStore({ dir: tempDir(), max_bytes: 1_048_576 });
+    store.setActiveSinks(["datadog"]);
+    let t = START;
+    for (let i = 0; i < 10; i++) store.append(flush(1000, (t += 10_000)), t);
+    const delivered = store.points.readAfter(0, 100_000)[3999]!.id;
+    store.outbox.advance("datadog", delivered, t); // the first 4000 points went out
+    expect(store.usedBytes()).toBeLessThan(1_048_576);
+
+    for (let i = 0; i < 30; i++) {
+      store.append(flush(1000, (t += 10_000)), t);
+      expect(store.usedBytes()).toBeLessThanOrEqual(1_048_576);
+    }
+    const expired = await counter(telemetry, "hearth_store_points_expired_total", { reason: "space" });
+    const dropped = await counter(telemetry, "hearth_store_points_dropped_total", { reason: "space" });
+    const { first, last } = store.points.bounds();
+    expect(last).toBe(40_000);
+    expect(expired).toBe(4000); // all delivered history went first…
+    expect(dropped).toBe(first - 1 - 4000); // …then the oldest undelivered, every one counted
+    expect(dropped).toBeGreaterThan(0);
+    expect(store.points.readAfter(last - 1000, 1000).map((p) => p.value)).toEqual(flush(1000, t).map((p) => p.value)); // the newest flush is whole
+    const warning = logs.find((e) => e.code === "HEARTH_E_STORE_FULL");
+    expect(warning?.msg).toMatch(/^The local store reached storage\.max_bytes: dropped the \d+ oldest undelivered points$/);
+  });
+
+  it("removes points older than storage.retention and forgets series that have no point left", async () => {
+    const clock = new ManualClock(START);
+    const { store, telemetry } = openStore({ dir: tempDir(), retention: 3_600_000 }, clock);
+    store.start();
+    store.append([{ key: "hydro.ph|tank:old", metric: "hydro.ph", tags: ["tank:old"], type: "gauge", unit: "pH", time: START, value: 6.1, interval: 10_000 }], START);
+    clock.advance(30 * 60_000);
+    store.append(flush(2, clock.now()), clock.now());
+    clock.advance(45 * 60_000); // the first flush is now 75 minutes old, the second 45
+    expect(store.points.readAfter(0, 10).map((p) => p.series.metric)).toEqual(["power.watts", "power.watts"]);
+    expect(store.points.history({ metric: "hydro.ph", tags: [], from: 0, until: clock.now(), limit: 10 }).series).toEqual([]);
+    expect(store.db.prepare("SELECT count(*) AS n FROM series WHERE metric = 'hydro.ph'").get()).toEqual({ n: 0 });
+    expect(await counter(telemetry, "hearth_store_points_expired_total", { reason: "retention" })).toBe(1);
+  });
+});
+
+describe("the store as a critical part of the hub", () => {
+  let t: TestHub | undefined;
+  afterEach(async () => {
+    await t?.stop();
+    t = undefined;
+  });
+
+  it("answers 503 while the store cannot be written, holds the points, and writes them once it can", async () => {
+    const clock = new ManualClock(START);
+    t = await startTestHub({ clock, rules: { "m.yaml": { version: 1, mappings: [{ topic: "meter/+device/power", metric: "power.watts", tags: ["device:{device}"] }] } } });
+    const mqtt = await connectMqtt(t.mqttUrl);
+    const db = t.hub.store.db;
+    // As if the disk were full: SQLite may not grow the file beyond its current pages.
+    db.pragma(`max_page_count = ${db.pragma("page_count", { simple: true }) as number}`);
+    await mqtt.publishAsync("meter/a/power", "5", { qos: 1 });
+    for (let i = 0; i < 300; i++) await mqtt.publishAsync(`meter/plug${i}/power`, String(i), { qos: 1 }); // a flush that needs new pages
+    await waitFor(() => t!.samples.length >= 301, "the samples");
+    clock.advance(10_000);
+    const down = await fetch(`${t.httpUrl}/healthz`);
+    expect(down.status).toBe(503);
+    const body = (await down.json()) as { components: { store: { state: string; detail: string } } };
+    expect(body.components.store.state).toBe("down");
+    expect(body.components.store.detail).toMatch(/^HEARTH_E_STORE_WRITE_FAILED: cannot write .*hearth\.db: database or disk is full$/);
+    expect(t.logs.find((e) => e.code === "HEARTH_E_STORE_WRITE_FAILED")?.msg).toBe("The local store cannot be written; points are held in memory and written at the next flush");
+
+    db.pragma("max_page_count = 1073741823");
+    await mqtt.publishAsync("meter/a/power", "6", { qos: 1 });
+    await waitFor(() => t!.samples.length >= 302, "the next sample");
+    clock.advance(10_000);
+    expect((await fetch(`${t.httpUrl}/healthz`)).status).toBe(200);
+    const history = (await (await fetch(`${t.httpUrl}/api/series?metric=power.watts&from=1h`)).json()) as { series: { tags: string[]; points: [number, number][] }[] };
+    expect(history.series.find((s) => s.tags[0] === "device:a")!.points.map((p) => p[1])).toEqual([5, 6]);
+    expect(history.series).toHaveLength(301);
+    await mqtt.endAsync();
+  });
+});
