@@ -28,7 +28,7 @@ describe("loading the configuration", () => {
     expect(c.http).toEqual({ host: "127.0.0.1", port: 8686 });
     expect(c.pipeline.flush_interval).toBe(10_000);
     expect(c.host).toBe(os.hostname());
-    expect(c.datadog).toEqual({ api_key: "abc123", site: "datadoghq.com" });
+    expect(c.datadog).toMatchObject({ api_key: "abc123", site: "datadoghq.com" });
   });
 
   it("substitutes ${VAR}, ${VAR:-default} and ${file:…}, typing unquoted numbers", () => {
