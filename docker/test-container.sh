@@ -7,8 +7,8 @@
 #
 #   docker/test-container.sh
 #
-# Needs Docker or podman, curl and mosquitto-clients; as root, or with an engine that maps the
-# container's uid 1000 onto the files it creates. The base image is, in this order:
+# Needs Docker or podman (Docker when its daemon answers; CONTAINER_ENGINE=podman chooses), curl
+# and mosquitto-clients. The base image is, in this order:
 #   NODE_IMAGE=<image> docker/test-container.sh   any Debian-based image with Node.js 20+, npm, apt;
 #   the Dockerfile's default (node:26-trixie-slim), when it is present or can be pulled;
 #   a stand-in for it, where no container registry answers: ../shared/tools/offline-node-image.sh
@@ -52,6 +52,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # podman without systemd cannot schedule health checks and says so on every run; the checks
 # below run the image's health check on demand instead.
@@ -118,7 +119,7 @@ elif [ -f "$standin_script" ]; then
   eng build -q -t "$base" --build-arg NODE_MAJOR="$major" -f - "$work/empty" >"$work/standin.log" 2>&1 <<'EOF' || { cat "$work/standin.log" >&2; fail "the Node.js stand-in could not be built"; }
 FROM localhost/node-offline:bookworm
 ARG NODE_MAJOR
-# Newer Node.js builds link libatomic, which a minimal Debian lacks and the official image has.
+# Node.js 26's binary links libatomic, which a minimal Debian lacks.
 RUN apt-get update && apt-get install -y --no-install-recommends libatomic1 \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 RUN set -eu; cd /tmp; a="$(node -p process.arch)"; \
