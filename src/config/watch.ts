@@ -30,6 +30,8 @@ export function watchConfig(configFile: string, rulesDir: string, onChange: (wha
     timer = setTimeout(() => {
       const what = [...pending].sort();
       pending.clear();
+      // What is reloaded now is what the poll would see: it must not reload the same save again.
+      last = fingerprint(configFile, rulesDir);
       onChange(what);
     }, debounceMs);
   };
