@@ -1,4 +1,5 @@
 import { Writable } from "node:stream";
+import { headlineRank } from "../http/headlines.js";
 import type { Hub } from "../hub.js";
 
 /** Keeps the last log lines in memory, so a live screen can show them under its table. */
@@ -16,13 +17,6 @@ export class LogTail extends Writable {
   }
 }
 
-/** What a homeowner looks at first: who is home, what is on, the garden; then the rest. */
-const HEADLINES = ["presence.", "power.on", "power.watts", "hydro.", "sensor.", "power.energy", "device.online"];
-const rank = (metric: string) => {
-  const i = HEADLINES.findIndex((h) => metric.startsWith(h));
-  return i < 0 ? HEADLINES.length : i;
-};
-
 const age = (ms: number) => (ms < 90_000 ? `${Math.round(ms / 1000)}s` : `${Math.round(ms / 60_000)}m`);
 const fmt = (v: number) => (Number.isInteger(v) || Math.abs(v) >= 1000 ? String(Math.round(v * 100) / 100) : String(Number(v.toPrecision(4))));
 
@@ -36,7 +30,7 @@ export function startLiveSummary(hub: Hub, tail: LogTail, out: NodeJS.WriteStrea
     const now = Date.now();
     const series = hub.pipeline.aggregator
       .view()
-      .sort((a, b) => rank(a.metric) - rank(b.metric) || a.metric.localeCompare(b.metric) || a.tags.join().localeCompare(b.tags.join()));
+      .sort((a, b) => headlineRank(a.metric) - headlineRank(b.metric) || a.metric.localeCompare(b.metric) || a.tags.join().localeCompare(b.tags.join()));
     const mqtt = hub.broker.port;
     const http = hub.http.port;
     const header = [

@@ -1,3 +1,5 @@
+import { HEADLINE_PREFIXES } from "./headlines.js";
+
 /**
  * The status page at `/`: plain HTML that asks the JSON API every two seconds. From another
  * machine, open it as http://host:8686/#token=<http.token>; the token stays in the browser
@@ -38,6 +40,8 @@ const get = (p) => fetch(p, { headers }).then((r) => (r.ok || r.status === 503 ?
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 const age = (t) => { const s = Math.max(0, Math.round((Date.now() - t) / 1000)); return s < 90 ? s + "s" : s < 5400 ? Math.round(s / 60) + "m" : Math.round(s / 3600) + "h"; };
 const fmt = (v) => Math.abs(v) >= 1000 || Number.isInteger(v) ? String(Math.round(v * 100) / 100) : String(Number(v.toPrecision(4)));
+const HEADLINES = ${JSON.stringify(HEADLINE_PREFIXES)};
+const rank = (m) => { const i = HEADLINES.findIndex((h) => m.startsWith(h)); return i < 0 ? HEADLINES.length : i; };
 function rows(id, html) { document.querySelector("#" + id + " tbody").innerHTML = html.join("") || "<tr><td colspan=5 class=muted>nothing yet</td></tr>"; }
 async function refresh() {
   try {
@@ -46,11 +50,11 @@ async function refresh() {
     document.getElementById("status").className = "state-" + h.status;
     document.getElementById("about").textContent = [h.host, h.version && "v" + h.version, h.uptime_s !== undefined && "up " + age(Date.now() - h.uptime_s * 1000)].filter(Boolean).join(" · ");
     rows("components", Object.entries(h.components).map(([n, c]) =>
-      "<tr><td>" + esc(n) + "</td><td class='state-" + c.state + "'>" + c.state + "</td><td>" + esc(c.since.replace("T", " ").slice(0, 19)) + "</td><td>" + esc(c.detail || Object.entries(c.info || {}).map(([k, v]) => k + "=" + v).join(" ")) + "</td></tr>"));
+      "<tr><td>" + esc(n) + "</td><td class='state-" + c.state + "'>" + c.state + "</td><td>" + esc(c.since.replace("T", " ").slice(0, 19)) + "</td><td>" + esc(c.detail || Object.entries(c.info || {}).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => k + "=" + v).join(" ")) + "</td></tr>"));
     const s = await get("/api/series");
     const f = document.getElementById("filter").value.trim().toLowerCase();
     rows("series", s.series.filter((x) => !f || (x.metric + " " + x.tags.join(" ")).toLowerCase().includes(f))
-      .sort((a, b) => a.metric.localeCompare(b.metric) || a.tags.join().localeCompare(b.tags.join()))
+      .sort((a, b) => rank(a.metric) - rank(b.metric) || a.metric.localeCompare(b.metric) || a.tags.join().localeCompare(b.tags.join()))
       .map((x) => "<tr><td>" + esc(x.metric) + "</td><td>" + x.tags.map((t) => "<span class=tag>" + esc(t) + "</span>").join("") + "</td><td class=num>" + fmt(x.value) + "</td><td>" + esc(x.unit || "") + "</td><td class=num>" + age(x.time) + "</td></tr>"));
     const a = await fetch("/api/alerts", { headers }).then((r) => (r.ok ? r.json() : null)).catch(() => null);
     document.getElementById("alerts-section").hidden = !a;
