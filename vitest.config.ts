@@ -4,8 +4,8 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts", "integrations/**/*.test.ts"],
     // Real brokers, databases and child processes: give slow machines room, never retry silently.
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     pool: "forks",
     globalSetup: ["test/setup/services.ts"],
   },

@@ -25,13 +25,14 @@ describe("the demo", () => {
     const started = await waitFor(
       () => h.output().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { msg: string; http_port?: number }).find((l) => l.msg === "Hearth is running"),
       "the demo to start",
+      30_000,
     );
     const api = `http://127.0.0.1:${started.http_port}/api/series`;
     const metrics = await waitFor(async () => {
       const { series } = (await (await fetch(api)).json()) as { series: { metric: string; tags: string[] }[] };
       const names = new Set(series.map((s) => `${s.metric}{${s.tags.filter((t) => !t.startsWith("env:") && !t.startsWith("source:")).join(",")}}`));
       return names.size >= 20 ? names : undefined;
-    }, "the simulated devices' series");
+    }, "the simulated devices' series", 30_000);
     for (const want of [
       "power.watts{appliance:stove,device:kitchen_plug}",
       "power.on{appliance:stove,device:kitchen_plug}",
@@ -48,7 +49,7 @@ describe("the demo", () => {
 
   it("shows a live table on a terminal", async () => {
     const { h } = startDemo(["--live"]);
-    await waitFor(() => /power\.watts +\d/.test(h.output()), "the live table to show plugs");
+    await waitFor(() => /power\.watts +\d/.test(h.output()), "the live table to show plugs", 30_000);
     expect(h.output()).toContain("Hearth demo");
     expect(h.output()).toMatch(/MQTT {2}mqtt:\/\/127\.0\.0\.1:\d+ {3}\(watch: mosquitto_sub -p \d+ -t '#' -v\)/);
     h.child.kill("SIGTERM");
