@@ -15,7 +15,7 @@ afterEach(() => {
 });
 
 function load(rules: string): Loaded {
-  const { dir, configFile, rulesDir } = writeTestConfig({ rules: { "alerts.yaml": rules } });
+  const { dir, configFile, rulesDir } = writeTestConfig({ config: { notify: { recipients: { alex: {} } } }, rules: { "alerts.yaml": rules } });
   dirs.push(dir);
   return loadTestConfig(configFile, rulesDir);
 }
