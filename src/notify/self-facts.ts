@@ -77,7 +77,10 @@ export class HubSelfFacts implements SelfFacts {
     const out = new Map<string, SelfFact>();
     for (const [name, c] of Object.entries(this.o.health.snapshot())) {
       if (!WATCHED.test(name) || c.state === "disabled") continue;
-      out.set(`component:${name}`, { value: c.state === "ok" ? 0 : 1, detail: `${c.state} since ${c.since}${c.detail ? `: ${c.detail}` : ""}` });
+      // Between attempts an instance shows "starting" without a detail: the last failure's code still says why.
+      const code = typeof c.info?.code === "string" ? c.info.code : undefined;
+      const why = [c.state === "starting" ? "retrying" : c.state, code, c.detail].filter((x) => x !== undefined && x !== "").join(": ");
+      out.set(`component:${name}`, { value: c.state === "ok" ? 0 : 1, detail: why });
     }
     return out;
   }
