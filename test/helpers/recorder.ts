@@ -25,7 +25,8 @@ export class RecordingServer {
   private server: http.Server | undefined;
   port = 0;
 
-  constructor(private readonly answer: (req: RecordedRequest) => Reply) {}
+  /** `answer` may take its time: until it settles, the client waits for the response. */
+  constructor(private readonly answer: (req: RecordedRequest) => Reply | Promise<Reply>) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -43,9 +44,11 @@ export class RecordingServer {
       req.on("end", () => {
         const recorded = { method: req.method ?? "", path: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
         this.requests.push(recorded);
-        const reply = this.queued.shift() ?? this.answer(recorded);
-        res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
-        res.end(reply.body ?? "");
+        void Promise.resolve(this.queued.shift() ?? this.answer(recorded)).then((reply) => {
+          if (res.destroyed) return;
+          res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
+          res.end(reply.body ?? "");
+        });
       });
     });
     await new Promise<void>((resolve, reject) => {
