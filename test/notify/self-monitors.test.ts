@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
@@ -107,6 +108,18 @@ describe("Hearth watching itself", () => {
     await waitFor(() => titles().includes("[Triggered] Hearth: the local store is filling up"), "the alert");
     expect(pushes().find((p) => p.title.startsWith("[Triggered]"))!.message).toMatch(/^Points not yet delivered take 5\d(\.\d)?% of storage\.max_bytes: once it is full, the oldest of them are dropped\./);
     expect(t.logs.entries.some((e) => e.code === "HEARTH_E_STORE_FULL")).toBe(false);
+  });
+
+  it("a rules entry with enabled: false turns a built-in monitor off", async () => {
+    const clock = new ManualClock(Date.parse("2026-01-07T12:00:00Z"));
+    const { t } = await hub(clock, { rules: { "hearth.yaml": { version: 1, monitors: [{ name: "hearth.store_size", type: "hearth", enabled: false }] } } });
+    minutes(clock, 2);
+    const monitors = async () => ((await (await fetch(`${t.httpUrl}/api/alerts`)).json()) as { alerts: { monitor: string }[] }).alerts.map((a) => a.monitor);
+    expect(await monitors()).toEqual([]);
+    fs.rmSync(path.join(t.rulesDir, "hearth.yaml"));
+    await t.hub.reload(loadTestConfig(t.configFile, t.rulesDir));
+    minutes(clock, 1);
+    expect(await monitors()).toEqual(["hearth.store_size"]);
   });
 
   it("hearth.component_down: an integration down for ten minutes alerts, naming it and why; a fixed token recovers it", async () => {
