@@ -178,7 +178,6 @@ export class AlertEngine {
   /** Calendars announced as scheduled, with the definition they were announced with. */
   private readonly announced = new Map<string, string>();
   private nextOneOffId = 1;
-  private loaded: Loaded;
   private host: string;
   private hostIp: string;
   private intervalMs: number;
@@ -204,7 +203,6 @@ export class AlertEngine {
     this.log = opts.log;
     this.selfFacts = opts.selfFacts;
     this.settled = opts.onSettled ?? (() => undefined);
-    this.loaded = opts.loaded;
     const { config, rules } = opts.loaded;
     this.host = config.host ?? "";
     this.hostIp = config.host_ip ?? "";
@@ -248,7 +246,6 @@ export class AlertEngine {
   reconfigure(loaded: Loaded): void {
     const now = this.clock.now();
     const { config, rules } = loaded;
-    this.loaded = loaded;
     const nextCalendars = new Map(rules.calendars.map((def) => [def.name, def]));
     // Windows of removed or changed calendars that are no longer in force end as canceled, judged against the old monitors.
     for (const c of this.calendars) {

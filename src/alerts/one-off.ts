@@ -50,7 +50,7 @@ export const oneOffName = (d: Pick<OneOffDowntime, "kind" | "id">): string => `$
 const groupText = (group: string | undefined) => (group === undefined || group === "*" ? "" : ` {${group}}`);
 
 /** "Snooze of tank pH {tank:tank1}", "Downtime 4": how announcements name it. */
-export function oneOffTitle(d: OneOffDowntime): string {
+function oneOffTitle(d: OneOffDowntime): string {
   return d.kind === "snooze" ? `Snooze of ${d.monitor}${groupText(d.group)}` : `Downtime ${d.id}${d.scope?.length ? ` on ${d.scope.join(", ")}` : ""}`;
 }
 

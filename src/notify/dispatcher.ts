@@ -30,7 +30,6 @@ export interface DispatcherOptions {
   log: Logger;
   /** Something changed that /healthz and the hearth.notify_failing monitor show. */
   changed: () => void;
-  random?: () => number;
 }
 
 /** One recipient's channel: notifications go out one at a time, oldest first, so a recovery never overtakes its alert. */
@@ -189,7 +188,7 @@ export class Dispatcher {
           outbox.failedAttempt(row.id, outcome.answer);
           metrics.retries.inc({ channel: row.channel, code: outcome.code });
           const { min, max } = this.o.settings().retry;
-          const delay = Math.max(backoffDelay(lane.attempt, min, max, this.o.random), Math.min(max, outcome.retryAfterMs ?? 0));
+          const delay = Math.max(backoffDelay(lane.attempt, min, max), Math.min(max, outcome.retryAfterMs ?? 0));
           lane.attempt++;
           lane.streak++;
           lane.lastError = outcome.answer;

@@ -28,7 +28,6 @@ export interface NotifierOptions {
   telemetry: Telemetry;
   health: Health;
   log: Logger;
-  random?: () => number;
 }
 
 /**
@@ -81,7 +80,6 @@ export class Notifier {
       metrics,
       log: o.log,
       changed: () => this.report(),
-      ...(o.random ? { random: o.random } : {}),
     });
     this.report();
   }

@@ -87,10 +87,11 @@ notify:
     ]);
   });
 
-  it("checks that every recipient a monitor or calendar names exists, at the monitor's position", () => {
+  it("checks that every recipient a monitor or calendar names exists, at the monitor's position, and that the mail server's CA file can be read", () => {
     const { problems } = load(
       `version: 1
 notify:
+  smtp: {host: mail.lan, security: none, from: hearth@example.com, ca_file: /nonexistent/ca.pem}
   recipients:
     household: {}
     alex: {}
@@ -109,6 +110,7 @@ calendars:
       },
     );
     expect(problems).toEqual([
+      "hearth.yaml: notify.smtp.ca_file: cannot read /nonexistent/ca.pem (ENOENT)",
       'rules/alerts.yaml:2:5: monitor "tank pH": no recipient named "houshold" (did you mean "household"?); recipients are defined under notify.recipients in ' + "hearth.yaml",
       'rules/alerts.yaml:6:5: calendar "nights": no recipient named "bob" (known: household, alex); recipients are defined under notify.recipients in hearth.yaml',
     ]);

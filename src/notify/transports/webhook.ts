@@ -8,9 +8,9 @@ import { post } from "./http.js";
 type WebhookConfig = NotifyConfig["webhooks"][string];
 
 /** The signature header: HMAC-SHA256 of the exact body bytes with the webhook's secret, as hex. */
-export const SIGNATURE_HEADER = "x-hearth-signature-256";
+const SIGNATURE_HEADER = "x-hearth-signature-256";
 
-export const signBody = (secret: string, body: string): string => `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+const signBody = (secret: string, body: string): string => `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 
 /**
  * POSTs one JSON document per notification. `X-Hearth-Delivery` carries the outbox id, the same
