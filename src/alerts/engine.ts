@@ -626,10 +626,11 @@ export class AlertEngine {
 
   /** A snooze or one-off downtime whose window is over is done: it leaves the list. */
   private dropEndedOneOffs(now: number): void {
-    const before = this.calendars.length;
-    this.calendars = this.calendars.filter((c) => !c.oneOff || c.active !== undefined || c.oneOff.end > now);
-    for (const name of this.announced.keys()) if (name.match(/^(snooze|downtime)-\d+$/) && !this.calendars.some((c) => c.def.name === name)) this.announced.delete(name);
-    if (this.calendars.length !== before) this.link();
+    const ended = this.calendars.filter((c) => c.oneOff && c.active === undefined && c.oneOff.end <= now);
+    if (ended.length === 0) return;
+    for (const c of ended) this.announced.delete(oneOffName(c.oneOff!));
+    this.calendars = this.calendars.filter((c) => !ended.includes(c));
+    this.link();
   }
 
   /* ---------------------------------------------------------------- building */

@@ -115,7 +115,7 @@ describe("quieting on purpose", () => {
     await minutes(1);
     expect(since(1).map((p) => p.title)).toEqual(["[Triggered on {room:bath}] too warm"]);
     expect((await api("GET", "/api/alerts")).body.alerts).toEqual(
-      expect.arrayContaining([expect.objectContaining({ monitor: "too warm", group: "room:kitchen", state: "ALERT", muted: true, muted_by: "snooze-1" })]),
+      expect.arrayContaining([expect.objectContaining({ monitor: "too warm", group: "room:kitchen", state: "ALERT", muted: true, muted_by: "snooze #1" })]),
     );
   });
 
@@ -128,7 +128,7 @@ describe("quieting on purpose", () => {
     const alerts = (await api("GET", "/api/alerts")).body.alerts as Record<string, unknown>[];
     expect(alerts.filter((a) => a.monitor === "too warm")).toEqual([
       { monitor: "too warm", type: "metric", group: "room:bath", state: "ALERT", value: 33, since: "2026-01-07T12:02:00Z", muted: false },
-      { monitor: "too warm", type: "metric", group: "room:kitchen", state: "ALERT", value: 35, since: "2026-01-07T12:02:00Z", muted: true, muted_by: "snooze-1" },
+      { monitor: "too warm", type: "metric", group: "room:kitchen", state: "ALERT", value: 35, since: "2026-01-07T12:02:00Z", muted: true, muted_by: "snooze #1" },
     ]);
     const listed = await cli("downtime", "list");
     expect(listed.stdout).toContain("  1  snooze of too warm {room:kitchen} until Wed 2026-01-07 13:31 +01:00 by alex@laptop: cleaning the oven");
