@@ -148,6 +148,32 @@ export const ERRORS = {
     summary: "DogStatsD datagrams cannot be delivered (no agent listening, wrong socket); points wait in the store and are retried.",
     fix: "Start the Datadog agent or fix dogstatsd.host/port/socket; the agent's datagram socket needs dogstatsd_stream_socket instead.",
   },
+
+  // --- Notifications ------------------------------------------------------------------------
+  HEARTH_E_NOTIFY_FAILED: {
+    summary: "A notification could not be delivered: the server did not answer, timed out, or answered 408, 429, 5xx or an SMTP 4xx; it stays in the outbox and is retried with backoff.",
+    fix: "Nothing, usually: it goes out when the server answers again. If it lasts, check the server's address and `hearth notify test RECIPIENT`.",
+  },
+  HEARTH_E_NOTIFY_AUTH: {
+    summary: "A notification server refused Hearth's credentials (SMTP 535, HTTP 401 or 403); notifications wait in the outbox and are retried.",
+    fix: "Fix the token, user or password in notify: (and the environment variable it names) and reload; `hearth notify test RECIPIENT` shows the server's answer.",
+  },
+  HEARTH_E_NOTIFY_REJECTED: {
+    summary: "A server refused a notification for good (an HTTP 4xx such as an invalid user key or topic, an SMTP 5xx such as an unknown mailbox); it is kept in the outbox as failed and the next one goes out.",
+    fix: "Fix the recipient's address, topic or key in notify.recipients; `hearth notify test RECIPIENT` shows the server's answer.",
+  },
+  HEARTH_E_NOTIFY_EXPIRED: {
+    summary: "A notification could not be delivered within notify.max_age; it is kept in the outbox as expired and the next one of that channel goes out.",
+    fix: "Look for the channel's earlier HEARTH_E_NOTIFY_FAILED or HEARTH_E_NOTIFY_AUTH lines; raise notify.max_age to keep trying longer.",
+  },
+  HEARTH_E_HUB_NOT_RUNNING: {
+    summary: "A command that talks to the running hub (snooze, ack, downtime add/list/cancel) found no Hearth at http.host:http.port.",
+    fix: "Start it with `hearth start`, or pass the same --config the hub runs with (or HEARTH_HTTP_PORT) so the command finds its port.",
+  },
+  HEARTH_E_REQUEST_INVALID: {
+    summary: "A snooze, acknowledgement or downtime named a monitor, group or downtime that does not exist, gave a duration that is not one, or had nothing to acknowledge.",
+    fix: "Check the names with `hearth downtime list` or GET /api/alerts; the message suggests the closest name.",
+  },
 } as const satisfies Record<string, ErrorInfo>;
 
 export type ErrorCode = keyof typeof ERRORS;

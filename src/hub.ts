@@ -1,4 +1,5 @@
 import { registerAlertsApi } from "./alerts/api.js";
+import { registerQuietApi } from "./alerts/quiet-api.js";
 import { AlertEngine } from "./alerts/engine.js";
 import { logAlertEvents } from "./alerts/log-sink.js";
 import { systemClock, type Clock } from "./clock.js";
@@ -11,6 +12,9 @@ import { IntegrationHost } from "./integrations/host.js";
 import type { Logger } from "./log.js";
 import { Bridges } from "./mqtt/bridge/bridges.js";
 import { Broker } from "./mqtt/broker.js";
+import { registerNotifyApi } from "./notify/api.js";
+import { Notifier } from "./notify/notifier.js";
+import { HubSelfFacts } from "./notify/self-facts.js";
 import { assembleProcessing, type Processing } from "./pipeline/assemble.js";
 import type { Pipeline } from "./pipeline/pipeline.js";
 import { Forwarding } from "./sinks/forwarding.js";
@@ -51,6 +55,7 @@ export class Hub {
   readonly integrations: IntegrationHost;
   readonly store: Store;
   readonly forwarding: Forwarding;
+  readonly notifier: Notifier;
   private simulator: Simulator | undefined;
   private loaded: Loaded;
   private readonly startedAt: number;
@@ -79,8 +84,27 @@ export class Hub {
     });
     registerSeriesApi(this.http.app, () => this.pipeline.aggregator, this.store, this.clock);
     const alertLog = this.log.child({ module: "alerts" });
-    this.alerts = new AlertEngine({ loaded: opts.loaded, pipeline: this.pipeline, presence: this.processing.presence, clock: this.clock, telemetry: this.telemetry, log: alertLog, emit: logAlertEvents(alertLog) });
+    this.notifier = new Notifier({ config, store: this.store, clock: this.clock, telemetry: this.telemetry, health: this.health, log: this.log.child({ module: "notify" }) });
+    const logEvent = logAlertEvents(alertLog);
+    const selfFacts = new HubSelfFacts({ health: this.health, store: this.store, storage: () => this.loaded.config.storage, lanes: () => this.notifier.lanes() });
+    this.alerts = new AlertEngine({
+      loaded: opts.loaded,
+      pipeline: this.pipeline,
+      presence: this.processing.presence,
+      clock: this.clock,
+      telemetry: this.telemetry,
+      log: alertLog,
+      emit: (e) => {
+        logEvent(e);
+        this.notifier.accept(e);
+      },
+      state: this.notifier.savedEngineState(),
+      selfFacts,
+      onSettled: () => this.notifier.settle(this.alerts.exportState()),
+    });
     registerAlertsApi(this.http.app, this.alerts);
+    registerQuietApi(this.http.app, this.alerts);
+    registerNotifyApi(this.http.app, this.notifier);
     this.integrations = new IntegrationHost({ clock: this.clock, health: this.health, telemetry: this.telemetry, log: this.log.child({ module: "integrations" }), addSample: (s) => this.pipeline.addSample(s) });
   }
 
@@ -91,6 +115,7 @@ export class Hub {
       hub.store.start();
       hub.forwarding.start();
       hub.pipeline.start();
+      hub.notifier.start();
       hub.alerts.start();
       await hub.broker.start();
       hub.bridges.start(hub.loaded.config.mqtt.bridges);
@@ -138,6 +163,7 @@ export class Hub {
     const previous = this.loaded;
     this.loaded = next;
     this.processing.reconfigure(next);
+    this.notifier.reconfigure(next.config);
     this.alerts.reconfigure(next);
     this.store.reconfigure(next.config.storage);
     this.forwarding.reconfigure(next.config);
@@ -166,6 +192,7 @@ export class Hub {
     this.pipeline.stop();
     this.processing.stop();
     await this.forwarding.stop();
+    await this.notifier.stop();
     this.store.close();
     this.log.info("Hearth stopped");
   }

@@ -9,18 +9,35 @@ const MARGIN_MS = 8 * DAY_MS;
 const SEARCH_LIMIT_MS = 400 * DAY_MS;
 const STEP_MS = 31 * DAY_MS;
 
+/** When something mutes: a calendar's merged windows, or the one window of a snooze or one-off downtime. */
+export interface Schedule {
+  readonly name: string;
+  /** How it is named in announcements: "Downtime quiet_hours", "Snooze of tank pH". */
+  readonly title: string;
+  /** The zone its times are shown in. */
+  readonly zone: string;
+  /** The windows that overlap [from, to), each whole. */
+  windows(from: number, to: number): Interval[];
+  /** The window in force at `t`, if any. */
+  activeAt(t: number): Interval | undefined;
+  /** The first window that starts after `t`. */
+  nextAfter(t: number): Interval | undefined;
+}
+
 /**
  * A downtime calendar's windows in absolute time: every entry expanded in the calendar's IANA
  * zone (so a window ends at its local time on both sides of a DST change, reference/datadog.md
  * Trap 20), then overlapping and adjacent windows merged into one.
  */
-export class CalendarSchedule {
+export class CalendarSchedule implements Schedule {
   readonly name: string;
+  readonly title: string;
   readonly zone: string;
   private readonly expanders: Expander[];
 
   constructor(readonly def: Calendar) {
     this.name = def.name;
+    this.title = `Downtime ${def.name}`;
     this.zone = def.timezone;
     this.expanders = def.windows.map((w) => compileWindow(w, def.timezone));
   }

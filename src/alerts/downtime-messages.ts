@@ -1,5 +1,5 @@
 import { DateTime } from "luxon";
-import type { CalendarSchedule } from "./calendar.js";
+import type { Schedule } from "./calendar.js";
 import { displayValue } from "./messages.js";
 import { localTime, windowLine } from "./preview.js";
 import type { AlertState } from "./state.js";
@@ -41,7 +41,7 @@ const groupText = (group: string) => (group === "*" ? "" : ` {${group}}`);
 const valueText = (v: number | null) => (v === null ? "" : ` (value ${displayValue(v)})`);
 const clock = (ms: number, zone: string) => DateTime.fromMillis(ms, { zone }).toFormat("ccc HH:mm");
 
-export function scheduledAnnouncement(cal: CalendarSchedule, now: number, changed: boolean, mutes: readonly string[]): Announcement {
+export function scheduledAnnouncement(cal: Schedule, now: number, changed: boolean, mutes: readonly string[]): Announcement {
   const windows = cal.windows(now, now + PREVIEW_DAYS * DAY_MS);
   const lines = windows.length ? windows.map((w) => `  ${windowLine(w, cal.zone)}`) : ["  (no window in the next 7 days)"];
   return {
@@ -54,18 +54,18 @@ export function scheduledAnnouncement(cal: CalendarSchedule, now: number, change
   };
 }
 
-export function startedAnnouncement(cal: CalendarSchedule, w: Interval): Announcement {
+export function startedAnnouncement(cal: Schedule, w: Interval): Announcement {
   return {
     subject: `Downtime ${cal.name} started, until ${clock(w.end, cal.zone)}`,
     body: `Downtime ${cal.name} is in force from ${localTime(w.start, cal.zone)} until ${localTime(w.end, cal.zone)}. Notifications of the monitors it mutes are held until then.`,
   };
 }
 
-export function endedAnnouncement(cal: CalendarSchedule, w: Interval, endedAt: number, canceled: boolean, activity: readonly Activity[], muted: number, open: readonly StillOpen[]): Announcement {
+export function endedAnnouncement(cal: Schedule, w: Interval, endedAt: number, canceled: boolean, activity: readonly Activity[], muted: number, open: readonly StillOpen[]): Announcement {
   const how = canceled ? "was canceled" : "ended";
   const changes = activity.length;
-  const subject = `Downtime ${cal.name} ${how}${changes ? `: ${changes} change${changes === 1 ? "" : "s"} while muted${open.length ? `, ${open.length} still not OK` : ""}` : ""}`;
-  const lines = [`Downtime ${cal.name} (${cal.zone}) ${how}; it was in force from ${localTime(w.start, cal.zone)} to ${localTime(endedAt, cal.zone)}.`];
+  const subject = `${cal.title} ${how}${changes ? `: ${changes} change${changes === 1 ? "" : "s"} while muted${open.length ? `, ${open.length} still not OK` : ""}` : ""}`;
+  const lines = [`${cal.title} (${cal.zone}) ${how}; it was in force from ${localTime(w.start, cal.zone)} to ${localTime(endedAt, cal.zone)}.`];
   if (changes) {
     lines.push("", "While it was in force:");
     for (const a of activity) lines.push(`  ${localTime(a.t, cal.zone)}  ${a.monitor}${groupText(a.group)}: ${a.from} → ${a.to}${valueText(a.value)}`);

@@ -4,13 +4,17 @@ import type { Loaded, Sourced } from "../config/load.js";
 import type { PresenceView } from "../house/presence.js";
 import type { Logger } from "../log.js";
 import type { Point } from "../pipeline/aggregate.js";
+import { suggestion } from "../config/issues.js";
 import { normalizeTag } from "../pipeline/normalize.js";
 import type { Pipeline } from "../pipeline/pipeline.js";
 import type { Telemetry } from "../telemetry.js";
-import { calendarFingerprint, CalendarSchedule, mutesMonitor } from "./calendar.js";
+import { monitorsToRun } from "./builtin-monitors.js";
+import { calendarFingerprint, CalendarSchedule, mutesMonitor, type Schedule } from "./calendar.js";
 import type { Calendar } from "./calendar-schema.js";
 import { endedAnnouncement, scheduledAnnouncement, startedAnnouncement, type Activity, type Announcement, type StillOpen } from "./downtime-messages.js";
 import { isoTime, type AlertSink, type DowntimeEvent } from "./events.js";
+import { HEARTH_CHECKS, checkOf, type SelfFacts } from "./hearth-checks.js";
+import { HearthMonitorRuntime } from "./hearth-monitor.js";
 import {
   defaultMetricMessage,
   defaultNobodyHomeMessage,
@@ -26,7 +30,9 @@ import { MetricMonitorRuntime } from "./metric-monitor.js";
 import type { Monitor } from "./monitor-schema.js";
 import { decideMute, type ActiveWindow } from "./muting.js";
 import { NobodyHomeRuntime } from "./nobody-home.js";
+import { oneOffAnnouncement, oneOffCalendar, oneOffName, OneOffSchedule, oneOffView, type OneOffDowntime, type OneOffView } from "./one-off.js";
 import { windowView, type WindowView } from "./preview.js";
+import { RequestError } from "./request-error.js";
 import type { MonitorRuntime } from "./runtime.js";
 import type { AlertState } from "./state.js";
 import { compileTemplate, type Template, type TemplateContext } from "./templates.js";
@@ -46,6 +52,8 @@ interface GroupState {
   renotified: number;
   /** The latest type-specific template variables (who is home), for reminders. */
   vars: TemplateContext;
+  /** Someone acknowledged the current state: no reminders until it changes. */
+  ack?: { at: number; by?: string };
 }
 
 interface MonitorEntry {
@@ -61,7 +69,9 @@ interface MonitorEntry {
 
 interface CalendarEntry {
   def: Calendar;
-  schedule: CalendarSchedule;
+  schedule: Schedule;
+  /** Set for a snooze or a one-off downtime, which lives until its window ends. */
+  oneOff?: OneOffDowntime;
   fingerprint: string;
   scope: string[] | undefined;
   /** The window in force, if any. */
@@ -78,6 +88,9 @@ export interface EngineState {
   version: 1;
   monitors: Record<string, { fingerprint: string; groups: Record<string, GroupState>; data: unknown }>;
   calendars: Record<string, { fingerprint: string; active: Interval | undefined; activity: Activity[]; muted: number }>;
+  /** Snoozes and one-off downtimes not yet over, and the id the next one gets. */
+  one_offs?: OneOffDowntime[];
+  next_one_off_id?: number;
 }
 
 export interface AlertView {
@@ -89,6 +102,8 @@ export interface AlertView {
   since: string;
   muted: boolean;
   muted_by?: string;
+  acknowledged_by?: string;
+  acknowledged_at?: string;
 }
 
 export interface DowntimeView {
@@ -109,6 +124,27 @@ export interface AlertEngineOptions {
   emit: AlertSink;
   /** State saved by an earlier run. */
   state?: EngineState;
+  /** Hearth's own state, for the built-in hearth.* monitors; without it (a replay) they do not run. */
+  selfFacts?: SelfFacts;
+  /** Called whenever a moment's events are all out (after an evaluation, a reload, a snooze…): the time to persist `exportState()`. */
+  onSettled?: () => void;
+}
+
+export interface SnoozeRequest {
+  monitor: string;
+  group?: string;
+  forMs: number;
+  reason?: string;
+  by?: string;
+  timezone?: string;
+}
+
+export interface DowntimeRequest {
+  forMs: number;
+  scope?: string[];
+  reason?: string;
+  by?: string;
+  timezone?: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -116,9 +152,19 @@ const DAY_MS = 86_400_000;
 const RECHECK_MS = 30 * DAY_MS;
 const DEFAULT_RENOTIFY: ReadonlySet<AlertState> = new Set(["ALERT", "NO_DATA"]);
 
-function runtimeFor(def: Monitor, host: string): MonitorRuntime {
-  return def.type === "nobody_home" ? new NobodyHomeRuntime(def) : new MetricMonitorRuntime(def, host);
+function runtimeFor(def: Monitor, host: string, facts: SelfFacts | undefined): MonitorRuntime {
+  switch (def.type) {
+    case "nobody_home":
+      return new NobodyHomeRuntime(def);
+    case "hearth":
+      return new HearthMonitorRuntime(def, facts!);
+    case "metric":
+      return new MetricMonitorRuntime(def, host);
+  }
 }
+
+/** The zone announcements use when the asker gives none: the hub's own. */
+const localZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 /**
  * The alert engine: monitors fed from the pipeline's flushed points, evaluated on the injected
@@ -131,6 +177,7 @@ export class AlertEngine {
   private calendars: CalendarEntry[] = [];
   /** Calendars announced as scheduled, with the definition they were announced with. */
   private readonly announced = new Map<string, string>();
+  private nextOneOffId = 1;
   private host: string;
   private hostIp: string;
   private intervalMs: number;
@@ -142,6 +189,8 @@ export class AlertEngine {
   private readonly pipeline: Pipeline;
   private readonly emit: AlertSink;
   private readonly log: Logger;
+  private readonly selfFacts: SelfFacts | undefined;
+  private readonly settled: () => void;
   private readonly evaluations: Counter;
   private readonly transitions: Counter<"to">;
   private readonly notifications: Counter<"muted">;
@@ -152,6 +201,8 @@ export class AlertEngine {
     this.pipeline = opts.pipeline;
     this.emit = opts.emit;
     this.log = opts.log;
+    this.selfFacts = opts.selfFacts;
+    this.settled = opts.onSettled ?? (() => undefined);
     const { config, rules } = opts.loaded;
     this.host = config.host ?? "";
     this.hostIp = config.host_ip ?? "";
@@ -162,7 +213,7 @@ export class AlertEngine {
     opts.telemetry.gauge("alert_groups", "Monitor groups by state.", ["state"], (g) => {
       for (const s of ["OK", "WARN", "ALERT", "NO_DATA"] as const) g.set({ state: s }, this.monitors.reduce((n, m) => n + [...m.groups.values()].filter((x) => x.state === s).length, 0));
     });
-    this.monitors = rules.monitors.map((def) => this.buildMonitor(def));
+    this.monitors = monitorsToRun(opts.loaded, this.selfFacts !== undefined).map((def) => this.buildMonitor(def));
     this.calendars = rules.calendars.map((def) => this.buildCalendar(def));
     this.link();
     if (opts.state) this.restore(opts.state);
@@ -180,6 +231,7 @@ export class AlertEngine {
     for (const c of this.calendars) if (this.announced.get(c.def.name) !== c.fingerprint) this.scheduled(c, now, this.announced.has(c.def.name));
     this.startCalendars(now);
     this.arm();
+    this.settled();
   }
 
   stop(): void {
@@ -187,6 +239,7 @@ export class AlertEngine {
     this.unsubscribe = undefined;
     this.timer?.();
     this.timer = undefined;
+    this.settled();
   }
 
   /** Puts new rules in force. A monitor whose query (or watched appliances) is unchanged keeps its state and data. */
@@ -196,7 +249,7 @@ export class AlertEngine {
     const nextCalendars = new Map(rules.calendars.map((def) => [def.name, def]));
     // Windows of removed or changed calendars that are no longer in force end as canceled, judged against the old monitors.
     for (const c of this.calendars) {
-      if (!c.active) continue;
+      if (!c.active || c.oneOff) continue;
       const next = nextCalendars.get(c.def.name);
       const stillActive = next && calendarFingerprint(next) === c.fingerprint ? c.active : next ? new CalendarSchedule(next).activeAt(now) : undefined;
       if (!stillActive) this.endWindow(c, now, true);
@@ -204,7 +257,7 @@ export class AlertEngine {
     const old = new Map(this.monitors.map((m) => [m.def.name, m]));
     this.host = config.host ?? "";
     this.hostIp = config.host_ip ?? "";
-    this.monitors = rules.monitors.map((def) => {
+    this.monitors = monitorsToRun(loaded, this.selfFacts !== undefined).map((def) => {
       const m = this.buildMonitor(def);
       const before = old.get(def.name);
       if (before && before.runtime.fingerprint === m.runtime.fingerprint) {
@@ -214,6 +267,7 @@ export class AlertEngine {
       return m;
     });
     const oldCalendars = new Map(this.calendars.map((c) => [c.def.name, c]));
+    const oneOffs = this.calendars.filter((c) => c.oneOff);
     this.calendars = rules.calendars.map((def) => {
       const c = this.buildCalendar(def);
       const before = oldCalendars.get(def.name);
@@ -224,6 +278,7 @@ export class AlertEngine {
       }
       return c;
     });
+    this.calendars.push(...oneOffs);
     this.link();
     for (const c of this.calendars) if (this.announced.get(c.def.name) !== c.fingerprint) this.scheduled(c, now, oldCalendars.has(c.def.name));
     if (config.alerts.evaluation_interval !== this.intervalMs) {
@@ -234,6 +289,7 @@ export class AlertEngine {
       this.startCalendars(now);
       this.arm();
     }
+    this.settled();
   }
 
   /* ---------------------------------------------------------------- data in */
@@ -274,7 +330,9 @@ export class AlertEngine {
       this.nextEvaluation = this.alignedAfter(now);
     }
     for (const c of this.calendars) if (c.active && c.active.end <= now) this.closeOrExtend(c, now);
+    this.dropEndedOneOffs(now);
     this.arm();
+    this.settled();
   }
 
   /* ---------------------------------------------------------------- evaluation */
@@ -310,7 +368,7 @@ export class AlertEngine {
   /** reference/datadog.md §3.2: re-notify while unresolved, `renotify_interval` after the last notification, in `renotify_statuses`. */
   private renotifyDue(m: MonitorEntry, gs: GroupState, now: number): boolean {
     const interval = m.def.renotify_interval;
-    if (interval === undefined || gs.state === "OK" || !m.renotifyStates.has(gs.state)) return false;
+    if (interval === undefined || gs.state === "OK" || gs.ack || !m.renotifyStates.has(gs.state)) return false;
     if (m.def.renotify_occurrences !== undefined && gs.renotified >= m.def.renotify_occurrences) return false;
     return gs.lastNotifiedAt !== undefined && now - gs.lastNotifiedAt >= interval;
   }
@@ -325,6 +383,7 @@ export class AlertEngine {
     gs.since = now;
     gs.value = value;
     gs.renotified = 0;
+    delete gs.ack;
     for (const c of this.activeFor(m, group, now)) c.activity.push({ t: now, monitor: m.def.name, group, from, to, value });
     this.notify(m, group, gs, from, to, "transition", now);
     if (to === "OK") gs.firstTriggeredAt = undefined;
@@ -415,9 +474,11 @@ export class AlertEngine {
 
   /**
    * reference/datadog.md §4.3: when a window expires, monitors still in one of its
-   * `notify_end_states` notify again (unless another window still mutes them); a canceled
-   * window (its calendar changed or removed) sends nothing, as Datadog's default
-   * `notify_end_types: [expired]`. The recipients get the digest of what happened.
+   * `notify_end_states` notify again (unless another window still mutes them, or someone
+   * acknowledged them); a canceled window (its calendar changed or removed) sends nothing, as
+   * Datadog's default `notify_end_types: [expired]`. A snooze or one-off downtime canceled by
+   * hand does notify: whoever cancels it wants to hear again. The recipients get the digest of
+   * what happened.
    */
   private endWindow(c: CalendarEntry, now: number, canceled: boolean): void {
     const w = c.active!;
@@ -431,9 +492,9 @@ export class AlertEngine {
     this.downtime(c, "ended", now, w, tell, canceled ? "canceled" : "expired");
     c.activity = [];
     c.muted = 0;
-    if (canceled) return;
+    if (canceled && !c.oneOff) return;
     for (const { m, group, gs } of open) {
-      if (!c.def.notify_end_states.includes(gs.state) || this.activeFor(m, group, now).length > 0) continue;
+      if (!c.def.notify_end_states.includes(gs.state) || gs.ack || this.activeFor(m, group, now).length > 0) continue;
       this.notify(m, group, gs, gs.state, gs.state, "window_end", now);
     }
   }
@@ -441,7 +502,7 @@ export class AlertEngine {
   private scheduled(c: CalendarEntry, now: number, changed: boolean): void {
     this.announced.set(c.def.name, c.fingerprint);
     const mutes = this.monitors.filter((m) => m.calendars.includes(c)).map((m) => m.def.name);
-    const tell = c.def.announce.includes("scheduled") ? scheduledAnnouncement(c.schedule, now, changed, mutes) : undefined;
+    const tell = c.oneOff ? oneOffAnnouncement(c.oneOff, mutes) : c.def.announce.includes("scheduled") ? scheduledAnnouncement(c.schedule, now, changed, mutes) : undefined;
     const next = c.schedule.activeAt(now) ?? c.schedule.nextAfter(now);
     this.downtime(c, "scheduled", now, next, tell);
   }
@@ -459,23 +520,138 @@ export class AlertEngine {
     });
   }
 
+  /* ---------------------------------------------------------------- quieting on purpose */
+
+  /** Snoozes a monitor (or one group of it) from now for `forMs`, announced to its recipients. */
+  snooze(req: SnoozeRequest): OneOffView {
+    const m = this.monitorNamed(req.monitor);
+    if (req.group !== undefined && !m.groups.has(req.group)) throw this.unknownGroup(m, req.group);
+    return this.addOneOff({ kind: "snooze", monitor: m.def.name, ...(req.group !== undefined ? { group: req.group } : {}), recipients: [...m.def.recipients] }, req);
+  }
+
+  /** A one-off downtime from now for `forMs` over every monitor (only the groups carrying all of `scope`, if given). */
+  addDowntime(req: DowntimeRequest): OneOffView {
+    const scope = req.scope?.map(normalizeTag);
+    const recipients = [...new Set(this.monitors.flatMap((m) => m.def.recipients))].sort();
+    return this.addOneOff({ kind: "downtime", ...(scope?.length ? { scope } : {}), recipients }, req);
+  }
+
+  /** Ends a snooze or one-off downtime now; monitors it muted that are still not OK notify at once. */
+  cancelDowntime(id: number): OneOffView {
+    const c = this.calendars.find((x) => x.oneOff?.id === id);
+    if (!c) throw new RequestError(404, `no snooze or downtime ${id} is in force (hearth downtime list shows them)`);
+    const now = this.clock.now();
+    if (c.active) this.endWindow(c, now, true);
+    c.oneOff!.end = Math.min(c.oneOff!.end, now);
+    this.dropEndedOneOffs(now);
+    this.arm();
+    this.settled();
+    return oneOffView(c.oneOff!);
+  }
+
+  /** Snoozes and one-off downtimes not yet over. */
+  oneOffs(): OneOffView[] {
+    return this.calendars.flatMap((c) => (c.oneOff ? [oneOffView(c.oneOff)] : []));
+  }
+
+  /**
+   * Acknowledges a monitor group (or every group that is not OK): its reminders stop until its
+   * state changes, and the ack clears itself on any change, recovery included. The monitor's
+   * recipients are told who acknowledged what.
+   */
+  acknowledge(req: { monitor: string; group?: string; by?: string }): AlertView[] {
+    const m = this.monitorNamed(req.monitor);
+    if (req.group !== undefined && !m.groups.has(req.group)) throw this.unknownGroup(m, req.group);
+    const targets = [...m.groups].filter(([g, gs]) => (req.group === undefined || g === req.group) && gs.state !== "OK");
+    if (targets.length === 0) throw new RequestError(409, `nothing to acknowledge: ${m.def.name}${req.group ? ` {${req.group}}` : ""} is OK`);
+    const now = this.clock.now();
+    for (const [group, gs] of targets) {
+      gs.ack = { at: now, ...(req.by ? { by: req.by } : {}) };
+      const where = group === "*" ? "" : ` {${group}}`;
+      this.emit({
+        t: isoTime(now),
+        type: "acknowledgement",
+        monitor: m.def.name,
+        group,
+        state: gs.state,
+        recipients: [...m.def.recipients],
+        subject: `[Acknowledged${group === "*" ? "" : ` on {${group}}`}] ${m.def.name}`,
+        body: `${req.by ?? "Someone"} acknowledged ${m.def.name}${where}, ${gs.state} since ${formatTime(gs.since)}: no reminders until its state changes.`,
+        ...(req.by ? { by: req.by } : {}),
+      });
+    }
+    this.settled();
+    const acked = new Set(targets.map(([g]) => g));
+    return this.alerts().filter((a) => a.monitor === m.def.name && acked.has(a.group));
+  }
+
+  private monitorNamed(name: string): MonitorEntry {
+    const m = this.monitors.find((x) => x.def.name === name);
+    if (!m) throw new RequestError(404, `no monitor named "${name}"${suggestion(name, this.monitors.map((x) => x.def.name))}`);
+    return m;
+  }
+
+  private unknownGroup(m: MonitorEntry, group: string): RequestError {
+    const known = [...m.groups.keys()];
+    return new RequestError(404, `monitor "${m.def.name}" has no group "${group}"${suggestion(group, known)}${known.length ? `; its groups: ${known.join(" ")}` : ""}`);
+  }
+
+  private addOneOff(what: Pick<OneOffDowntime, "kind" | "monitor" | "group" | "scope" | "recipients">, req: { forMs: number; reason?: string; by?: string; timezone?: string }): OneOffView {
+    if (!(req.forMs > 0)) throw new RequestError(400, "the duration must be longer than zero");
+    const now = this.clock.now();
+    const d: OneOffDowntime = {
+      id: this.nextOneOffId++,
+      ...what,
+      start: now,
+      end: now + req.forMs,
+      ...(req.reason ? { reason: req.reason } : {}),
+      ...(req.by ? { by: req.by } : {}),
+      timezone: req.timezone ?? localZone(),
+    };
+    const c = this.buildOneOff(d);
+    this.calendars.push(c);
+    this.link();
+    this.scheduled(c, now, false);
+    c.nextCheck = now;
+    this.startCalendars(now);
+    this.arm();
+    this.settled();
+    return oneOffView(d);
+  }
+
+  private buildOneOff(d: OneOffDowntime): CalendarEntry {
+    const def = oneOffCalendar(d);
+    return { ...this.buildCalendar(def), schedule: new OneOffSchedule(d), oneOff: d };
+  }
+
+  /** A snooze or one-off downtime whose window is over is done: it leaves the list. */
+  private dropEndedOneOffs(now: number): void {
+    const ended = this.calendars.filter((c) => c.oneOff && c.active === undefined && c.oneOff.end <= now);
+    if (ended.length === 0) return;
+    for (const c of ended) this.announced.delete(oneOffName(c.oneOff!));
+    this.calendars = this.calendars.filter((c) => !ended.includes(c));
+    this.link();
+  }
+
   /* ---------------------------------------------------------------- building */
 
   private buildMonitor(def: Sourced<Monitor>): MonitorEntry {
     const { source: _source, ...monitor } = def;
-    const runtime = runtimeFor(monitor, this.host);
+    const runtime = runtimeFor(monitor, this.host, this.selfFacts);
+    const check = monitor.type === "hearth" ? HEARTH_CHECKS[checkOf(monitor.name)!] : undefined;
+    const defaultMessage = check?.message ?? (monitor.type === "nobody_home" ? defaultNobodyHomeMessage : defaultMetricMessage);
     return {
       def: monitor,
       runtime,
-      subject: compileTemplate(monitor.subject ?? defaultSubject),
-      message: compileTemplate(monitor.message ?? (monitor.type === "nobody_home" ? defaultNobodyHomeMessage : defaultMetricMessage)),
+      subject: compileTemplate(monitor.subject ?? check?.subject ?? defaultSubject),
+      message: compileTemplate(monitor.message ?? defaultMessage),
       renotifyStates: monitor.renotify_statuses ? new Set(monitor.renotify_statuses) : DEFAULT_RENOTIFY,
       groups: new Map(),
       calendars: [],
     };
   }
 
-  private buildCalendar(def: Sourced<Calendar>): CalendarEntry {
+  private buildCalendar(def: Calendar & { source?: unknown }): CalendarEntry {
     const { source: _source, ...calendar } = def;
     return {
       def: calendar,
@@ -497,7 +673,7 @@ export class AlertEngine {
       list.push(m);
       this.byMetric.set(m.runtime.metric, list);
       m.calendars = this.calendars
-        .filter((c) => mutesMonitor(c.def, m.def))
+        .filter((c) => (c.oneOff?.kind === "snooze" ? c.oneOff.monitor === m.def.name : mutesMonitor(c.def, m.def)))
         .sort((a, b) => a.def.name.localeCompare(b.def.name));
     }
   }
@@ -511,10 +687,15 @@ export class AlertEngine {
       calendars: Object.fromEntries(
         this.calendars.map((c) => [c.def.name, { fingerprint: this.announced.get(c.def.name) ?? "", active: c.active, activity: c.activity, muted: c.muted }]),
       ),
+      one_offs: this.calendars.flatMap((c) => (c.oneOff ? [c.oneOff] : [])),
+      next_one_off_id: this.nextOneOffId,
     };
   }
 
   private restore(state: EngineState): void {
+    this.nextOneOffId = state.next_one_off_id ?? 1;
+    for (const d of state.one_offs ?? []) this.calendars.push(this.buildOneOff(d));
+    this.link();
     for (const m of this.monitors) {
       const saved = state.monitors[m.def.name];
       if (!saved || saved.fingerprint !== m.runtime.fingerprint) continue;
@@ -540,6 +721,7 @@ export class AlertEngine {
     for (const m of this.monitors) {
       for (const [group, gs] of m.groups) {
         const muting = this.activeFor(m, group, now)[0];
+        const ack = gs.ack ? { ...(gs.ack.by ? { acknowledged_by: gs.ack.by } : {}), acknowledged_at: isoTime(gs.ack.at) } : {};
         views.push({
           monitor: m.def.name,
           type: m.def.type,
@@ -549,6 +731,7 @@ export class AlertEngine {
           since: isoTime(gs.since),
           muted: muting !== undefined,
           ...(muting ? { muted_by: muting.def.name } : {}),
+          ...ack,
         });
       }
     }
@@ -559,7 +742,7 @@ export class AlertEngine {
   /** Each calendar with the window in force and the windows of the next `days` days. */
   downtimes(days: number): DowntimeView[] {
     const now = this.clock.now();
-    return this.calendars.map((c) => ({
+    return this.calendars.filter((c) => !c.oneOff).map((c) => ({
       name: c.def.name,
       timezone: c.def.timezone,
       monitors: this.monitors.filter((m) => m.calendars.includes(c)).map((m) => m.def.name),

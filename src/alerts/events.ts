@@ -3,7 +3,8 @@ import type { AlertState } from "./state.js";
 /**
  * What the alert engine decides, as data: DESIGN.md's "Replay output" lines. `hearth replay`
  * prints them; the live hub logs them, and delivery (email, push) consumes the notifications
- * and the downtime announcements that name recipients.
+ * and the downtime announcements that name recipients. Acknowledgements come only from the live
+ * hub (an API call), never from a replay.
  */
 export interface TransitionEvent {
   t: string;
@@ -44,7 +45,20 @@ export interface DowntimeEvent {
   body?: string;
 }
 
-export type AlertEvent = TransitionEvent | NotificationEvent | DowntimeEvent;
+/** Someone acknowledged a monitor group: reminders stop until its state changes. Told to the monitor's recipients. */
+export interface AcknowledgementEvent {
+  t: string;
+  type: "acknowledgement";
+  monitor: string;
+  group: string;
+  state: AlertState;
+  recipients: string[];
+  subject: string;
+  body: string;
+  by?: string;
+}
+
+export type AlertEvent = TransitionEvent | NotificationEvent | DowntimeEvent | AcknowledgementEvent;
 
 /** Receives every event the engine produces, in time order. */
 export type AlertSink = (event: AlertEvent) => void;

@@ -4,8 +4,8 @@ import type { AlertSink } from "./events.js";
 const on = (group: string) => (group === "*" ? "" : ` {${group}}`);
 
 /**
- * The live hub's sink until delivery (email, push) takes the notifications: every event is a
- * log line carrying the whole record, so nothing decided is lost from view.
+ * Every event as a log line carrying the whole record, so nothing decided is lost from view;
+ * delivery (email, push) takes the ones that name recipients.
  */
 export function logAlertEvents(log: Logger): AlertSink {
   return (e) => {
@@ -18,6 +18,9 @@ export function logAlertEvents(log: Logger): AlertSink {
         break;
       case "downtime":
         log.info({ event: e }, `Downtime ${e.calendar} ${e.event}${e.recipients ? `; told ${e.recipients.join(", ")}: ${e.subject}` : ""}`);
+        break;
+      case "acknowledgement":
+        log.info({ event: e }, `Monitor "${e.monitor}"${on(e.group)} acknowledged${e.by ? ` by ${e.by}` : ""}; told ${e.recipients.join(", ") || "nobody"}`);
         break;
     }
   };

@@ -20,7 +20,7 @@ const STATE_FLAGS = [
   "is_renotify",
 ] as const;
 
-const COMMON_VARIABLES = [
+export const COMMON_VARIABLES = [
   ...STATE_FLAGS,
   "value",
   "status",

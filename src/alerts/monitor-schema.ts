@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { Duration, Name, Tags } from "../config/common.js";
+import { suggestion } from "../config/issues.js";
+import { checkOf, HEARTH_CHECKS, HEARTH_PREFIX, hearthVocabulary } from "./hearth-checks.js";
 import { metricVocabulary, nobodyHomeVocabulary } from "./messages.js";
 import { parseQuery, QueryError, type Comparator, type MetricQuery } from "./query.js";
 import { MinutesOrDuration, NotifyStates, Recipients } from "./schema-parts.js";
@@ -94,8 +96,40 @@ export const NobodyHomeMonitor = z
   .superRefine((m, ctx) => checkTemplates(m, nobodyHomeVocabulary, ctx))
   .meta({ description: '"Appliance on, nobody home": power.on{appliance:…} held while presence says nobody is home (or nobody is known to be).' });
 
-export const Monitor = z.discriminatedUnion("type", [MetricMonitor, NobodyHomeMonitor]).meta({ description: "A monitor: type metric (the default) or nobody_home." });
+const HEARTH_NAMES = Object.keys(HEARTH_CHECKS).map((c) => `${HEARTH_PREFIX}${c}`);
+
+export const HearthMonitor = z
+  .strictObject({
+    type: z.literal("hearth").meta({ description: "Hearth watching itself: the name (hearth.datadog_key, hearth.datadog_backlog, hearth.store_size, hearth.component_down, hearth.notify_failing) says what." }),
+    ...common,
+    thresholds: z
+      .strictObject({
+        critical: z.number().optional().meta({ description: "ALERT at or above this value (each check has its own default)." }),
+        warning: z.number().optional().meta({ description: "WARN at or above this value." }),
+      })
+      .prefault({})
+      .meta({ description: "Replace the built-in thresholds." }),
+    for: Duration.optional().meta({ description: "The condition must hold this long before the monitor moves to WARN or ALERT (hearth.component_down: 10m by default)." }),
+    enabled: z.boolean().default(true).meta({ description: "false turns the built-in monitor of this name off." }),
+  })
+  .superRefine((m, ctx) => {
+    const check = checkOf(m.name);
+    if (!check) {
+      ctx.addIssue({ code: "custom", path: ["name"], message: `a hearth monitor is named after what it watches: one of ${HEARTH_NAMES.join(", ")}${suggestion(m.name, HEARTH_NAMES)}` });
+      return;
+    }
+    const critical = m.thresholds.critical ?? HEARTH_CHECKS[check].thresholds.critical;
+    if (m.thresholds.warning !== undefined && m.thresholds.warning >= critical)
+      ctx.addIssue({ code: "custom", path: ["thresholds", "warning"], message: `must be below the critical threshold ${critical}` });
+    checkTemplates(m, hearthVocabulary(check), ctx);
+  })
+  .meta({ description: "A built-in hearth.* monitor, replaced or turned off by a rules entry of the same name." });
+
+export const Monitor = z
+  .discriminatedUnion("type", [MetricMonitor, NobodyHomeMonitor, HearthMonitor])
+  .meta({ description: "A monitor: type metric (the default), nobody_home, or hearth (replacing a built-in hearth.* monitor)." });
 
 export type MetricMonitor = z.output<typeof MetricMonitor>;
 export type NobodyHomeMonitor = z.output<typeof NobodyHomeMonitor>;
+export type HearthMonitor = z.output<typeof HearthMonitor>;
 export type Monitor = z.output<typeof Monitor>;

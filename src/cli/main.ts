@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
+import { registerAck } from "./ack.js";
 import { registerCheck } from "./check.js";
 import { registerDowntime } from "./downtime.js";
 import { EXIT } from "./exit.js";
+import { registerNotify } from "./notify.js";
 import { registerReplay } from "./replay.js";
 import { registerPasswd } from "./passwd.js";
 import { registerSchema } from "./schema.js";
+import { registerSnooze } from "./snooze.js";
 import { registerStart } from "./start.js";
 
 const program = new Command("hearth")
@@ -21,6 +24,9 @@ registerSchema(program);
 registerReplay(program);
 registerDowntime(program);
 registerPasswd(program);
+registerSnooze(program);
+registerAck(program);
+registerNotify(program);
 
 try {
   await program.parseAsync(process.argv);

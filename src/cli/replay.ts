@@ -65,7 +65,7 @@ export function registerReplay(program: Command): void {
         return;
       }
       const log = createLogger({ level: "warn", format: "json", destination: pino.destination({ dest: 2, sync: true }) });
-      const counts = { transition: 0, notification: 0, muted: 0, downtime: 0 };
+      const counts = { transition: 0, notification: 0, muted: 0, downtime: 0, acknowledgement: 0 };
       const out: string[] = [];
       const emit = (e: AlertEvent) => {
         counts[e.type]++;

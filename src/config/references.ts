@@ -1,5 +1,6 @@
 import { checkAlertReferences } from "../alerts/references.js";
 import { checkBroker } from "../mqtt/check.js";
+import { checkNotify } from "../notify/references.js";
 import type { Issue } from "./issues.js";
 import type { Loaded } from "./load.js";
 
@@ -9,5 +10,5 @@ import type { Loaded } from "./load.js";
  * of them run before anything connects, and every problem is reported with its position.
  */
 export function checkReferences(loaded: Loaded): Issue[] {
-  return [...checkAlertReferences(loaded), ...checkBroker(loaded)];
+  return [...checkAlertReferences(loaded), ...checkBroker(loaded), ...checkNotify(loaded)];
 }

@@ -3,6 +3,7 @@ import { AlertsConfig } from "../alerts/schema.js";
 import { HttpConfig } from "../http/schema.js";
 import { IntegrationsConfig } from "../integrations/schema.js";
 import { MqttConfig } from "../mqtt/schema.js";
+import { NotifyConfig } from "../notify/schema.js";
 import { DatadogConfig } from "../sinks/datadog/schema.js";
 import { DogStatsdConfig } from "../sinks/dogstatsd/schema.js";
 import { ForwardConfig } from "../sinks/schema.js";
@@ -59,6 +60,7 @@ export const HearthConfig = z
     forward: ForwardConfig.prefault({}),
     simulator: SimulatorConfig.optional(),
     alerts: AlertsConfig.prefault({}),
+    notify: NotifyConfig.prefault({}),
     integrations: IntegrationsConfig,
   })
   .meta({ title: "Hearth configuration", description: "config/hearth.yaml: listeners, storage, Datadog, notifiers and integration instances." });

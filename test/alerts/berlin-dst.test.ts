@@ -17,7 +17,7 @@ async function replay(from: string, until: string): Promise<string[]> {
     .split("\n")
     .map((l) => JSON.parse(l) as AlertEvent)
     .map((e) =>
-      e.type === "downtime" ? `${e.t} ${e.event} ${e.start}→${e.end}` : e.type === "notification" ? `${e.t} ${e.state} ${e.muted ? "muted" : "sent"}` : `${e.t} ${e.from}→${e.to}`,
+      e.type === "downtime" ? `${e.t} ${e.event} ${e.start}→${e.end}` : e.type === "notification" ? `${e.t} ${e.state} ${e.muted ? "muted" : "sent"}` : e.type === "transition" ? `${e.t} ${e.from}→${e.to}` : e.type,
     );
 }
 

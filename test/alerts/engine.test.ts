@@ -15,7 +15,7 @@ afterEach(() => {
 });
 
 function load(rules: string): Loaded {
-  const { dir, configFile, rulesDir } = writeTestConfig({ rules: { "alerts.yaml": rules } });
+  const { dir, configFile, rulesDir } = writeTestConfig({ config: { notify: { recipients: { alex: {} } } }, rules: { "alerts.yaml": rules } });
   dirs.push(dir);
   return loadTestConfig(configFile, rulesDir);
 }
@@ -41,7 +41,7 @@ function startEngine(loaded: Loaded, start: string, state?: EngineState) {
     engine.stop();
     processing.pipeline.stop();
   };
-  const brief = () => events.map((e) => (e.type === "transition" ? `${e.t.slice(11, 16)} ${e.group} ${e.from}→${e.to}` : e.type === "notification" ? `${e.t.slice(11, 16)} ${e.group} ${e.state} ${e.muted ? `muted by ${e.muted_by}` : "sent"}: ${e.subject}` : `${e.t.slice(11, 16)} downtime ${e.event}${e.reason ? ` (${e.reason})` : ""}`));
+  const brief = () => events.map((e) => (e.type === "transition" ? `${e.t.slice(11, 16)} ${e.group} ${e.from}→${e.to}` : e.type === "notification" ? `${e.t.slice(11, 16)} ${e.group} ${e.state} ${e.muted ? `muted by ${e.muted_by}` : "sent"}: ${e.subject}` : e.type === "downtime" ? `${e.t.slice(11, 16)} downtime ${e.event}${e.reason ? ` (${e.reason})` : ""}` : e.type));
   return { clock, engine, events, run, stop, brief };
 }
 

@@ -21,17 +21,22 @@ describe("alerts in the live hub", () => {
   };
 
   beforeAll(async () => {
-    t = await startTestHub({ clock, rules: { "house.yaml": rules } });
+    t = await startTestHub({ clock, config: { notify: { recipients: { alex: {} } } }, rules: { "house.yaml": rules } });
     await mosquittoPub(t.mqttPort, "sensors/kitchen/temperature", "35");
     await waitFor(() => t.samples.some((s) => s.metric === "temp"), "the temperature sample");
     clock.advance(60_000);
   });
   afterAll(() => t.stop());
 
-  it("serves the monitor's groups on /api/alerts, as the status page reads them", async () => {
+  it("serves the monitor's groups on /api/alerts, as the status page reads them, with Hearth's own monitors", async () => {
     expect(await get("/api/alerts")).toEqual({
       status: 200,
-      body: { alerts: [{ monitor: "too warm", type: "metric", group: "room:kitchen", state: "ALERT", value: 35, since: "2026-01-07T12:01:00Z", muted: false }] },
+      body: {
+        alerts: [
+          { monitor: "too warm", type: "metric", group: "room:kitchen", state: "ALERT", value: 35, since: "2026-01-07T12:01:00Z", muted: false },
+          { monitor: "hearth.store_size", type: "hearth", group: "*", state: "OK", value: 0, since: "2026-01-07T12:01:00Z", muted: false },
+        ],
+      },
     });
   });
 
@@ -55,6 +60,7 @@ describe("alerts in the live hub", () => {
           windows: [{ start: "2026-01-07T21:00:00Z", end: "2026-01-08T05:00:00Z", start_local: "2026-01-07T22:00:00+01:00", end_local: "2026-01-08T06:00:00+01:00", length: "8h" }],
         },
       ],
+      one_offs: [],
     });
     expect(await get("/api/downtimes?days=zero")).toMatchObject({ status: 400, body: { error: 'days must be a whole number from 1 to 366, got "zero"' } });
   });
@@ -73,6 +79,6 @@ describe("alerts in the live hub", () => {
     expect(await t.hub.reload(next)).toContain("rules.calendars");
     expect(t.logs.find((e) => e.msg === "Downtime nights scheduled; told alex: Downtime nights changed")).toBeDefined();
     expect(t.logs.find((e) => e.msg === "Downtime nights started")).toBeDefined();
-    expect(await get("/api/alerts")).toMatchObject({ body: { alerts: [{ state: "ALERT", since: "2026-01-07T12:01:00Z", muted: true, muted_by: "nights" }] } });
+    expect(await get("/api/alerts")).toMatchObject({ body: { alerts: [{ state: "ALERT", since: "2026-01-07T12:01:00Z", muted: true, muted_by: "nights" }, { monitor: "hearth.store_size", muted: false }] } });
   });
 });

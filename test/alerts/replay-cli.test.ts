@@ -32,7 +32,7 @@ describe("hearth replay", () => {
   let dir: string;
   let args: string[];
   beforeAll(() => {
-    const written = writeTestConfig({ rules: { "house.yaml": rules } });
+    const written = writeTestConfig({ config: { notify: { recipients: { alex: {} } } }, rules: { "house.yaml": rules } });
     dir = written.dir;
     args = ["--config", written.configFile, "--rules", written.rulesDir];
     fs.writeFileSync(path.join(dir, "in.jsonl"), input.map((l) => JSON.stringify(l)).join("\n"));

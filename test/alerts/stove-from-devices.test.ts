@@ -64,7 +64,7 @@ describe("the stove left on with nobody home, from device payloads", () => {
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "hearth-stove-"));
     fs.mkdirSync(path.join(dir, "rules"));
-    fs.writeFileSync(path.join(dir, "hearth.yaml"), "version: 1\nhost: hearth\nhost_ip: 192.0.2.40\n");
+    fs.writeFileSync(path.join(dir, "hearth.yaml"), "version: 1\nhost: hearth\nhost_ip: 192.0.2.40\nnotify:\n  recipients:\n    household: {}\n");
     fs.writeFileSync(path.join(dir, "rules", "house.yaml"), RULES);
     fs.writeFileSync(path.join(dir, "tuesday.jsonl"), tuesday());
     const r = await runCli(["replay", "--config", path.join(dir, "hearth.yaml"), "--rules", path.join(dir, "rules"), "--input", path.join(dir, "tuesday.jsonl")]);

@@ -21,6 +21,8 @@ export function runCli(args: string[], input?: string, env: Record<string, strin
 /** A `hearth start` process, its JSON log lines parsed as they come. */
 export class HearthProcess {
   readonly logs: Record<string, unknown>[] = [];
+  /** Settles when the process has exited: its code, or the signal that ended it. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private child: ChildProcess;
   private rest = "";
 
@@ -31,6 +33,7 @@ export class HearthProcess {
       this.rest = lines.pop() ?? "";
       for (const line of lines) if (line.trim()) this.logs.push(JSON.parse(line) as Record<string, unknown>);
     });
+    this.exited = new Promise((resolve) => this.child.once("exit", (code, signal) => resolve({ code, signal })));
   }
 
   /** Waits for a log line whose message contains `text`. */

@@ -1,0 +1,53 @@
+import os from "node:os";
+import { formatIssue } from "../config/issues.js";
+import { loadConfigFile } from "../config/load.js";
+import { ERRORS } from "../errors.js";
+
+/** The running hub's HTTP API, as the configuration it runs with describes it. */
+export interface HubAddress {
+  url: string;
+  token: string | undefined;
+  /** Where the address came from, for the message when nobody answers. */
+  from: string;
+}
+
+/** Thrown when the command cannot reach the hub or the hub refuses the request; main prints it and exits 1. */
+export class HubCallError extends Error {}
+
+/** Who is asking, as announcements and acknowledgements name them: "alex@laptop". */
+export const asker = (): string => `${os.userInfo().username}@${os.hostname()}`;
+
+/** The zone the asker reads times in. */
+export const askerZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+/**
+ * Reads http.host and http.port (with HEARTH_HTTP_HOST/PORT) from the configuration the hub
+ * runs with. A hub listening on every address is reached on this machine's loopback.
+ */
+export function hubAddress(configFile: string): HubAddress {
+  const { config, issues } = loadConfigFile(configFile, process.env);
+  if (!config) throw new HubCallError(`${issues.map(formatIssue).join("\n")}\nhearth: cannot tell where the hub listens (HEARTH_E_CONFIG_INVALID: ${ERRORS.HEARTH_E_CONFIG_INVALID.fix})`);
+  const { host, port, token } = config.http;
+  const reach = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
+  return { url: `http://${reach.includes(":") ? `[${reach}]` : reach}:${port}`, token, from: `http.host and http.port of ${configFile}` };
+}
+
+/** One request to the running hub; the answer's JSON, or a HubCallError that says what went wrong. */
+export async function callHub<T>(hub: HubAddress, method: "GET" | "POST" | "DELETE", path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(`${hub.url}${path}`, {
+      method,
+      headers: { ...(body !== undefined ? { "content-type": "application/json" } : {}), ...(hub.token ? { authorization: `Bearer ${hub.token}` } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch (err) {
+    const code = (err as { cause?: { code?: string } }).cause?.code;
+    const why = code === "ECONNREFUSED" ? "nothing listens there" : code ?? (err instanceof Error ? err.message : String(err));
+    throw new HubCallError(`no Hearth is running at ${hub.url} (${hub.from}): ${why} (HEARTH_E_HUB_NOT_RUNNING: ${ERRORS.HEARTH_E_HUB_NOT_RUNNING.fix})`);
+  }
+  const answer = (await res.json().catch(() => ({}))) as { error?: string; code?: string } & T;
+  if (!res.ok) throw new HubCallError(`${answer.error ?? `the hub answered ${res.status}`}${answer.code ? ` (${answer.code})` : ""}`);
+  return answer;
+}

@@ -1,0 +1,41 @@
+import type { NotifyConfig } from "../schema.js";
+import { bodyAt, type Message, type Priority } from "../message.js";
+import type { Channel, Outcome } from "./channel.js";
+import { post } from "./http.js";
+
+/** Gotify's Android client is silent below 4 and insistent from 8 (https://gotify.net/docs/msgextras, priority notes). */
+const PRIORITY: Record<Priority, number> = { low: 2, default: 5, high: 8 };
+
+/**
+ * POSTs to a Gotify server's /message with an application token in the X-Gotify-Key header
+ * (https://gotify.net/docs/pushmsg): title, message, priority, and extras that keep the text
+ * plain and open the status page on a tap (https://gotify.net/docs/msgextras: client::display,
+ * client::notification click).
+ */
+export class GotifyChannel implements Channel {
+  readonly key = "gotify";
+  readonly describe: string;
+  private readonly endpoint: string;
+
+  constructor(
+    config: NonNullable<NotifyConfig["gotify"]>,
+    private readonly token: string,
+    private readonly timeoutMs: number,
+  ) {
+    this.endpoint = `${config.url.replace(/\/+$/, "")}/message`;
+    this.describe = `Gotify on ${config.url}`;
+  }
+
+  send(msg: Message, now: number, signal: AbortSignal): Promise<Outcome> {
+    const body = {
+      title: msg.title,
+      message: bodyAt(msg, now),
+      priority: PRIORITY[msg.priority],
+      extras: {
+        "client::display": { contentType: "text/plain" },
+        ...(msg.url ? { "client::notification": { click: { url: msg.url } } } : {}),
+      },
+    };
+    return post(this.endpoint, { "content-type": "application/json", "x-gotify-key": this.token }, JSON.stringify(body), this.timeoutMs, signal);
+  }
+}

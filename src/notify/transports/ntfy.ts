@@ -1,0 +1,44 @@
+import type { NotifyConfig } from "../schema.js";
+import { bodyAt, emojiTag, type Message, type Priority } from "../message.js";
+import type { Channel, Outcome } from "./channel.js";
+import { post } from "./http.js";
+
+/** ntfy's priorities run from 1 (min) to 5 (max); 3 is the default (https://docs.ntfy.sh/publish/#message-priority). */
+const PRIORITY: Record<Priority, number> = { low: 2, default: 3, high: 4 };
+
+/**
+ * Publishes to an ntfy topic as JSON, POSTed to the server's root URL (https://docs.ntfy.sh/publish/#publish-as-json):
+ * titles and bodies in any language travel in the body, where headers would need RFC 2047 encoding
+ * (the same page's note on UTF-8 in headers). Authentication: an access token as Bearer, or a user
+ * and password as Basic (https://docs.ntfy.sh/publish/#authentication).
+ */
+export class NtfyChannel implements Channel {
+  readonly key = "ntfy";
+  readonly describe: string;
+  private readonly root: string;
+  private readonly headers: Record<string, string>;
+
+  constructor(
+    config: NotifyConfig["ntfy"],
+    private readonly topic: string,
+    private readonly timeoutMs: number,
+  ) {
+    this.root = config.url.replace(/\/*$/, "/");
+    this.describe = `ntfy topic ${topic} on ${config.url}`;
+    this.headers = { "content-type": "application/json" };
+    if (config.token) this.headers.authorization = `Bearer ${config.token}`;
+    else if (config.username) this.headers.authorization = `Basic ${Buffer.from(`${config.username}:${config.password}`).toString("base64")}`;
+  }
+
+  send(msg: Message, now: number, signal: AbortSignal): Promise<Outcome> {
+    const body = {
+      topic: this.topic,
+      title: msg.title,
+      message: bodyAt(msg, now),
+      priority: PRIORITY[msg.priority],
+      tags: [emojiTag(msg)],
+      ...(msg.url ? { click: msg.url } : {}),
+    };
+    return post(this.root, this.headers, JSON.stringify(body), this.timeoutMs, signal);
+  }
+}
