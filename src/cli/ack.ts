@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { AlertView } from "../alerts/engine.js";
 import { asker, callHub, hubAddress } from "./hub-client.js";
-import { CONFIG_OPTION } from "./load.js";
+import { CONFIG_OPTION } from "./options.js";
 import { talkToHub } from "./quiet.js";
 
 interface AckOptions {
@@ -20,7 +20,7 @@ export function registerAck(program: Command): void {
     .action(async (monitor: string, opts: AckOptions) => {
       await talkToHub(async () => {
         const body = { monitor, ...(opts.group ? { group: opts.group } : {}), by: asker() };
-        const { acknowledged } = await callHub<{ acknowledged: AlertView[] }>(hubAddress(opts.config), "POST", "/api/acks", body);
+        const { acknowledged } = await callHub<{ acknowledged: AlertView[] }>(await hubAddress(opts.config), "POST", "/api/acks", body);
         const lines = acknowledged.map((a) => `  ${a.monitor}${a.group === "*" ? "" : ` {${a.group}}`}: ${a.state} since ${a.since}`);
         return `Acknowledged (no reminders until the state changes):\n${lines.join("\n")}`;
       });

@@ -1,9 +1,7 @@
 import fs from "node:fs";
 import type { Command } from "commander";
-import { formatProbe, probeInstances } from "../integrations/probe.js";
-import { explain, formatExplanation } from "./explain.js";
 import { EXIT } from "./exit.js";
-import { CONFIG_OPTION, RULES_OPTION, loadOrReport, type ConfigOptions } from "./load.js";
+import { CONFIG_OPTION, RULES_OPTION, type ConfigOptions } from "./options.js";
 
 interface CheckOptions extends ConfigOptions {
   explain?: string;
@@ -25,6 +23,7 @@ export function registerCheck(program: Command): void {
     .action(async (payload: string | undefined, opts: CheckOptions, cmd: Command) => {
       if (opts.explain !== undefined && payload === undefined) cmd.error("error: --explain needs a PAYLOAD after the topic ('-' reads it from stdin)", { exitCode: EXIT.usage });
       if (opts.explain === undefined && payload !== undefined) cmd.error(`error: unexpected argument "${payload}" (did you mean --explain TOPIC PAYLOAD?)`, { exitCode: EXIT.usage });
+      const { loadOrReport } = await import("./load.js");
       const loaded = loadOrReport(opts);
       if (!loaded) {
         process.exitCode = EXIT.invalid;
@@ -38,6 +37,7 @@ export function registerCheck(program: Command): void {
         );
         process.exitCode = EXIT.ok;
         if (opts.probe) {
+          const { formatProbe, probeInstances } = await import("../integrations/probe.js");
           const results = await probeInstances(loaded.config.integrations);
           process.stdout.write(`Probing ${results.length} integration instance${results.length === 1 ? "" : "s"}:\n${results.map(formatProbe).join("\n")}\n`);
           const failed = results.filter((r) => r.outcome === "failed").length;
@@ -49,6 +49,7 @@ export function registerCheck(program: Command): void {
         return;
       }
       const body = payload === "-" ? fs.readFileSync(0) : Buffer.from(payload!, "utf8");
+      const { explain, formatExplanation } = await import("./explain.js");
       const e = explain(loaded, opts.explain, body);
       process.stdout.write(opts.json ? `${JSON.stringify(e, null, 2)}\n` : `${formatExplanation(e)}\n`);
       process.exitCode = e.matches.some((m) => m.samples.length > 0 || m.notes.length > 0) ? EXIT.ok : EXIT.invalid;

@@ -1,13 +1,10 @@
 import type { Command } from "commander";
 import { DateTime } from "luxon";
-import { CalendarSchedule, mutesMonitor } from "../alerts/calendar.js";
 import type { AlertView, DowntimeView } from "../alerts/engine.js";
 import type { OneOffView } from "../alerts/one-off.js";
-import { previewCalendar } from "../alerts/preview.js";
-import { systemClock } from "../clock.js";
 import { EXIT } from "./exit.js";
 import { asker, askerZone, callHub, hubAddress } from "./hub-client.js";
-import { CONFIG_OPTION, RULES_OPTION, loadOrReport, type ConfigOptions } from "./load.js";
+import { CONFIG_OPTION, RULES_OPTION, type ConfigOptions } from "./options.js";
 import { durationOption, oneOffLine, talkToHub, told } from "./quiet.js";
 
 interface PreviewOptions extends ConfigOptions {
@@ -55,10 +52,11 @@ export function registerDowntime(program: Command): void {
     .option(...CONFIG_OPTION)
     .option(...RULES_OPTION)
     .addHelpText("after", "\nExamples:\n  hearth downtime preview\n  hearth downtime preview --from 2026-03-27 --days 4")
-    .action((opts: PreviewOptions, cmd: Command) => {
+    .action(async (opts: PreviewOptions, cmd: Command) => {
       const days = Number(opts.days);
       if (!Number.isInteger(days) || days < 1 || days > 366) cmd.error(`error: --days must be a whole number from 1 to 366, got "${opts.days}"`, { exitCode: EXIT.usage });
       if (opts.from !== undefined && !DateTime.fromISO(opts.from, { zone: "UTC" }).isValid) cmd.error(`error: --from "${opts.from}" is not a date (YYYY-MM-DD) or an ISO 8601 time`, { exitCode: EXIT.usage });
+      const [{ loadOrReport }, { CalendarSchedule, mutesMonitor }, { previewCalendar }] = await Promise.all([import("./load.js"), import("../alerts/calendar.js"), import("../alerts/preview.js")]);
       const loaded = loadOrReport(opts);
       if (!loaded) {
         process.exitCode = EXIT.invalid;
@@ -72,7 +70,7 @@ export function registerDowntime(program: Command): void {
       }
       const blocks = calendars.map((def) => {
         const cal = new CalendarSchedule(def);
-        const from = opts.from === undefined ? systemClock.now() : DateTime.fromISO(opts.from, { zone: def.timezone }).toMillis();
+        const from = opts.from === undefined ? Date.now() : DateTime.fromISO(opts.from, { zone: def.timezone }).toMillis();
         const mutes = monitors.filter((m) => mutesMonitor(def, m)).map((m) => m.name);
         return previewCalendar(cal, from, from + days * DAY_MS, mutes);
       });
@@ -91,7 +89,7 @@ export function registerDowntime(program: Command): void {
       const forText = durationOption(opts.for, (message) => cmd.error(message, { exitCode: EXIT.usage }));
       await talkToHub(async () => {
         const body = { for: forText, ...(opts.scope ? { scope: opts.scope } : {}), ...(opts.reason ? { reason: opts.reason } : {}), by: asker(), timezone: askerZone() };
-        const { downtime: d } = await callHub<{ downtime: OneOffView }>(hubAddress(opts.config), "POST", "/api/downtimes", body);
+        const { downtime: d } = await callHub<{ downtime: OneOffView }>(await hubAddress(opts.config), "POST", "/api/downtimes", body);
         return `Downtime set:\n${oneOffLine(d)}\n${told(d.recipients)}`;
       });
     });
@@ -101,7 +99,7 @@ export function registerDowntime(program: Command): void {
     .option(...CONFIG_OPTION)
     .action(async (opts: { config: string }) => {
       await talkToHub(async () => {
-        const hub = hubAddress(opts.config);
+        const hub = await hubAddress(opts.config);
         const { calendars, one_offs } = await callHub<{ calendars: DowntimeView[]; one_offs: OneOffView[] }>(hub, "GET", "/api/downtimes?days=7");
         const { alerts } = await callHub<{ alerts: AlertView[] }>(hub, "GET", "/api/alerts");
         return listing(one_offs, calendars, alerts);
@@ -114,7 +112,7 @@ export function registerDowntime(program: Command): void {
     .option(...CONFIG_OPTION)
     .action(async (id: string, opts: { config: string }) => {
       await talkToHub(async () => {
-        const { canceled } = await callHub<{ canceled: OneOffView }>(hubAddress(opts.config), "DELETE", `/api/downtimes/${encodeURIComponent(id)}`);
+        const { canceled } = await callHub<{ canceled: OneOffView }>(await hubAddress(opts.config), "DELETE", `/api/downtimes/${encodeURIComponent(id)}`);
         return `Canceled:\n${oneOffLine(canceled)}`;
       });
     });

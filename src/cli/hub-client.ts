@@ -1,6 +1,4 @@
 import os from "node:os";
-import { formatIssue } from "../config/issues.js";
-import { loadConfigFile } from "../config/load.js";
 import { ERRORS } from "../errors.js";
 
 /** The running hub's HTTP API, as the configuration it runs with describes it. */
@@ -24,7 +22,8 @@ export const askerZone = (): string => Intl.DateTimeFormat().resolvedOptions().t
  * Reads http.host and http.port (with HEARTH_HTTP_HOST/PORT) from the configuration the hub
  * runs with. A hub listening on every address is reached on this machine's loopback.
  */
-export function hubAddress(configFile: string): HubAddress {
+export async function hubAddress(configFile: string): Promise<HubAddress> {
+  const [{ loadConfigFile }, { formatIssue }] = await Promise.all([import("../config/load.js"), import("../config/issues.js")]);
   const { config, issues } = loadConfigFile(configFile, process.env);
   if (!config) throw new HubCallError(`${issues.map(formatIssue).join("\n")}\nhearth: cannot tell where the hub listens (HEARTH_E_CONFIG_INVALID: ${ERRORS.HEARTH_E_CONFIG_INVALID.fix})`);
   const { host, port, token } = config.http;

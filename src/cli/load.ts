@@ -2,15 +2,8 @@ import { ERRORS } from "../errors.js";
 import { formatIssue } from "../config/issues.js";
 import { loadAll, type Loaded } from "../config/load.js";
 import { checkReferences } from "../config/references.js";
+import type { ConfigOptions } from "./options.js";
 
-export interface ConfigOptions {
-  config: string;
-  rules: string;
-}
-
-/** The options every command that reads the configuration takes. */
-export const CONFIG_OPTION = ["--config <file>", "configuration file", "config/hearth.yaml"] as const;
-export const RULES_OPTION = ["--rules <dir>", "rules directory", "rules"] as const;
 
 /** Loads and validates everything; prints every problem with its position and returns undefined when there are any. */
 export function loadOrReport(opts: ConfigOptions, out: NodeJS.WritableStream = process.stderr): Loaded | undefined {

@@ -1,8 +1,6 @@
 import type { Command } from "commander";
-import { suggestion } from "../config/issues.js";
-import { sendTestMessages } from "../notify/test-message.js";
 import { EXIT } from "./exit.js";
-import { CONFIG_OPTION, RULES_OPTION, loadOrReport, type ConfigOptions } from "./load.js";
+import { CONFIG_OPTION, RULES_OPTION, type ConfigOptions } from "./options.js";
 
 export function registerNotify(program: Command): void {
   const notify = program.command("notify").description("Notifications: try a recipient's channels");
@@ -14,6 +12,7 @@ export function registerNotify(program: Command): void {
     .option(...RULES_OPTION)
     .addHelpText("after", "\nIt sends directly, whether or not the hub runs; nothing goes through the outbox.\n\nExample:\n  hearth notify test alex")
     .action(async (recipient: string, opts: ConfigOptions) => {
+      const [{ loadOrReport }, { suggestion }, { sendTestMessages }] = await Promise.all([import("./load.js"), import("../config/issues.js"), import("../notify/test-message.js")]);
       const loaded = loadOrReport(opts);
       if (!loaded) {
         process.exitCode = EXIT.invalid;

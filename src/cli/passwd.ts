@@ -11,8 +11,9 @@ interface PasswdOptions {
 /** Reads a line from the terminal without showing it, the way mosquitto_passwd and ssh do. */
 function promptHidden(question: string): Promise<string> {
   const stdin = process.stdin;
-  process.stderr.write(question);
+  // Echo goes off before the prompt shows: whatever is typed after seeing it is never displayed.
   stdin.setRawMode(true);
+  process.stderr.write(question);
   stdin.setEncoding("utf8");
   stdin.resume();
   return new Promise((resolve, reject) => {

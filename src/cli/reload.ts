@@ -4,7 +4,7 @@ import { checkReferences } from "../config/references.js";
 import { describeError } from "../errors.js";
 import type { Hub } from "../hub.js";
 import type { Logger } from "../log.js";
-import type { ConfigOptions } from "./load.js";
+import type { ConfigOptions } from "./options.js";
 
 /**
  * Reloads one at a time: a SIGHUP arriving while a watched file's change is being applied waits

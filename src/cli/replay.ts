@@ -1,15 +1,9 @@
 import fs from "node:fs";
 import type { Command } from "commander";
 import { DateTime } from "luxon";
-import { pino } from "pino";
 import type { AlertEvent } from "../alerts/events.js";
-import { parseReplayInput } from "../alerts/replay-input.js";
-import { replay } from "../alerts/replay.js";
-import { formatIssue } from "../config/issues.js";
-import { ERRORS } from "../errors.js";
-import { createLogger } from "../log.js";
 import { EXIT } from "./exit.js";
-import { CONFIG_OPTION, RULES_OPTION, loadOrReport, type ConfigOptions } from "./load.js";
+import { CONFIG_OPTION, RULES_OPTION, type ConfigOptions } from "./options.js";
 
 interface ReplayOptions extends ConfigOptions {
   input: string;
@@ -36,12 +30,21 @@ export function registerReplay(program: Command): void {
       "after",
       '\nInput lines:\n  {"t":"2026-01-05T19:00:00Z","topic":"tele/stove_plug/SENSOR","payload":"{\\"ENERGY\\":{\\"Power\\":1850}}"}\n  {"t":"2026-01-05T19:00:05Z","metric":"my_metric","value":812,"tags":["host:dd-ubuntu20"]}\n\nExamples:\n  hearth replay --input yesterday.jsonl\n  hearth replay --input week.jsonl --from 2026-01-05T00:00:00Z --until 2026-01-12T00:00:00Z | jq \'select(.type=="notification")\'',
     )
-    .action((opts: ReplayOptions, cmd: Command) => {
+    .action(async (opts: ReplayOptions, cmd: Command) => {
       const from = opts.from === undefined ? undefined : parseInstant(opts.from);
       const until = opts.until === undefined ? undefined : parseInstant(opts.until);
       if (opts.from !== undefined && from === undefined) cmd.error(`error: --from "${opts.from}" is not an ISO 8601 time`, { exitCode: EXIT.usage });
       if (opts.until !== undefined && until === undefined) cmd.error(`error: --until "${opts.until}" is not an ISO 8601 time`, { exitCode: EXIT.usage });
       if (from !== undefined && until !== undefined && until < from) cmd.error("error: --until is before --from", { exitCode: EXIT.usage });
+      const [{ loadOrReport }, { parseReplayInput }, { replay }, { formatIssue }, { ERRORS }, { createLogger }, { pino }] = await Promise.all([
+        import("./load.js"),
+        import("../alerts/replay-input.js"),
+        import("../alerts/replay.js"),
+        import("../config/issues.js"),
+        import("../errors.js"),
+        import("../log.js"),
+        import("pino"),
+      ]);
       const loaded = loadOrReport(opts);
       if (!loaded) {
         process.exitCode = EXIT.invalid;

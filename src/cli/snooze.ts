@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { OneOffView } from "../alerts/one-off.js";
 import { EXIT } from "./exit.js";
 import { asker, askerZone, callHub, hubAddress } from "./hub-client.js";
-import { CONFIG_OPTION } from "./load.js";
+import { CONFIG_OPTION } from "./options.js";
 import { durationOption, oneOffLine, talkToHub, told } from "./quiet.js";
 
 interface SnoozeOptions {
@@ -27,7 +27,7 @@ export function registerSnooze(program: Command): void {
       const forText = durationOption(opts.for, fail);
       await talkToHub(async () => {
         const body = { monitor, for: forText, ...(opts.group ? { group: opts.group } : {}), ...(opts.reason ? { reason: opts.reason } : {}), by: asker(), timezone: askerZone() };
-        const { snooze } = await callHub<{ snooze: OneOffView }>(hubAddress(opts.config), "POST", "/api/snoozes", body);
+        const { snooze } = await callHub<{ snooze: OneOffView }>(await hubAddress(opts.config), "POST", "/api/snoozes", body);
         return `Snoozed:\n${oneOffLine(snooze)}\n${told(snooze.recipients)}`;
       });
     });

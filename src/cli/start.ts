@@ -1,12 +1,7 @@
 import type { Command } from "commander";
-import { describeError, isHearthError } from "../errors.js";
-import { Hub } from "../hub.js";
-import { createLogger } from "../log.js";
+import type { Hub } from "../hub.js";
 import { EXIT } from "./exit.js";
-import { LogTail, startLiveSummary } from "./live.js";
-import { CONFIG_OPTION, RULES_OPTION, loadOrReport, type ConfigOptions } from "./load.js";
-import { serialReloader } from "./reload.js";
-import { watchConfig } from "../config/watch.js";
+import { CONFIG_OPTION, RULES_OPTION, type ConfigOptions } from "./options.js";
 
 interface StartOptions extends ConfigOptions {
   live?: boolean;
@@ -24,6 +19,16 @@ export function registerStart(program: Command): void {
     .option("--no-watch", "do not reload when the configuration or a rules file changes (SIGHUP still does)")
     .addHelpText("after", "\nA saved change to the configuration or a rules file applies within seconds; an invalid one is\nreported with its positions and the last good version stays in force.\nSignals: SIGHUP reloads config and rules; SIGTERM or SIGINT stops cleanly.\n\nExamples:\n  hearth start\n  hearth start --config config/demo.yaml")
     .action(async (opts: StartOptions) => {
+      // The hub and everything it runs load only for this command: `hearth --help` stays quick.
+      const [{ loadOrReport }, { createLogger }, { Hub }, { describeError, isHearthError }, { LogTail, startLiveSummary }, { serialReloader }, { watchConfig }] = await Promise.all([
+        import("./load.js"),
+        import("../log.js"),
+        import("../hub.js"),
+        import("../errors.js"),
+        import("./live.js"),
+        import("./reload.js"),
+        import("../config/watch.js"),
+      ]);
       const loaded = loadOrReport(opts);
       if (!loaded) {
         process.exitCode = EXIT.invalid;

@@ -1,0 +1,8 @@
+/** The options every command that reads the configuration takes (DESIGN.md: --config, --rules). */
+export interface ConfigOptions {
+  config: string;
+  rules: string;
+}
+
+export const CONFIG_OPTION = ["--config <file>", "configuration file", "config/hearth.yaml"] as const;
+export const RULES_OPTION = ["--rules <dir>", "rules directory", "rules"] as const;
