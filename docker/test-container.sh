@@ -163,6 +163,9 @@ mqtt:
   allow_anonymous: false
 http:
   token: ${HTTP_TOKEN}
+notify:
+  recipients:
+    household: {} # the shipped rules/alerts.yaml notify it; without channels its alerts are logged
 EOF
 write_lab_rules() { # METRIC [EXTRA-LINE]: a mapping of lab/<room>/temperature; line 7 is EXTRA-LINE
   printf '%s\n' "version: 1" "mappings:" "  - name: lab" "    topic: lab/+room/temperature" \
@@ -217,6 +220,9 @@ mqtt:
   password_file: config/passwd
 http:
   token: ${HTTP_TOKEN}
+notify:
+  recipients:
+    household: {} # the shipped rules/alerts.yaml notify it; without channels its alerts are logged
 EOF
 mv "$work/config/hearth.yaml.new" "$work/config/hearth.yaml"
 wait_until 30 "the saved hearth.yaml is reloaded" logs_have "Reloaded configuration: mqtt.password_file"
