@@ -1,4 +1,15 @@
-import { client, v2 } from "@datadog/datadog-api-client";
+import type { v2 } from "@datadog/datadog-api-client";
+// The client's transport alone: its configuration (site, base URL, API key), request context and
+// fetch library with gzip. The package's entry point would also load the serializer of every
+// generated model (MetricsApi's ObjectSerializer imports them all), 110 MB of memory for one
+// request shape whose JSON payload.ts already writes field for field.
+import {
+  applySecurityAuthentication,
+  createConfiguration,
+  type Configuration,
+} from "@datadog/datadog-api-client/dist/packages/datadog-api-client-common/configuration.js";
+import { BaseServerConfiguration } from "@datadog/datadog-api-client/dist/packages/datadog-api-client-common/servers.js";
+import { HttpMethod, type ResponseContext } from "@datadog/datadog-api-client/dist/packages/datadog-api-client-common/http/http.js";
 import { logger as clientLogger } from "@datadog/datadog-api-client/dist/logger.js";
 import type { Clock } from "../../clock.js";
 import type { StoredPoint } from "../../store/points.js";
@@ -8,6 +19,9 @@ import { buildPayload, fitPayload } from "./payload.js";
 // The client prints every failed request to the console by itself; Hearth logs each failure once,
 // with its code, in its own structured log, so the client's own lines would only be noise.
 clientLogger.setLevel("silent");
+
+/** The operation whose server the configuration picks (the client's `servers.ts` names it so). */
+const SUBMIT_METRICS = "v2.MetricsApi.submitMetrics";
 
 export interface DatadogSinkSettings {
   apiKey: string;
@@ -29,6 +43,16 @@ const errorsOf = (body: unknown): string[] => {
   return typeof body === "string" && body ? [body] : [];
 };
 
+/** A response body as JSON when it is JSON, else its text (a proxy's HTML error page). */
+async function bodyOf(response: ResponseContext): Promise<unknown> {
+  const text = await response.body.text();
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
 /** What a failed fetch says, down to the socket error (`connect ECONNREFUSED 127.0.0.1:443`). */
 function networkDetail(err: unknown): string {
   const cause = (err as { cause?: { message?: string; code?: string } }).cause;
@@ -37,38 +61,41 @@ function networkDetail(err: unknown): string {
 }
 
 /**
- * Datadog's metrics intake through the official client (`v2.MetricsApi.submitMetrics`), gzip
- * compressed. The client's own retries stay off: they cover neither network errors nor 408
- * (reference/datadog.md, trap 6), so the runner retries everything with one policy.
+ * Datadog's metrics intake, `POST /api/v2/series` gzip compressed, through the official client's
+ * transport, built the way its `MetricsApi.submitMetrics` builds the request. The client's own
+ * retries stay off: they cover neither network errors nor 408 (reference/datadog.md, trap 6), so
+ * the runner retries everything with one policy.
  */
 export class DatadogSink implements Sink {
   readonly name = "datadog";
   readonly label = "Datadog";
-  private readonly api: v2.MetricsApi;
-  /** The signal of the request in flight; requests are sequential per sink. */
-  private signal: AbortSignal | undefined;
-  private lastHeaders: Headers | undefined;
+  private readonly configuration: Configuration;
 
   constructor(
     private readonly settings: DatadogSinkSettings,
     private readonly clock: Clock,
   ) {
-    const configuration = client.createConfiguration({
+    this.configuration = createConfiguration({
       authMethods: { apiKeyAuth: settings.apiKey },
-      fetch: this.fetch,
+      // Node's own fetch rather than the client's cross-fetch fallback.
+      fetch: (url: string, init: RequestInit) => fetch(url, init),
       // baseServer is the documented way to reach any URL, plain http included (reference/datadog.md, trap 5).
-      ...(settings.url ? { baseServer: new client.BaseServerConfiguration(settings.url.replace(/\/+$/, ""), {}) } : {}),
+      ...(settings.url ? { baseServer: new BaseServerConfiguration(settings.url.replace(/\/+$/, ""), {}) } : {}),
     });
-    if (!settings.url) configuration.setServerVariables({ site: settings.site });
-    this.api = new v2.MetricsApi(configuration);
+    if (!settings.url) this.configuration.setServerVariables({ site: settings.site });
   }
 
-  /** Node's own fetch, with the request's abort signal and a look at the response headers (X-RateLimit-Reset). */
-  private readonly fetch = async (url: string, init: RequestInit): Promise<Response> => {
-    const response = await fetch(url, { ...init, ...(this.signal ? { signal: this.signal } : {}) });
-    this.lastHeaders = response.headers;
-    return response;
-  };
+  /** The request MetricsApi.submitMetrics makes (its request factory), with the abort signal of this send. */
+  private submit(body: v2.MetricPayload, signal: AbortSignal): Promise<ResponseContext> {
+    const request = this.configuration.getServer(SUBMIT_METRICS).makeRequestContext("/api/v2/series", HttpMethod.POST);
+    request.setHeaderParam("Accept", "application/json");
+    request.setHttpConfig({ ...this.configuration.httpConfig, signal });
+    request.setHeaderParam("Content-Encoding", "gzip");
+    request.setHeaderParam("Content-Type", "application/json");
+    request.setBody(JSON.stringify(body));
+    applySecurityAuthentication(this.configuration, request, ["apiKeyAuth"]);
+    return this.configuration.httpApi.send(request);
+  }
 
   fit(points: readonly StoredPoint[], start: number): number {
     return fitPayload(points, start, this.settings.host);
@@ -84,24 +111,25 @@ export class DatadogSink implements Sink {
     }, this.settings.timeout);
     const onAbort = () => ac.abort();
     signal.addEventListener("abort", onAbort);
-    this.signal = ac.signal;
-    this.lastHeaders = undefined;
     try {
-      const accepted = await this.api.submitMetrics({ body, contentEncoding: "gzip" });
-      return { kind: "delivered", ...(accepted.errors?.length ? { warnings: accepted.errors } : {}) };
+      const response = await this.submit(body, ac.signal);
+      const answer = await bodyOf(response);
+      if (response.httpStatusCode !== 202) return this.statusOutcome(response.httpStatusCode, answer, response.headers);
+      // 202 IntakePayloadAccepted: `errors` lists what was accepted with a warning (SPECv2).
+      const warnings = errorsOf(answer);
+      return { kind: "delivered", ...(warnings.length ? { warnings } : {}) };
     } catch (err) {
       if (timedOut) return { kind: "retry", code: "HEARTH_E_DATADOG_UNREACHABLE", reason: "timeout", detail: `no answer from Datadog within ${this.settings.timeout} ms` };
       if (signal.aborted) return { kind: "retry", code: "HEARTH_E_DATADOG_UNREACHABLE", reason: "aborted", detail: "the send was cut short by a shutdown" };
-      return err instanceof client.ApiException ? this.statusOutcome(err.code, err.body) : { kind: "retry", code: "HEARTH_E_DATADOG_UNREACHABLE", reason: "network", detail: `cannot reach Datadog: ${networkDetail(err)}` };
+      return { kind: "retry", code: "HEARTH_E_DATADOG_UNREACHABLE", reason: "network", detail: `cannot reach Datadog: ${networkDetail(err)}` };
     } finally {
       cancelTimeout();
       signal.removeEventListener("abort", onAbort);
-      this.signal = undefined;
     }
   }
 
   /** SPECv2 /api/v2/series responses; reference/datadog.md 1.3 for what is worth retrying. */
-  private statusOutcome(status: number, body: unknown): SendOutcome {
+  private statusOutcome(status: number, body: unknown, headers: Record<string, string>): SendOutcome {
     const errors = errorsOf(body);
     const said = errors.length ? `: ${errors.join("; ")}` : "";
     if (status === 400) return { kind: "rejected", code: "HEARTH_E_DATADOG_REJECTED", status, errors };
@@ -109,7 +137,7 @@ export class DatadogSink implements Sink {
       return { kind: "refused", code: "HEARTH_E_DATADOG_KEY_REFUSED", detail: `Datadog refused the API key (${status})${said}; every point is kept until a valid key is configured` };
     if (status === 413) return { kind: "too_large", code: "HEARTH_E_DATADOG_REJECTED", detail: `Datadog answered 413 (payload too large)${said}` };
     const reason = status === 408 ? "http_408" : status === 429 ? "http_429" : status >= 500 ? "http_5xx" : `http_${status}`;
-    const reset = Number(this.lastHeaders?.get("x-ratelimit-reset"));
+    const reset = Number(headers["x-ratelimit-reset"]);
     return {
       kind: "retry",
       code: "HEARTH_E_DATADOG_UNREACHABLE",
@@ -120,7 +148,5 @@ export class DatadogSink implements Sink {
     };
   }
 
-  close(): void {
-    this.signal = undefined;
-  }
+  close(): void {}
 }
