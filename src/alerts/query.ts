@@ -202,17 +202,16 @@ function parseFilters(c: Cursor): TagFilter[] {
       .join("*");
     const pattern = value.includes("*") ? new RegExp(`^${value.split("*").map(escapeRegExp).join(".*")}$`) : undefined;
     filters.push({ key, value, negated, pattern });
-    const next = c.peek();
-    if (next === ",") {
-      c.pos++;
-      continue;
-    }
-    if (next === "}") {
-      c.pos++;
-      return filters;
-    }
-    c.fail(`expected "," or "}" in the tag filter${c.found()}`);
+    if (!moreInBraces(c, "in the tag filter")) return filters;
   }
+}
+
+/** Past the "," or "}" after one item of a `{…}` list: true when another item follows. */
+function moreInBraces(c: Cursor, where: string): boolean {
+  const next = c.peek();
+  if (next !== "," && next !== "}") c.fail(`expected "," or "}" ${where}${c.found()}`);
+  c.pos++;
+  return next === ",";
 }
 
 function parseGroupKeys(c: Cursor, byStart: number): string[] {
@@ -221,16 +220,7 @@ function parseGroupKeys(c: Cursor, byStart: number): string[] {
     const key = c.take(isTagChar);
     if (!key) c.fail(`expected a tag key to group by${c.found()}`);
     keys.push(normalizeTag(key));
-    const next = c.peek();
-    if (next === ",") {
-      c.pos++;
-      continue;
-    }
-    if (next === "}") {
-      c.pos++;
-      break;
-    }
-    c.fail(`expected "," or "}" after the group key${c.found()}`);
+    if (!moreInBraces(c, "after the group key")) break;
   }
   const dup = keys.find((k, i) => keys.indexOf(k) !== i);
   if (dup) c.fail(`"${dup}" appears twice in "by {…}"`, byStart);
