@@ -18,7 +18,7 @@ import { HubSelfFacts } from "./notify/self-facts.js";
 import { assembleProcessing, type Processing } from "./pipeline/assemble.js";
 import type { Pipeline } from "./pipeline/pipeline.js";
 import { Forwarding } from "./sinks/forwarding.js";
-import { Simulator } from "./simulator/simulator.js";
+import type { Simulator } from "./simulator/simulator.js";
 import { Store } from "./store/store.js";
 import { Telemetry } from "./telemetry.js";
 import { VERSION } from "./version.js";
@@ -146,6 +146,8 @@ export class Hub {
   private async startSimulator(): Promise<void> {
     const sim = this.loaded.config.simulator;
     if (!sim?.enabled) return;
+    // The demo's simulated house (and its MQTT client) is loaded only when it is on.
+    const { Simulator } = await import("./simulator/simulator.js");
     const host = this.loaded.config.mqtt.host === "0.0.0.0" ? "127.0.0.1" : this.loaded.config.mqtt.host;
     this.simulator = new Simulator(sim, `mqtt://${host}:${this.broker.port}`, this.clock, this.log.child({ module: "simulator" }));
     await this.simulator.start();

@@ -1,4 +1,4 @@
-import pg from "pg";
+import type pg from "pg";
 import { HearthError } from "../../src/errors.js";
 import { defineIntegration, type IntegrationContext } from "../../src/integrations/contract.js";
 import { CounterTracker } from "../../src/integrations/counters.js";
@@ -23,7 +23,9 @@ function pgFailure(c: Config, err: unknown): HearthError {
 }
 
 async function connect(c: Config, instance: string): Promise<pg.Client> {
-  const client = new pg.Client({
+  // Loaded by the first instance that connects: a house without PostgreSQL does not hold the driver.
+  const { default: driver } = await import("pg");
+  const client = new driver.Client({
     host: c.host,
     port: c.port,
     user: c.username,

@@ -3,7 +3,6 @@ import { createServer as createHttpServer, type IncomingMessage } from "node:htt
 import net from "node:net";
 import type { Duplex } from "node:stream";
 import tls from "node:tls";
-import { WebSocketServer, createWebSocketStream } from "ws";
 import { HearthError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { BrokerGuard } from "./guard.js";
@@ -117,6 +116,8 @@ export class Listeners {
   }
 
   private async openWs(cfg: WebSocketListenerConfig, host: string, maxPayloadBytes: number): Promise<Open> {
+    // Loaded when a WebSocket listener is configured: most houses have none.
+    const { WebSocketServer, createWebSocketStream } = await import("ws");
     const server = createHttpServer((_req, res) => {
       res.writeHead(426, { "content-type": "text/plain", upgrade: "websocket" }).end("This port speaks MQTT over WebSocket: connect with an MQTT client.\n");
     });

@@ -1,6 +1,7 @@
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import type { AedesPublishPacket } from "aedes";
-import mqtt, { type IClientOptions, type IClientSubscribeOptions, type MqttClient } from "mqtt";
+import type { IClientOptions, IClientSubscribeOptions, MqttClient } from "mqtt";
 import type { Counter, Gauge } from "prom-client";
 import type { Cancel, Clock } from "../../clock.js";
 import { formatDuration } from "../../config/common.js";
@@ -13,6 +14,9 @@ import { backoffDelay } from "./backoff.js";
 import { EchoFilter } from "./echo.js";
 import { compileRoutes, rewrite, type Routes } from "./routes.js";
 import type { BridgeConfig } from "./schema.js";
+
+/** MQTT.js with its WebSocket and TLS stacks, required when a bridge starts: most houses have none. */
+const mqttClient = () => createRequire(import.meta.url)("mqtt") as typeof import("mqtt");
 
 export interface BridgeMetrics {
   up: Gauge<"bridge">;
@@ -102,7 +106,7 @@ export class BridgeLink {
     this.deps.health.set(this.component, "starting", { critical: false, info: { url: safeUrl(this.config.url), client_id: options.clientId } });
     this.deps.metrics.up.set({ bridge: this.name }, 0);
     this.stopForwarding = this.deps.broker.onPublish((packet, origin) => this.forward(packet, origin));
-    const client = mqtt.connect(this.config.url, options);
+    const client = mqttClient().connect(this.config.url, options);
     this.client = client;
     client.on("connect", (connack) => this.onConnect(connack.sessionPresent === true));
     client.on("message", (topic, payload, packet) => this.onMessage(topic, payload, packet.qos, packet.retain));

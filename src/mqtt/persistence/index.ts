@@ -10,9 +10,10 @@ export interface BrokerStore {
 }
 
 const require = createRequire(import.meta.url);
-/** Both packages are CommonJS factories without types for their default export. */
-const memoryPersistence = require("aedes-persistence") as () => BrokerStore;
-const redisPersistence = require("aedes-persistence-redis") as (options: { conn: RedisConnection }) => BrokerStore;
+// Both packages are CommonJS factories without types for their default export. Each is required
+// when chosen, so a house on the SQLite default does not carry a Redis client in memory.
+type MemoryPersistence = () => BrokerStore;
+type RedisPersistence = (options: { conn: RedisConnection }) => BrokerStore;
 
 interface RedisConnection {
   on(event: "error", listener: (err: Error) => void): this;
@@ -22,7 +23,7 @@ interface RedisConnection {
  * its version. Hearth makes the connection so it can listen for its errors: without a listener
  * the client prints every failed reconnection to stderr, past the log.
  */
-const Redis = createRequire(require.resolve("aedes-persistence-redis"))("ioredis") as new (options: Record<string, unknown>) => RedisConnection;
+const redisClient = () => createRequire(require.resolve("aedes-persistence-redis"))("ioredis") as new (options: Record<string, unknown>) => RedisConnection;
 
 export interface StoreChoice {
   store: BrokerStore;
@@ -68,10 +69,12 @@ export function createStore(cfg: PersistenceConfig, storageDir: string, events: 
       return { store: new SqlitePersistence({ file, maxQueuedMessages: cfg.max_queued_messages, onQueueFull: events.onQueueFull }), where: `sqlite ${file}` };
     }
     case "redis": {
+      const Redis = redisClient();
+      const redisPersistence = require("aedes-persistence-redis") as RedisPersistence;
       const conn = new Redis(redisOptions(cfg.url, cfg.key_prefix)).on("error", events.onError);
       return { store: redisPersistence({ conn }), where: `redis ${withoutPassword(cfg.url)} (keys ${cfg.key_prefix}*)` };
     }
     case "memory":
-      return { store: memoryPersistence(), where: "memory (forgotten on restart)" };
+      return { store: (require("aedes-persistence") as MemoryPersistence)(), where: "memory (forgotten on restart)" };
   }
 }

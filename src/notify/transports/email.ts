@@ -1,5 +1,6 @@
 import fs from "node:fs";
-import nodemailer, { type Transporter } from "nodemailer";
+import { createRequire } from "node:module";
+import type { Transporter } from "nodemailer";
 import type SMTPTransport from "nodemailer/lib/smtp-transport/index.js";
 import { describeError } from "../../errors.js";
 import { bodyAt, type Message, type Priority } from "../message.js";
@@ -7,6 +8,8 @@ import type { NotifyConfig } from "../schema.js";
 import type { Channel, Outcome } from "./channel.js";
 
 type SmtpConfig = NonNullable<NotifyConfig["smtp"]>;
+
+const require = createRequire(import.meta.url);
 
 const DEFAULT_PORT = { starttls: 587, tls: 465, none: 25 } as const;
 /** nodemailer sets X-Priority and Importance from this. */
@@ -39,6 +42,8 @@ export class EmailTransport {
 
   constructor(config: SmtpConfig, timeoutMs: number) {
     this.from = config.from;
+    // Required when a mail server is configured, so a house without email does not hold nodemailer.
+    const nodemailer = require("nodemailer") as typeof import("nodemailer");
     this.transporter = nodemailer.createTransport({
       host: config.host,
       port: config.port ?? DEFAULT_PORT[config.security],
