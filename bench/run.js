@@ -1,0 +1,205 @@
+// Hearth's pipeline benchmark: publishers → broker → rules/presets → aggregation → store and
+// Datadog v2 intake, against a same-run baseline of bare aedes handing each message to a counter.
+//
+//   npm run bench -- --quick            under a minute: the ratios to check before landing a hot-path change
+//   npm run bench                       the full run (1k and 10k series, QoS 0 and 1, 1k/5k/20k msg/s, sink on and off)
+//   npm run bench -- --soak --minutes 30 --rate 200    RSS and event-loop delay over time at a house-sized load
+//   add --profile to write a CPU profile of Hearth's throughput phases (bench/profiles/), see profile-top.js
+import { fork } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startIntake } from "./intake.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(`--${name}`);
+const option = (name, fallback) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(argv[i + 1]) : fallback;
+};
+const CONNECTIONS = option("connections", 4);
+/** Every Tasmota SENSOR message of a power-metering plug yields 9 series (power.watts, power.voltage, …). */
+const SERIES_PER_DEVICE = 9;
+const devicesFor = (series) => Math.ceil(series / SERIES_PER_DEVICE);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function child(script, args, execArgv = []) {
+  const proc = fork(path.join(here, script), args, { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const waiting = new Map();
+  proc.on("message", (m) => {
+    const w = waiting.get(m.cmd);
+    if (w) {
+      waiting.delete(m.cmd);
+      w(m);
+    }
+  });
+  const once = (cmd) => new Promise((resolve) => waiting.set(cmd, resolve));
+  return {
+    proc,
+    once,
+    ask: (msg, reply = msg.cmd) => {
+      const p = once(reply);
+      proc.send(msg);
+      return p;
+    },
+  };
+}
+
+async function startReceiver(mode, opts = {}, execArgv = []) {
+  const r = child("receiver.js", [mode, JSON.stringify(opts)], execArgv);
+  const ready = await r.once("ready");
+  return { ...r, port: ready.port, pid: ready.pid, stop: () => r.ask({ cmd: "stop" }, "stopped") };
+}
+
+async function startPublisher(port, devices) {
+  const p = child("publisher.js", [String(port), String(CONNECTIONS), String(devices)]);
+  await p.once("ready");
+  return { ...p, close: () => p.ask({ cmd: "close" }, "closed") };
+}
+
+/** Waits until the receiver has taken everything still queued in sockets. */
+async function drain(recv) {
+  let last = -1;
+  for (;;) {
+    const { count } = await recv.ask({ cmd: "stats" });
+    if (count === last) return;
+    last = count;
+    await sleep(300);
+  }
+}
+
+async function throughput(recv, pub, qos, seconds, warmup = 1) {
+  const done = pub.ask({ cmd: "flood", qos, seconds: warmup + seconds + 0.2 }, "done");
+  await sleep(warmup * 1000);
+  await recv.ask({ cmd: "mark", latency: false });
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  const s = await recv.ask({ cmd: "stats" });
+  const elapsed = (performance.now() - t0) / 1000;
+  await done;
+  await drain(recv);
+  return { qos, rate: s.messages / elapsed, cpuUsPerMsg: s.cpuUs / s.messages, cpuCores: s.cpuUs / 1e6 / elapsed, peakRss: s.peakRss, series: s.series };
+}
+
+async function latency(recv, pub, qos, rate, seconds, warmup = 1) {
+  const done = pub.ask({ cmd: "rate", qos, rate, seconds: warmup + seconds }, "done");
+  await sleep(warmup * 1000);
+  await recv.ask({ cmd: "mark", latency: true });
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  const s = await recv.ask({ cmd: "stats" });
+  const elapsed = (performance.now() - t0) / 1000;
+  await done;
+  await drain(recv);
+  return { qos, target: rate, rate: s.messages / elapsed, cpuUsPerMsg: s.cpuUs / s.messages, ...s.latency, peakRss: s.peakRss };
+}
+
+const mb = (b) => (b / 1048576).toFixed(0);
+const fmt = (n) => Math.round(n).toLocaleString("en-US");
+const load = () => os.loadavg().map((l) => l.toFixed(2)).join(" ");
+
+function machine() {
+  const cpu = os.cpus()[0]?.model ?? "unknown";
+  return `${os.cpus().length} × ${cpu}, ${mb(os.totalmem())} MB RAM, Node ${process.version}, ${os.platform()} ${os.release()}`;
+}
+
+async function measure(label, mode, opts, series, plan) {
+  const execArgv = plan.profile && mode === "hearth" ? ["--cpu-prof", "--cpu-prof-dir", path.join(here, "profiles")] : [];
+  const recv = await startReceiver(mode, opts, execArgv);
+  const pub = await startPublisher(recv.port, devicesFor(series));
+  const out = { label, mode, series, sink: opts.sink ?? false, throughput: [], latency: [] };
+  for (const qos of plan.qos) out.throughput.push(await throughput(recv, pub, qos, plan.seconds));
+  for (const rate of plan.rates) out.latency.push(await latency(recv, pub, 0, rate, plan.latencySeconds));
+  const s = await recv.ask({ cmd: "stats" });
+  out.peakRss = s.peakRss;
+  out.seriesHeld = s.series;
+  await pub.close();
+  await recv.stop();
+  console.error(`  ${label}: done (load ${load()})`);
+  return out;
+}
+
+function report(results, baselines, intake) {
+  const base = (series, qos) => (baselines.find((b) => b.series === series) ?? baselines[0]).throughput.find((t) => t.qos === qos);
+  const lines = [];
+  lines.push(`Machine: ${machine()}; load average at the end ${load()}`);
+  lines.push("");
+  lines.push("| run | series | QoS | msg/s | baseline msg/s | ratio | CPU µs/msg | peak RSS MB |");
+  lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const b of baselines) for (const t of b.throughput) lines.push(`| ${b.label} | ${fmt(b.series)} | ${t.qos} | ${fmt(t.rate)} | | | ${t.cpuUsPerMsg.toFixed(1)} | ${mb(b.peakRss)} |`);
+  for (const r of results)
+    for (const t of r.throughput) {
+      const b = base(r.series, t.qos);
+      lines.push(`| ${r.label} | ${fmt(r.series)} | ${t.qos} | ${fmt(t.rate)} | ${fmt(b.rate)} | **${(t.rate / b.rate).toFixed(2)}×** | ${t.cpuUsPerMsg.toFixed(1)} | ${mb(r.peakRss)} |`);
+    }
+  lines.push("");
+  lines.push("| run | series | target msg/s | achieved | p50 ms | p99 ms | max ms | CPU µs/msg |");
+  lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const r of [...baselines, ...results])
+    for (const l of r.latency) lines.push(`| ${r.label} | ${fmt(r.series)} | ${fmt(l.target)} | ${fmt(l.rate)} | ${l.p50?.toFixed(2)} | ${l.p99?.toFixed(2)} | ${l.max?.toFixed(2)} | ${l.cpuUsPerMsg.toFixed(1)} |`);
+  if (intake) lines.push("", `Intake received ${fmt(intake.counts.requests)} requests, ${fmt(intake.counts.points)} points.`);
+  return lines.join("\n");
+}
+
+async function soak() {
+  const minutes = option("minutes", 10);
+  const rate = option("rate", 200);
+  const series = option("series", 900);
+  const intake = await startIntake();
+  const recv = await startReceiver("hearth", { sink: true, intake: intake.url });
+  const pub = await startPublisher(recv.port, devicesFor(series));
+  const every = Math.max(5, Math.round((minutes * 60) / 30));
+  console.log(`Soak: ${rate} msg/s, ${series} series, ${minutes} min, a row every ${every} s. ${machine()}`);
+  console.log("| t s | msg | RSS MB | heap MB | loop delay p50 ms | p99 ms | max ms | load |");
+  console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+  const done = pub.ask({ cmd: "rate", qos: 0, rate, seconds: minutes * 60 }, "done");
+  const rows = [];
+  await recv.ask({ cmd: "mark", latency: true });
+  const t0 = performance.now();
+  while (performance.now() - t0 < minutes * 60_000) {
+    await sleep(every * 1000);
+    const s = await recv.ask({ cmd: "stats" });
+    rows.push(s);
+    console.log(`| ${Math.round((performance.now() - t0) / 1000)} | ${fmt(s.count)} | ${mb(s.rss)} | ${mb(s.heapUsed)} | ${s.loopDelay.p50.toFixed(2)} | ${s.loopDelay.p99.toFixed(2)} | ${s.loopDelay.max.toFixed(2)} | ${load()} |`);
+    await recv.ask({ cmd: "mark", latency: true });
+  }
+  await done;
+  const half = rows.slice(Math.floor(rows.length / 2));
+  console.log(`RSS first ${mb(rows[0].rss)} MB, last ${mb(rows.at(-1).rss)} MB, max over the second half ${mb(Math.max(...half.map((r) => r.rss)))} MB; peak ${mb(rows.at(-1).peakRss)} MB. Intake: ${fmt(intake.counts.points)} points.`);
+  await pub.close();
+  await recv.stop();
+  await intake.close();
+}
+
+async function main() {
+  if (flag("soak")) return soak();
+  const quick = flag("quick");
+  const profile = flag("profile");
+  const intake = await startIntake();
+  const sink = { sink: true, intake: intake.url };
+  const t0 = performance.now();
+  console.error(`Hearth bench (${quick ? "quick" : "full"}), ${CONNECTIONS} connections. ${machine()}; load ${load()}`);
+  const baselines = [];
+  const results = [];
+  if (quick) {
+    const plan = { qos: [0, 1], rates: [], seconds: 3 };
+    baselines.push(await measure("aedes + counter (baseline)", "aedes", {}, 10_000, plan));
+    results.push(await measure("Hearth, Datadog sink on", "hearth", sink, 10_000, { ...plan, rates: [5000], latencySeconds: 3, profile }));
+  } else {
+    const plan = { qos: [0, 1], rates: [], seconds: 6 };
+    const lat = { rates: [1000, 5000, 20_000], latencySeconds: 5 };
+    for (const series of [1000, 10_000]) baselines.push(await measure("aedes + counter (baseline)", "aedes", {}, series, { ...plan, ...(series === 10_000 ? lat : {}) }));
+    for (const series of [1000, 10_000]) results.push(await measure("Hearth, Datadog sink on", "hearth", sink, series, { ...plan, ...lat, profile }));
+    for (const series of [1000, 10_000]) results.push(await measure("Hearth, store only", "hearth", {}, series, { ...plan, qos: [0], rates: [5000], latencySeconds: 5 }));
+  }
+  console.log(report(results, baselines, intake));
+  console.log(`\n(${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  const file = path.join(os.tmpdir(), `hearth-bench-${Date.now()}.json`);
+  fs.writeFileSync(file, JSON.stringify({ machine: machine(), load: os.loadavg(), baselines, results }, null, 2));
+  console.log(`Raw figures: ${file}`);
+  await intake.close();
+}
+
+await main();
