@@ -60,13 +60,31 @@ export class SeriesNamer {
     private readonly maxEntries = 50_000,
   ) {}
 
-  name(metric: string, tags: readonly string[]): Series {
+  /** The tags of the previous call, element by element, and where they led: a message's readings share their tags. */
+  private readonly lastTags: string[] = [];
+  private lastNode: NameNode | undefined;
+
+  private nodeOf(tags: readonly string[]): NameNode {
+    const last = this.lastTags;
+    if (this.lastNode && last.length === tags.length) {
+      let same = true;
+      for (let i = 0; i < tags.length && same; i++) same = last[i] === tags[i];
+      if (same) return this.lastNode;
+    }
     let node = this.root;
     for (let i = 0; i < tags.length; i++) {
       const next = (node.next ??= new Map()).get(tags[i]!);
       if (next) node = next;
       else node.next.set(tags[i]!, (node = { next: undefined, series: undefined }));
     }
+    last.length = tags.length;
+    for (let i = 0; i < tags.length; i++) last[i] = tags[i]!;
+    this.lastNode = node;
+    return node;
+  }
+
+  name(metric: string, tags: readonly string[]): Series {
+    const node = this.nodeOf(tags);
     const byMetric = (node.series ??= new Map());
     let s = byMetric.get(metric);
     if (s) return s;
@@ -77,6 +95,7 @@ export class SeriesNamer {
       // Forget everything at once (a device inventing tags cannot grow this without bound); the
       // series asked for again are named again, to the same key.
       this.root = { next: undefined, series: undefined };
+      this.lastNode = undefined;
       this.entries = 0;
       return this.name(metric, tags);
     }
