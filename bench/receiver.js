@@ -164,7 +164,8 @@ process.on("message", async (msg) => {
         series: seriesHeld(),
         peakRss: Math.max(peakRss, vmHwm() ?? 0),
         latency: latency.totalCount > 0 ? { n: latency.totalCount, p50: latency.getValueAtPercentile(50) / 1000, p99: latency.getValueAtPercentile(99) / 1000, max: latency.maxValue / 1000 } : undefined,
-        loopDelay: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
+        // The histogram holds each 10 ms timer's whole interval: the delay is what exceeds it.
+        loopDelay: { p50: Math.max(0, loopDelay.percentile(50) / 1e6 - 10), p99: Math.max(0, loopDelay.percentile(99) / 1e6 - 10), max: Math.max(0, loopDelay.max / 1e6 - 10) },
       });
       break;
     }

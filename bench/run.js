@@ -4,6 +4,7 @@
 //   npm run bench -- --quick            under a minute: the ratios to check before landing a hot-path change
 //   npm run bench                       the full run (1k and 10k series, QoS 0 and 1, 1k/5k/20k msg/s, sink on and off)
 //   npm run bench -- --soak --minutes 30 --rate 200    RSS and event-loop delay over time at a house-sized load
+//                                                     (--series N, default 900; --store-only: no Datadog sink)
 //   add --profile to write a CPU profile of Hearth's throughput phases (bench/profiles/), see profile-top.js;
 //   with --quick, --qos 0|1 and --no-latency narrow the run to the phase being profiled
 import { fork } from "node:child_process";
@@ -180,7 +181,8 @@ async function soak() {
   const rate = option("rate", 200);
   const series = option("series", 900);
   const intake = await startIntake();
-  const recv = await startReceiver("hearth", { sink: true, intake: intake.url });
+  const execArgv = flag("profile") ? ["--cpu-prof", "--cpu-prof-dir", path.join(here, "profiles")] : [];
+  const recv = await startReceiver("hearth", { sink: !flag("store-only"), intake: intake.url }, execArgv);
   const pub = await startPublisher(recv.port, devicesFor(series));
   const every = Math.max(5, Math.round((minutes * 60) / 30));
   console.log(`Soak: ${rate} msg/s, ${series} series, ${minutes} min, a row every ${every} s. ${machine()}`);
