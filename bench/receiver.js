@@ -169,6 +169,15 @@ process.on("message", async (msg) => {
       });
       break;
     }
+    case "gc": {
+      globalThis.gc?.();
+      break;
+    }
+    case "snapshot": {
+      const v8 = await import("node:v8");
+      process.send({ cmd: "snapshot", file: v8.writeHeapSnapshot(path.join(os.tmpdir(), `hearth-${process.pid}.heapsnapshot`)) });
+      break;
+    }
     case "stop": {
       await stop();
       if (dir) fs.rmSync(dir, { recursive: true, force: true });
