@@ -29,13 +29,17 @@ for (const [id, us] of self) {
   const { functionName, url, lineNumber } = byId.get(id).callFrame;
   const key = `${functionName || "(anonymous)"} ${url ? `${url.replace(/^.*\/(dist\/src\/|node_modules\/)/, "")}:${lineNumber + 1}` : ""}`;
   fns.set(key, (fns.get(key) ?? 0) + us);
+  if (functionName === "(idle)") continue;
   const p = where(url);
   pkgs.set(p, (pkgs.get(p) ?? 0) + us);
 }
-const pct = (us) => ((100 * us) / total).toFixed(1).padStart(5);
-console.log(`Self time, ${(total / 1e6).toFixed(1)} s sampled\n`);
+// Shares of busy time: a receiver that waits its turn in the bench is idle most of the run.
+const idle = [...self].filter(([id]) => byId.get(id).callFrame.functionName === "(idle)").reduce((a, [, us]) => a + us, 0);
+const busy = total - idle;
+const pct = (us) => ((100 * us) / busy).toFixed(1).padStart(5);
+console.log(`Self time, ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy; shares are of busy time\n`);
 console.log("| self % | function |\n| ---: | --- |");
-for (const [k, us] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, Number(n))) console.log(`| ${pct(us)} | \`${k.trim()}\` |`);
+for (const [k, us] of [...fns].filter(([k]) => !k.startsWith("(idle)")).sort((a, b) => b[1] - a[1]).slice(0, Number(n))) console.log(`| ${pct(us)} | \`${k.trim()}\` |`);
 // Inclusive time of Hearth's own functions (a function that calls itself is counted once per frame).
 const inclusive = new Map();
 const totalOf = (node) => {
