@@ -15,6 +15,23 @@ export class Telemetry {
     return new Counter({ name: `hearth_${name}`, help, labelNames, registers: [this.registry] });
   }
 
+  /**
+   * A counter kept by its owner as a plain number and read only when /metrics is scraped: for
+   * counts taken on the path of every message, where an `inc()` per message would cost more
+   * than the work it counts.
+   */
+  counterReadAtScrape(name: string, help: string, read: () => number): Counter {
+    return new Counter({
+      name: `hearth_${name}`,
+      help,
+      registers: [this.registry],
+      collect(this: Counter) {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  }
+
   gauge<L extends string = never>(name: string, help: string, labelNames: readonly L[] = [], collect?: (g: Gauge<L>) => void): Gauge<L> {
     return new Gauge({
       name: `hearth_${name}`,

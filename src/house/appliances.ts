@@ -59,6 +59,8 @@ export class ApplianceStage implements SampleStage {
   private trackers: Tracker[] = [];
   /** Per series (the namer hands out one tags array per series): a house sends the same series over and over. */
   private memberships = new WeakMap<readonly string[], Membership>();
+  /** Every appliance's device tag: a sample carrying none of them belongs to no appliance. */
+  private deviceTags = new Set<string>();
 
   constructor(
     appliances: ReadonlyMap<string, Sourced<Appliance>>,
@@ -80,13 +82,21 @@ export class ApplianceStage implements SampleStage {
     });
     for (const gone of previous.values()) gone.pending?.();
     this.memberships = new WeakMap();
+    this.deviceTags = new Set(this.trackers.map((t) => t.match[0]!));
   }
 
   process(sample: Sample, derived: Sample[]): Sample {
+    if (!this.mayBelong(sample.tags)) return sample;
     const m = this.membership(sample.tags);
     if (m.trackers.length === 0) return sample;
     if (sample.metric === WATTS) for (const t of m.trackers) derived.push(this.follow(t, sample.value, sample.time));
     return m.tags === sample.tags ? sample : { ...sample, tags: m.tags };
+  }
+
+  /** A few Set lookups, cheaper than the per-series membership for the samples of every other device. */
+  private mayBelong(tags: readonly string[]): boolean {
+    for (let i = 0; i < tags.length; i++) if (this.deviceTags.has(tags[i]!)) return true;
+    return false;
   }
 
   private membership(tags: string[]): Membership {

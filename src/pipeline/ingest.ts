@@ -14,19 +14,34 @@ export interface RuleTrace {
  * the payload is decoded once, lazily, and shared by every rule that matched.
  */
 export class Ingest {
+  /**
+   * What the configured rules matched, per topic: a device publishes to the same few topics
+   * for months, so the trie is walked once per topic rather than once per message. The
+   * configured trie only changes with the rule set; rules devices announce are matched anew.
+   */
+  private matched = new Map<string, TopicMatch<CompiledRule>[]>();
+
   constructor(
     private ruleSet: RuleSet,
     private maxPayloadBytes: number,
+    private readonly maxTopics = 20_000,
   ) {}
 
   setRuleSet(ruleSet: RuleSet, maxPayloadBytes: number): void {
     this.ruleSet = ruleSet;
     this.maxPayloadBytes = maxPayloadBytes;
+    this.matched = new Map();
   }
 
   /** Configured rules first; rules devices announced only read topics nothing configured reads. */
   private match(topic: string): TopicMatch<CompiledRule>[] {
-    const configured = this.ruleSet.trie.match(topic);
+    let configured = this.matched.get(topic);
+    if (!configured) {
+      configured = this.ruleSet.trie.match(topic);
+      // A client inventing topics cannot grow this without bound: past the limit, start afresh.
+      if (this.matched.size >= this.maxTopics) this.matched.clear();
+      this.matched.set(topic, configured);
+    }
     return configured.length > 0 ? configured : this.ruleSet.discovered.match(topic);
   }
 

@@ -40,27 +40,67 @@ export interface Series {
   tags: string[];
 }
 
+/** One step of the namer's cache: the raw tags read so far lead here; `series` is keyed by raw metric. */
+interface NameNode {
+  next: Map<string, NameNode> | undefined;
+  series: Map<string, Series> | undefined;
+}
+
 /**
  * Normalises a metric and its tags and adds the global tags, remembering recent answers: a
- * house sends the same few hundred series over and over, so the hot path is a map lookup.
+ * house sends the same few hundred series over and over, so the hot path is a map lookup per
+ * tag (a trie keyed by the raw tags, then the raw metric), with no key string built per sample.
  */
 export class SeriesNamer {
-  private cache = new Map<string, Series>();
+  private root: NameNode = { next: undefined, series: undefined };
+  private entries = 0;
 
   constructor(
     private readonly globalTags: readonly string[],
     private readonly maxEntries = 50_000,
   ) {}
 
+  /** The tags of the previous call, element by element, and where they led: a message's readings share their tags. */
+  private readonly lastTags: string[] = [];
+  private lastNode: NameNode | undefined;
+
+  private nodeOf(tags: readonly string[]): NameNode {
+    const last = this.lastTags;
+    if (this.lastNode && last.length === tags.length) {
+      let same = true;
+      for (let i = 0; i < tags.length && same; i++) same = last[i] === tags[i];
+      if (same) return this.lastNode;
+    }
+    let node = this.root;
+    for (let i = 0; i < tags.length; i++) {
+      const next = (node.next ??= new Map()).get(tags[i]!);
+      if (next) node = next;
+      else node.next.set(tags[i]!, (node = { next: undefined, series: undefined }));
+    }
+    last.length = tags.length;
+    for (let i = 0; i < tags.length; i++) last[i] = tags[i]!;
+    this.lastNode = node;
+    return node;
+  }
+
   name(metric: string, tags: readonly string[]): Series {
-    const raw = tags.length ? `${metric}\u0000${tags.join("\u0000")}` : metric;
-    let s = this.cache.get(raw);
+    const node = this.nodeOf(tags);
+    const byMetric = (node.series ??= new Map());
+    let s = byMetric.get(metric);
     if (s) return s;
     const m = normalizeMetricName(metric);
     const t = normalizeTags(this.globalTags.length ? [...tags, ...this.globalTags] : tags);
     s = { key: seriesKey(m, t), metric: m, tags: t };
-    if (this.cache.size >= this.maxEntries) this.cache.clear();
-    this.cache.set(raw, s);
+    if (this.entries >= this.maxEntries) {
+      // Forget everything at once (a device inventing tags cannot grow this without bound); the
+      // series asked for again are named again, to the same key.
+      this.root = { next: undefined, series: undefined };
+      this.lastNode = undefined;
+      this.entries = 0;
+      return this.name(metric, tags);
+    }
+    this.entries++;
+    byMetric.set(metric, s);
     return s;
   }
 }

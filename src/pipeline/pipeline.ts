@@ -36,9 +36,10 @@ export class Pipeline {
   private cancelFlush: Cancel | undefined;
   private readonly out: RuleOutput = { drafts: [], skips: [], notes: [] };
 
-  private readonly messages: Counter;
-  private readonly unmatched: Counter;
-  private readonly samples: Counter;
+  /** Counted on the hot path as plain numbers; /metrics reads them when scraped. */
+  private messages = 0;
+  private unmatched = 0;
+  private samples = 0;
   private readonly rejected: Counter<"reason">;
   private readonly points: Counter;
 
@@ -54,9 +55,9 @@ export class Pipeline {
     this.chain = new SampleChain(new SeriesNamer(settings.globalTags), stages);
     this.aggregator = new Aggregator(clock.now());
     this.rejectLog = new RateLimitedLog(() => clock.now());
-    this.messages = telemetry.counter("ingest_messages_total", "MQTT messages offered to the ingest rules.");
-    this.unmatched = telemetry.counter("ingest_unmatched_total", "MQTT messages that no rule or preset matched.");
-    this.samples = telemetry.counter("ingest_samples_total", "Samples produced by ingest rules and integrations.");
+    telemetry.counterReadAtScrape("ingest_messages_total", "MQTT messages offered to the ingest rules.", () => this.messages);
+    telemetry.counterReadAtScrape("ingest_unmatched_total", "MQTT messages that no rule or preset matched.", () => this.unmatched);
+    telemetry.counterReadAtScrape("ingest_samples_total", "Samples produced by ingest rules and integrations.", () => this.samples);
     this.rejected = telemetry.counter("ingest_rejected_total", "Payloads or fields that could not be read, by reason.", ["reason"]);
     for (const r of REJECT_REASONS) this.rejected.inc({ reason: r }, 0);
     this.points = telemetry.counter("aggregation_points_total", "Points produced by aggregation flushes.");
@@ -87,19 +88,23 @@ export class Pipeline {
 
   /** The hot path: every MQTT message the broker accepts comes through here. */
   handleMessage(topic: string, payload: Buffer): void {
-    this.messages.inc();
+    this.messages++;
     const out = this.out;
     out.drafts.length = 0;
     out.skips.length = 0;
     out.notes.length = 0;
     const matched = this.ingest.process(topic, payload, this.clock.now(), out);
     if (matched === 0) {
-      this.unmatched.inc();
+      this.unmatched++;
       return;
     }
     for (const skip of out.skips) if (skip.reason) this.reject(skip.reason, topic, `${skip.metric}: ${skip.why}`);
     for (const d of out.drafts) {
-      this.addSample({ metric: d.metric, value: d.value, tags: d.tags, time: d.time, kind: d.kind, ...(d.unit ? { unit: d.unit } : {}), ...(d.state ? { attrs: { state: d.state } } : {}) });
+      const sample: Sample = { metric: d.metric, value: d.value, tags: d.tags, time: d.time, kind: d.kind };
+      if (d.unit) sample.unit = d.unit;
+      if (d.state) sample.attrs = { state: d.state };
+      // The sample is this method's own: the chain may name it in place instead of copying it.
+      this.chain.run(sample, this.accept, true);
     }
   }
 
@@ -109,7 +114,7 @@ export class Pipeline {
   }
 
   private readonly accept = (s: Sample, series: Series): void => {
-    this.samples.inc();
+    this.samples++;
     this.aggregator.add(series, s);
     for (const listener of this.sampleListeners) {
       try {

@@ -36,9 +36,15 @@ export class SampleChain {
     return series;
   }
 
-  run(sample: Sample, sink: SampleSink): void {
+  /** `owned`: the caller made `sample` for this call alone, so naming it may change it in place. */
+  run(sample: Sample, sink: SampleSink, owned = false): void {
     let series = this.namer.name(sample.metric, sample.tags);
-    let s: Sample = { ...sample, metric: series.metric, tags: series.tags };
+    let s: Sample;
+    if (owned) {
+      s = sample;
+      s.metric = series.metric;
+      s.tags = series.tags;
+    } else s = { ...sample, metric: series.metric, tags: series.tags };
     if (this.stages.length === 0) return sink(s, series);
     const derived: Sample[] = [];
     for (const stage of this.stages) s = stage.process(s, derived);

@@ -58,54 +58,68 @@ export function codeRule(
   baseTags: (captures: Record<string, string>) => string[],
   read: (e: PresetEmitter) => void,
 ): CompiledRule {
+  // The ingest stage hands the same captures object for every message on a topic: its tags are
+  // rendered once per topic, and are the same array each time (so naming the series is cheap).
+  const rendered = new WeakMap<Record<string, string>, string[]>();
   return {
     filter,
     origin: typeof origin === "string" ? { kind: "preset", preset: origin } : origin,
     extract(msg: Message, captures: Record<string, string>, out: RuleOutput) {
-      read(emitterFor(msg, captures, out, baseTags(captures), { failed: false }));
+      let tags = rendered.get(captures);
+      if (!tags) rendered.set(captures, (tags = baseTags(captures)));
+      read(new Emitter(msg, captures, out, tags, { failed: false }));
     },
   };
 }
 
-function emitterFor(msg: Message, captures: Record<string, string>, out: RuleOutput, tags: string[], json: { failed: boolean }): PresetEmitter {
-  return {
-    msg,
-    captures,
-    json() {
-      const d = msg.json();
-      if (d.ok) return d.value;
-      // Several readings may ask for the JSON: the payload is reported once.
-      if (!json.failed) out.skips.push({ metric: "(payload)", why: d.detail, reason: d.reason });
-      json.failed = true;
-      return undefined;
-    },
-    emit(metric, raw, opts = {}) {
-      const r = readValue(raw, opts.states ?? DEFAULT_STATES);
-      if (!r.ok) {
-        if (r.reason === "null") out.skips.push({ metric, why: `value is ${r.detail}` });
-        else out.skips.push({ metric, why: r.detail, reason: r.reason });
-        return;
-      }
-      out.drafts.push({
-        metric,
-        value: (r.value * (opts.multiplier ?? 1)) / (opts.divisor ?? 1),
-        tags: opts.tags ? [...tags, ...opts.tags] : tags,
-        kind: opts.kind ?? "gauge",
-        unit: opts.unit ?? r.unit,
-        time: msg.receivedAt,
-        state: r.state,
-      });
-    },
-    skip(metric, why, reason) {
-      out.skips.push(reason ? { metric, why, reason } : { metric, why });
-    },
-    note(text) {
-      out.notes.push(text);
-    },
-    withTags(extra) {
-      return emitterFor(msg, captures, out, [...tags, ...extra], json);
-    },
-  };
+/** One per message and rule: a class, so the hot path allocates one object rather than a closure per method. */
+class Emitter implements PresetEmitter {
+  constructor(
+    readonly msg: Message,
+    readonly captures: Record<string, string>,
+    private readonly out: RuleOutput,
+    private readonly tags: string[],
+    private readonly decoded: { failed: boolean },
+  ) {}
+
+  json(): unknown {
+    const d = this.msg.json();
+    if (d.ok) return d.value;
+    // Several readings may ask for the JSON: the payload is reported once.
+    if (!this.decoded.failed) this.out.skips.push({ metric: "(payload)", why: d.detail, reason: d.reason });
+    this.decoded.failed = true;
+    return undefined;
+  }
+
+  emit(metric: string, raw: unknown, opts: EmitOptions = {}): void {
+    const r = readValue(raw, opts.states ?? DEFAULT_STATES);
+    if (!r.ok) {
+      if (r.reason === "null") this.out.skips.push({ metric, why: `value is ${r.detail}` });
+      else this.out.skips.push({ metric, why: r.detail, reason: r.reason });
+      return;
+    }
+    this.out.drafts.push({
+      metric,
+      value: (r.value * (opts.multiplier ?? 1)) / (opts.divisor ?? 1),
+      tags: opts.tags ? [...this.tags, ...opts.tags] : this.tags,
+      kind: opts.kind ?? "gauge",
+      unit: opts.unit ?? r.unit,
+      time: this.msg.receivedAt,
+      state: r.state,
+    });
+  }
+
+  skip(metric: string, why: string, reason?: RejectReason): void {
+    this.out.skips.push(reason ? { metric, why, reason } : { metric, why });
+  }
+
+  note(text: string): void {
+    this.out.notes.push(text);
+  }
+
+  withTags(extra: string[]): PresetEmitter {
+    return new Emitter(this.msg, this.captures, this.out, [...this.tags, ...extra], this.decoded);
+  }
 }
 
 /** Builds topic filters from a device's configurable topic layout, e.g. Tasmota's FullTopic "%prefix%/%topic%/". */

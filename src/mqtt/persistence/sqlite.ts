@@ -234,6 +234,8 @@ export class SqlitePersistence {
   }
 
   async outgoingEnqueueCombi(subs: { clientId: string }[], packet: Packet): Promise<void> {
+    // aedes asks for every QoS 1/2 message, offline subscribers or not: no transaction for none.
+    if (subs.length === 0) return;
     this.db!.transaction(() => {
       for (const sub of subs) this.enqueue(sub.clientId, packet);
     })();

@@ -1,0 +1,240 @@
+// Hearth's pipeline benchmark: publishers → broker → rules/presets → aggregation → store and
+// Datadog v2 intake, against a same-run baseline of bare aedes handing each message to a counter.
+//
+//   npm run bench -- --quick            under a minute: the ratios to check before landing a hot-path change
+//   npm run bench                       the full run (1k and 10k series, QoS 0 and 1, 1k/5k/20k msg/s, sink on and off)
+//   npm run bench -- --soak --minutes 30 --rate 200    RSS and event-loop delay over time at a house-sized load
+//                                                     (--series N, default 900; --store-only: no Datadog sink)
+//   add --profile to write a CPU profile of Hearth's throughput phases (bench/profiles/), see profile-top.js;
+//   with --quick, --qos 0|1 and --no-latency narrow the run to the phase being profiled
+import { fork } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startIntake } from "./intake.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(`--${name}`);
+const option = (name, fallback) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(argv[i + 1]) : fallback;
+};
+const CONNECTIONS = option("connections", 4);
+/** Every Tasmota SENSOR message of a power-metering plug yields 9 series (power.watts, power.voltage, …). */
+const SERIES_PER_DEVICE = 9;
+const devicesFor = (series) => Math.ceil(series / SERIES_PER_DEVICE);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function child(script, args, execArgv = []) {
+  const proc = fork(path.join(here, script), args, { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const waiting = new Map();
+  proc.on("message", (m) => {
+    const w = waiting.get(m.cmd);
+    if (w) {
+      waiting.delete(m.cmd);
+      w(m);
+    }
+  });
+  const once = (cmd) => new Promise((resolve) => waiting.set(cmd, resolve));
+  return {
+    proc,
+    once,
+    ask: (msg, reply = msg.cmd) => {
+      const p = once(reply);
+      proc.send(msg);
+      return p;
+    },
+  };
+}
+
+async function startReceiver(mode, opts = {}, execArgv = []) {
+  const r = child("receiver.js", [mode, JSON.stringify(opts)], execArgv);
+  const ready = await r.once("ready");
+  return { ...r, port: ready.port, pid: ready.pid, stop: () => r.ask({ cmd: "stop" }, "stopped") };
+}
+
+async function startPublisher(port, devices) {
+  const p = child("publisher.js", [String(port), String(CONNECTIONS), String(devices)]);
+  await p.once("ready");
+  return { ...p, close: () => p.ask({ cmd: "close" }, "closed") };
+}
+
+/** Waits until the receiver has taken everything still queued in sockets. */
+async function drain(recv) {
+  let last = -1;
+  for (;;) {
+    const { count } = await recv.ask({ cmd: "stats" });
+    if (count === last) return;
+    last = count;
+    await sleep(300);
+  }
+}
+
+async function throughput(recv, pub, qos, seconds, warmup = 1) {
+  const done = pub.ask({ cmd: "flood", qos, seconds: warmup + seconds + 0.2 }, "done");
+  await sleep(warmup * 1000);
+  await recv.ask({ cmd: "mark", latency: false });
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  const s = await recv.ask({ cmd: "stats" });
+  const elapsed = (performance.now() - t0) / 1000;
+  await done;
+  await drain(recv);
+  return { qos, rate: s.messages / elapsed, cpuUsPerMsg: s.cpuUs / s.messages, cpuCores: s.cpuUs / 1e6 / elapsed, peakRss: s.peakRss, series: s.series };
+}
+
+async function latency(recv, pub, qos, rate, seconds, warmup = 1) {
+  const done = pub.ask({ cmd: "rate", qos, rate, seconds: warmup + seconds }, "done");
+  await sleep(warmup * 1000);
+  await recv.ask({ cmd: "mark", latency: true });
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  const s = await recv.ask({ cmd: "stats" });
+  const elapsed = (performance.now() - t0) / 1000;
+  await done;
+  await drain(recv);
+  return { qos, target: rate, rate: s.messages / elapsed, cpuUsPerMsg: s.cpuUs / s.messages, ...s.latency, peakRss: s.peakRss };
+}
+
+const mb = (b) => (b / 1048576).toFixed(0);
+const fmt = (n) => Math.round(n).toLocaleString("en-US");
+const load = () => os.loadavg().map((l) => l.toFixed(2)).join(" ");
+
+function machine() {
+  const cpu = os.cpus()[0]?.model ?? "unknown";
+  return `${os.cpus().length} × ${cpu}, ${mb(os.totalmem())} MB RAM, Node ${process.version}, ${os.platform()} ${os.release()}`;
+}
+
+const RECEIVERS = {
+  aedes: { label: "aedes + counter", mode: "aedes", baseline: true },
+  minimal: { label: "minimal pipeline", mode: "minimal", baseline: true },
+  hearth: { label: "Hearth, Datadog sink on", mode: "hearth", sink: true },
+  store: { label: "Hearth, store only", mode: "hearth", sink: false },
+  lean: { label: "Hearth, store only, Datadog client not imported", mode: "hearth", sink: false, execArgv: ["--import", path.join(here, "no-datadog-client.js")] },
+};
+
+/**
+ * Every receiver of a plan runs at once, each with its own publisher process, and the phases
+ * take turns: round after round, each receiver gets the machine to itself for a phase. Slow
+ * drifts in the machine's other load then hit the baseline and Hearth alike; the best round
+ * of each is kept.
+ */
+async function measure(series, plan, intake) {
+  const started = [];
+  for (const name of plan.receivers) {
+    const r = RECEIVERS[name];
+    const execArgv = [...(r.execArgv ?? []), ...(plan.profile && r.mode === "hearth" ? ["--cpu-prof", "--cpu-prof-dir", path.join(here, "profiles")] : [])];
+    const recv = await startReceiver(r.mode, { sink: r.sink ?? false, intake: intake.url }, execArgv);
+    const pub = await startPublisher(recv.port, devicesFor(series));
+    started.push({ name, ...r, recv, pub, series, throughput: new Map(), latency: [] });
+  }
+  // Not measured: every series exists, the first flush has written them, the JIT has warmed up.
+  for (const x of started) await throughput(x.recv, x.pub, 0, 1, 0.5);
+  for (let round = 0; round < plan.rounds; round++)
+    for (const qos of plan.qos)
+      for (const x of started) {
+        const t = await throughput(x.recv, x.pub, qos, plan.seconds);
+        const best = x.throughput.get(qos);
+        if (!best || t.rate > best.rate) x.throughput.set(qos, t);
+      }
+  for (const x of started)
+    for (const [qos, rate] of x.name === "store" || x.name === "lean" ? plan.latency.filter(([q, r]) => q === 0 && r === 5000) : plan.latency)
+      if (!x.baseline || plan.baselineLatency) x.latency.push(await latency(x.recv, x.pub, qos, rate, plan.latencySeconds));
+  for (const x of started) {
+    const s = await x.recv.ask({ cmd: "stats" });
+    x.peakRss = s.peakRss;
+    x.seriesHeld = s.series;
+    await x.pub.close();
+    await x.recv.stop();
+  }
+  console.error(`  ${fmt(series)} series: done (load ${load()})`);
+  return started.map(({ recv, pub, throughput: t, ...rest }) => ({ ...rest, throughput: [...t.values()] }));
+}
+
+function report(runs, intake) {
+  const lines = [];
+  lines.push(`Machine: ${machine()}; load average at the end ${load()}`);
+  lines.push("");
+  lines.push("| receiver | series | QoS | msg/s | × aedes + counter | × minimal pipeline | CPU µs/msg | peak RSS MB |");
+  lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const run of runs)
+    for (const x of run) {
+      for (const t of x.throughput) {
+        const ratio = (name) => {
+          const b = run.find((y) => y.name === name)?.throughput.find((y) => y.qos === t.qos);
+          return b && !x.baseline ? `**${(t.rate / b.rate).toFixed(2)}×**` : "";
+        };
+        lines.push(`| ${x.label} | ${fmt(x.seriesHeld ?? x.series)} | ${t.qos} | ${fmt(t.rate)} | ${ratio("aedes")} | ${ratio("minimal")} | ${t.cpuUsPerMsg.toFixed(1)} | ${mb(x.peakRss)} |`);
+      }
+    }
+  lines.push("");
+  lines.push("| receiver | series | QoS | target msg/s | achieved | p50 ms | p99 ms | max ms | CPU µs/msg |");
+  lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const run of runs)
+    for (const x of run)
+      for (const l of x.latency)
+        lines.push(`| ${x.label} | ${fmt(x.seriesHeld ?? x.series)} | ${l.qos} | ${fmt(l.target)} | ${fmt(l.rate)} | ${l.p50?.toFixed(2)} | ${l.p99?.toFixed(2)} | ${l.max?.toFixed(2)} | ${l.cpuUsPerMsg.toFixed(1)} |`);
+  if (intake) lines.push("", `Intake received ${fmt(intake.counts.requests)} requests, ${fmt(intake.counts.points)} points.`);
+  return lines.join("\n");
+}
+
+async function soak() {
+  const minutes = option("minutes", 10);
+  const rate = option("rate", 200);
+  const series = option("series", 900);
+  const intake = await startIntake();
+  const execArgv = flag("profile") ? ["--cpu-prof", "--cpu-prof-dir", path.join(here, "profiles")] : [];
+  const recv = await startReceiver("hearth", { sink: !flag("store-only"), intake: intake.url }, execArgv);
+  const pub = await startPublisher(recv.port, devicesFor(series));
+  const every = Math.max(5, Math.round((minutes * 60) / 30));
+  console.log(`Soak: ${rate} msg/s, ${series} series, ${minutes} min, a row every ${every} s. ${machine()}`);
+  console.log("| t s | msg | RSS MB | heap MB | loop delay p50 ms | p99 ms | max ms | load |");
+  console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+  const done = pub.ask({ cmd: "rate", qos: 0, rate, seconds: minutes * 60 }, "done");
+  const rows = [];
+  await recv.ask({ cmd: "mark", latency: true });
+  const t0 = performance.now();
+  while (performance.now() - t0 < minutes * 60_000) {
+    await sleep(every * 1000);
+    const s = await recv.ask({ cmd: "stats" });
+    rows.push(s);
+    console.log(`| ${Math.round((performance.now() - t0) / 1000)} | ${fmt(s.count)} | ${mb(s.rss)} | ${mb(s.heapUsed)} | ${s.loopDelay.p50.toFixed(2)} | ${s.loopDelay.p99.toFixed(2)} | ${s.loopDelay.max.toFixed(2)} | ${load()} |`);
+    await recv.ask({ cmd: "mark", latency: true });
+  }
+  await done;
+  const half = rows.slice(Math.floor(rows.length / 2));
+  console.log(`RSS first ${mb(rows[0].rss)} MB, last ${mb(rows.at(-1).rss)} MB, max over the second half ${mb(Math.max(...half.map((r) => r.rss)))} MB; peak ${mb(rows.at(-1).peakRss)} MB. Intake: ${fmt(intake.counts.points)} points.`);
+  await pub.close();
+  await recv.stop();
+  await intake.close();
+}
+
+async function main() {
+  if (flag("soak")) return soak();
+  const quick = flag("quick");
+  const profile = flag("profile");
+  const intake = await startIntake();
+  const t0 = performance.now();
+  console.error(`Hearth bench (${quick ? "quick" : "full"}), ${CONNECTIONS} connections. ${machine()}; load ${load()}`);
+  const runs = [];
+  if (quick) {
+    const qos = argv.includes("--qos") ? [option("qos", 0)] : [0, 1];
+    // 11 s at 5k msg/s: every latency window holds one of the 10 s aggregation flushes.
+    const latency = flag("no-latency") ? [] : [[0, 5000]];
+    runs.push(await measure(10_000, { receivers: ["aedes", "minimal", "hearth"], rounds: 1, qos, seconds: 2.5, latency, latencySeconds: 11, profile }, intake));
+  } else {
+    const latency = [[0, 1000], [0, 5000], [0, 20_000], [1, 5000]];
+    for (const series of [1000, 10_000])
+      runs.push(await measure(series, { receivers: ["aedes", "minimal", "hearth", "store", "lean"], rounds: 2, qos: [0, 1], seconds: 5, latency, latencySeconds: 11, baselineLatency: series === 10_000, profile }, intake));
+  }
+  console.log(report(runs, intake));
+  console.log(`\n(${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  const file = path.join(os.tmpdir(), `hearth-bench-${Date.now()}.json`);
+  fs.writeFileSync(file, JSON.stringify({ machine: machine(), load: os.loadavg(), runs }, null, 2));
+  console.log(`Raw figures: ${file}`);
+  await intake.close();
+}
+
+await main();
