@@ -112,7 +112,6 @@ const RECEIVERS = {
   minimal: { label: "minimal pipeline", mode: "minimal", baseline: true },
   hearth: { label: "Hearth, Datadog sink on", mode: "hearth", sink: true },
   store: { label: "Hearth, store only", mode: "hearth", sink: false },
-  lean: { label: "Hearth, store only, Datadog client not imported", mode: "hearth", sink: false, execArgv: ["--import", path.join(here, "no-datadog-client.js")] },
 };
 
 /**
@@ -140,7 +139,7 @@ async function measure(series, plan, intake) {
         if (!best || t.rate > best.rate) x.throughput.set(qos, t);
       }
   for (const x of started)
-    for (const [qos, rate] of x.name === "store" || x.name === "lean" ? plan.latency.filter(([q, r]) => q === 0 && r === 5000) : plan.latency)
+    for (const [qos, rate] of x.name === "store" ? plan.latency.filter(([q, r]) => q === 0 && r === 5000) : plan.latency)
       if (!x.baseline || plan.baselineLatency) x.latency.push(await latency(x.recv, x.pub, qos, rate, plan.latencySeconds));
   for (const x of started) {
     const s = await x.recv.ask({ cmd: "stats" });
@@ -227,7 +226,7 @@ async function main() {
   } else {
     const latency = [[0, 1000], [0, 5000], [0, 20_000], [1, 5000]];
     for (const series of [1000, 10_000])
-      runs.push(await measure(series, { receivers: ["aedes", "minimal", "hearth", "store", "lean"], rounds: 2, qos: [0, 1], seconds: 5, latency, latencySeconds: 11, baselineLatency: series === 10_000, profile }, intake));
+      runs.push(await measure(series, { receivers: ["aedes", "minimal", "hearth", "store"], rounds: 2, qos: [0, 1], seconds: 5, latency, latencySeconds: 11, baselineLatency: series === 10_000, profile }, intake));
   }
   console.log(report(runs, intake));
   console.log(`\n(${((performance.now() - t0) / 1000).toFixed(0)} s)`);
