@@ -140,6 +140,8 @@ export class SqlitePersistence {
     const db = new Database(this.options.file);
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
+    // Retained messages and sessions are small: 2 MB of page cache instead of better-sqlite3's 16 MB.
+    db.pragma("cache_size = -2000");
     const version = db.pragma("user_version", { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
       db.close();
