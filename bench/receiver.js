@@ -49,8 +49,8 @@ let dir;
 
 if (mode === "aedes" || mode === "minimal") {
   // "aedes": bare aedes handing each message to a counter. "minimal": the least a pipeline can
-  // do, the reference point: JSON.parse, a Map of last values per series, and every 10 s
-  // a gzipped v2 payload POSTed to the intake.
+  // do, the reference Hearth's targets were set against: JSON.parse, a Map of last values per
+  // series, and every 10 s a gzipped v2 payload POSTed to the intake.
   const { Aedes } = await import("aedes");
   const aedes = await Aedes.createBroker();
   const series = new Map();
