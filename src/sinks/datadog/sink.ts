@@ -2,7 +2,7 @@ import { promisify } from "node:util";
 import zlib from "node:zlib";
 import type { v2 } from "@datadog/datadog-api-client";
 // The client's transport alone: its configuration (site, base URL, API key), request context and
-// fetch library with gzip. The package's entry point would also load the serializer of every
+// fetch library. The package's entry point would also load the serializer of every
 // generated model (MetricsApi's ObjectSerializer imports them all), 110 MB of memory for one
 // request shape whose JSON payload.ts already writes field for field.
 import {
