@@ -72,30 +72,28 @@ async function drain(recv) {
   }
 }
 
-async function throughput(recv, pub, qos, seconds, warmup = 1) {
-  const done = pub.ask({ cmd: "flood", qos, seconds: warmup + seconds + 0.2 }, "done");
+/** One measured window: the publisher runs `command` through a warm-up and the window; the receiver counts the window alone. */
+async function measuredWindow(recv, pub, command, seconds, warmup, latency) {
+  const done = pub.ask(command, "done");
   await sleep(warmup * 1000);
-  await recv.ask({ cmd: "mark", latency: false });
+  await recv.ask({ cmd: "mark", latency });
   const t0 = performance.now();
   await sleep(seconds * 1000);
   const s = await recv.ask({ cmd: "stats" });
   const elapsed = (performance.now() - t0) / 1000;
   await done;
   await drain(recv);
-  return { qos, rate: s.messages / elapsed, cpuUsPerMsg: s.cpuUs / s.messages, cpuCores: s.cpuUs / 1e6 / elapsed, peakRss: s.peakRss, series: s.series };
+  return { s, elapsed, rate: s.messages / elapsed, cpuUsPerMsg: s.cpuUs / s.messages };
+}
+
+async function throughput(recv, pub, qos, seconds, warmup = 1) {
+  const { s, elapsed, rate, cpuUsPerMsg } = await measuredWindow(recv, pub, { cmd: "flood", qos, seconds: warmup + seconds + 0.2 }, seconds, warmup, false);
+  return { qos, rate, cpuUsPerMsg, cpuCores: s.cpuUs / 1e6 / elapsed, peakRss: s.peakRss, series: s.series };
 }
 
 async function latency(recv, pub, qos, rate, seconds, warmup = 1) {
-  const done = pub.ask({ cmd: "rate", qos, rate, seconds: warmup + seconds }, "done");
-  await sleep(warmup * 1000);
-  await recv.ask({ cmd: "mark", latency: true });
-  const t0 = performance.now();
-  await sleep(seconds * 1000);
-  const s = await recv.ask({ cmd: "stats" });
-  const elapsed = (performance.now() - t0) / 1000;
-  await done;
-  await drain(recv);
-  return { qos, target: rate, rate: s.messages / elapsed, cpuUsPerMsg: s.cpuUs / s.messages, ...s.latency, peakRss: s.peakRss };
+  const w = await measuredWindow(recv, pub, { cmd: "rate", qos, rate, seconds: warmup + seconds }, seconds, warmup, true);
+  return { qos, target: rate, rate: w.rate, cpuUsPerMsg: w.cpuUsPerMsg, ...w.s.latency, peakRss: w.s.peakRss };
 }
 
 const mb = (b) => (b / 1048576).toFixed(0);
