@@ -1,6 +1,6 @@
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import zlib from "node:zlib";
+import { closeNow, listenLocal } from "./ports.js";
 
 /**
  * A local stand-in for Datadog's metrics intake, implementing `POST /api/v2/series` as the v2
@@ -121,11 +121,7 @@ export class DatadogIntake {
 
   async start(): Promise<this> {
     const server = http.createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.boundPort, "127.0.0.1", () => resolve());
-    });
-    this.boundPort = (server.address() as AddressInfo).port;
+    this.boundPort = await listenLocal(server, this.boundPort);
     this.server = server;
     return this;
   }
@@ -134,9 +130,7 @@ export class DatadogIntake {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeNow(server);
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {

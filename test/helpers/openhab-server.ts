@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { closeNow } from "./ports.js";
 
 /**
  * A local server that speaks openHAB's REST API and event stream as documented
@@ -81,7 +82,6 @@ export class OpenhabServer {
 
   async stop(): Promise<void> {
     this.dropStreams();
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+    await closeNow(this.server);
   }
 }

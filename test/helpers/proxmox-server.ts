@@ -1,6 +1,7 @@
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import type { SelfSigned } from "./tls.js";
+import { closeNow } from "./ports.js";
 
 /**
  * A local HTTPS server that answers as the Proxmox VE API does
@@ -45,7 +46,6 @@ export class ProxmoxServer {
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+    await closeNow(this.server);
   }
 }

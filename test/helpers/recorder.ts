@@ -1,5 +1,5 @@
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeNow, listenLocal } from "./ports.js";
 
 export interface RecordedRequest {
   method: string;
@@ -51,11 +51,7 @@ export class RecordingServer {
         });
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.port, "127.0.0.1", () => resolve());
-    });
-    this.port = (server.address() as AddressInfo).port;
+    this.port = await listenLocal(server, this.port);
     this.server = server;
     return this;
   }
@@ -63,8 +59,6 @@ export class RecordingServer {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeNow(server);
   }
 }
