@@ -1,6 +1,4 @@
 import fs from "node:fs";
-import path from "node:path";
-import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { writeTestConfig } from "../helpers/hub.js";
 import { connectMqtt } from "../helpers/mqtt.js";
@@ -8,6 +6,7 @@ import { CLI, HearthProcess } from "../helpers/process.js";
 import { RecordingServer } from "../helpers/recorder.js";
 import { TestSmtpServer } from "../helpers/smtp.js";
 import { waitFor } from "../helpers/wait.js";
+import { queryStore } from "../helpers/store.js";
 
 const rules = {
   version: 1,
@@ -18,14 +17,7 @@ const rules = {
 /** A hub that flushes every half second and evaluates every second, so a test sees a transition in a moment. */
 const fast = { log: { level: "info", format: "json" }, pipeline: { flush_interval: "500ms" }, alerts: { evaluation_interval: "1s" } };
 
-function outbox(dir: string) {
-  const db = new Database(path.join(dir, "data", "hearth.db"), { readonly: true });
-  try {
-    return db.prepare<[], { id: number; title: string; status: string }>("SELECT id, title, status FROM notifications ORDER BY id").all();
-  } finally {
-    db.close();
-  }
-}
+const outbox = (dir: string) => queryStore<{ id: number; title: string; status: string }>(dir, "SELECT id, title, status FROM notifications ORDER BY id");
 
 async function publish(h: HearthProcess, value: number): Promise<void> {
   const port = (await h.waitForLog("Hearth is running", 30_000)).mqtt_port as number;

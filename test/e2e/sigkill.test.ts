@@ -2,12 +2,12 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { startIntake, type DatadogIntake } from "../helpers/datadog-intake.js";
 import { writeTestConfig } from "../helpers/hub.js";
 import { connectMqtt } from "../helpers/mqtt.js";
 import { waitFor } from "../helpers/wait.js";
+import { queryStore } from "../helpers/store.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const CLI = path.join(ROOT, "dist/src/cli/main.js");
@@ -48,15 +48,8 @@ interface StoredRow {
   value: number;
 }
 
-/** What the store holds, read the way any SQLite client would. */
-function storedPoints(file: string): StoredRow[] {
-  const db = new Database(file, { readonly: true });
-  try {
-    return db.prepare<[], StoredRow>("SELECT s.metric, s.tags, p.time, p.value FROM points p JOIN series s ON s.id = p.series_id ORDER BY p.id").all();
-  } finally {
-    db.close();
-  }
-}
+/** What the store holds. */
+const storedPoints = (dir: string) => queryStore<StoredRow>(dir, "SELECT s.metric, s.tags, p.time, p.value FROM points p JOIN series s ON s.id = p.series_id ORDER BY p.id");
 
 describe("a Hearth killed with SIGKILL", () => {
   let intake: DatadogIntake | undefined;
@@ -80,7 +73,6 @@ describe("a Hearth killed with SIGKILL", () => {
       rules: { "meters.yaml": { version: 1, mappings: [{ topic: "meter/+device/power", metric: "power.watts", unit: "W", tags: ["device:{device}"] }] } },
     });
     const env = { DD_API_KEY: "key-from-the-environment" };
-    const storeFile = path.join(dir, "data", "hearth.db");
 
     const first = new Hearth(configFile, rulesDir, env);
     children.push(first);
@@ -98,7 +90,7 @@ describe("a Hearth killed with SIGKILL", () => {
     first.kill("SIGKILL");
     expect(await first.exited).toEqual({ code: null, signal: "SIGKILL" });
 
-    const stored = storedPoints(storeFile);
+    const stored = storedPoints(dir);
     expect(stored).toHaveLength(15);
     expect(intake.points).toEqual([]);
 

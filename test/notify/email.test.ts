@@ -1,7 +1,6 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock.js";
 import { makeCertificates } from "../helpers/certs.js";
@@ -9,6 +8,7 @@ import { startTestHub, type TestHub } from "../helpers/hub.js";
 import { mosquittoPub } from "../helpers/mqtt.js";
 import { TestSmtpServer } from "../helpers/smtp.js";
 import { waitFor } from "../helpers/wait.js";
+import { queryStore } from "../helpers/store.js";
 
 const rules = {
   version: 1,
@@ -39,14 +39,7 @@ describe("email notifications", () => {
     await mosquittoPub(t.mqttPort, "sensors/kitchen/temperature", String(value));
     await waitFor(() => t.samples.length > before, "the temperature sample");
   };
-  const outbox = () => {
-    const db = new Database(path.join(t.dir, "data", "hearth.db"), { readonly: true });
-    try {
-      return db.prepare<[], { id: number; status: string; title: string; attempts: number }>("SELECT id, status, title, attempts FROM notifications ORDER BY id").all();
-    } finally {
-      db.close();
-    }
-  };
+  const outbox = () => queryStore<{ id: number; status: string; title: string; attempts: number }>(t.dir, "SELECT id, status, title, attempts FROM notifications ORDER BY id");
 
   beforeAll(async () => {
     await smtp.start();

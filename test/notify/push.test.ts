@@ -1,12 +1,11 @@
 import { createHmac } from "node:crypto";
-import path from "node:path";
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock.js";
 import { startTestHub, type TestHub } from "../helpers/hub.js";
 import { mosquittoPub } from "../helpers/mqtt.js";
 import { RecordingServer, type RecordedRequest } from "../helpers/recorder.js";
 import { waitFor } from "../helpers/wait.js";
+import { queryStore } from "../helpers/store.js";
 
 /*
  * Local servers that answer as each service documents it:
@@ -47,14 +46,7 @@ describe("push and webhook notifications", () => {
     await mosquittoPub(t.mqttPort, "sensors/kitchen/temperature", String(value));
     await waitFor(() => t.samples.length > before, "the temperature sample");
   };
-  const statuses = () => {
-    const db = new Database(path.join(t.dir, "data", "hearth.db"), { readonly: true });
-    try {
-      return db.prepare<[], { id: number; channel: string; status: string }>("SELECT id, channel, status FROM notifications ORDER BY id").all();
-    } finally {
-      db.close();
-    }
-  };
+  const statuses = () => queryStore<{ id: number; channel: string; status: string }>(t.dir, "SELECT id, channel, status FROM notifications ORDER BY id");
 
   beforeAll(async () => {
     await Promise.all([ntfy.start(), pushover.start(), gotify.start(), hook.start()]);

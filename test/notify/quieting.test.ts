@@ -1,6 +1,4 @@
 import fs from "node:fs";
-import path from "node:path";
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock.js";
 import { runCli } from "../helpers/cli.js";
@@ -9,6 +7,7 @@ import { mosquittoPub } from "../helpers/mqtt.js";
 import { freePort } from "../helpers/ports.js";
 import { RecordingServer } from "../helpers/recorder.js";
 import { waitFor } from "../helpers/wait.js";
+import { queryStore } from "../helpers/store.js";
 
 const rules = {
   version: 1,
@@ -45,14 +44,7 @@ describe("quieting on purpose", () => {
 
   const pushes = (): Push[] => ntfy.requests.map((r) => JSON.parse(r.body) as Push);
   const since = (n: number) => pushes().slice(n);
-  const pendingCount = () => {
-    const db = new Database(path.join(t.dir, "data", "hearth.db"), { readonly: true });
-    try {
-      return (db.prepare("SELECT count(*) AS n FROM notifications WHERE status = 'pending'").get() as { n: number }).n;
-    } finally {
-      db.close();
-    }
-  };
+  const pendingCount = () => queryStore<{ n: number }>(t.dir, "SELECT count(*) AS n FROM notifications WHERE status = 'pending'")[0]!.n;
   const delivered = () => waitFor(() => pendingCount() === 0, "every notification sent");
   const publish = async (topic: string, value: number) => {
     const before = t.samples.length;

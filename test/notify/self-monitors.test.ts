@@ -1,6 +1,5 @@
 import fs from "node:fs";
 import path from "node:path";
-import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock.js";
 import { startIntake, type DatadogIntake } from "../helpers/datadog-intake.js";
@@ -9,6 +8,7 @@ import { OpenhabServer } from "../helpers/openhab-server.js";
 import { RecordingServer, type Reply } from "../helpers/recorder.js";
 import { TestSmtpServer } from "../helpers/smtp.js";
 import { waitFor } from "../helpers/wait.js";
+import { queryStore } from "../helpers/store.js";
 
 interface Push {
   topic: string;
@@ -173,14 +173,7 @@ describe("Hearth watching itself", () => {
     await waitFor(() => subjects().includes("[Triggered] Hearth: notifications to alex by ntfy fail"), "the report by email");
     const report = smtp.received.find((m) => m.mail.subject === "[Triggered] Hearth: notifications to alex by ntfy fail")!;
     expect(report.mail.text).toMatch(/^Notifications to alex by ntfy failed \d+ times in a row: 502 Bad Gateway\. They wait in the outbox and are retried; this message comes by the recipients' other channels\./);
-    const lanes = () => {
-      const db = new Database(path.join(t.dir, "data", "hearth.db"), { readonly: true });
-      try {
-        return db.prepare<[], { channel: string; monitor: string; status: string }>("SELECT channel, monitor, status FROM notifications ORDER BY id").all();
-      } finally {
-        db.close();
-      }
-    };
+    const lanes = () => queryStore<{ channel: string; monitor: string; status: string }>(t.dir, "SELECT channel, monitor, status FROM notifications ORDER BY id");
     expect(lanes().filter((r) => r.monitor === "hearth.notify_failing")).toEqual([{ channel: "email", monitor: "hearth.notify_failing", status: "sent" }]);
 
     ntfyUp = true;
