@@ -16,15 +16,19 @@ export interface TransitionEvent {
   value: number | null;
 }
 
-export interface NotificationEvent {
+/** A message about one monitor group, told to the monitor's recipients. */
+interface MonitorMessage {
   t: string;
-  type: "notification";
   monitor: string;
   group: string;
   state: AlertState;
   recipients: string[];
   subject: string;
   body: string;
+}
+
+export interface NotificationEvent extends MonitorMessage {
+  type: "notification";
   muted: boolean;
   muted_by?: string;
 }
@@ -46,15 +50,8 @@ export interface DowntimeEvent {
 }
 
 /** Someone acknowledged a monitor group: reminders stop until its state changes. Told to the monitor's recipients. */
-export interface AcknowledgementEvent {
-  t: string;
+export interface AcknowledgementEvent extends MonitorMessage {
   type: "acknowledgement";
-  monitor: string;
-  group: string;
-  state: AlertState;
-  recipients: string[];
-  subject: string;
-  body: string;
   by?: string;
 }
 
