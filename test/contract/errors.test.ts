@@ -4,13 +4,11 @@ import { describe, expect, it } from "vitest";
 import { ERRORS } from "../../src/errors.js";
 import { ROOT } from "../helpers/cli.js";
 
-/** The rows of README.md's "Error codes" tables: code → [meaning, what to do]. */
+/** The rows of docs/error-codes.md's tables: code → [meaning, what to do]. */
 function documentedCodes(): Map<string, [string, string]> {
-  const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-  const section = readme.slice(readme.indexOf("\n## Error codes"));
-  const end = section.indexOf("\n## ", 5);
+  const page = fs.readFileSync(path.join(ROOT, "docs", "error-codes.md"), "utf8");
   const rows = new Map<string, [string, string]>();
-  for (const line of (end > 0 ? section.slice(0, end) : section).split("\n")) {
+  for (const line of page.split("\n")) {
     const m = /^\| `(HEARTH_E_[A-Z0-9_]+)` \| (.+?) \| (.+?) \|$/.exec(line);
     if (m) rows.set(m[1]!, [m[2]!, m[3]!]);
   }
@@ -20,12 +18,12 @@ function documentedCodes(): Map<string, [string, string]> {
 const plain = (s: string) => s.replaceAll("`", "");
 
 describe("error codes", () => {
-  it("are each documented in README.md, and the README documents no code that does not exist", () => {
+  it("are each documented in docs/error-codes.md, and the page documents no code that does not exist", () => {
     const documented = documentedCodes();
     expect([...documented.keys()].sort()).toEqual(Object.keys(ERRORS).sort());
   });
 
-  it("say the same thing in the code and in the README", () => {
+  it("say the same thing in the code and in docs/error-codes.md", () => {
     for (const [code, [meaning, fix]] of documentedCodes()) {
       const info = ERRORS[code as keyof typeof ERRORS];
       expect(plain(meaning), code).toBe(plain(info.summary));
