@@ -26,7 +26,7 @@ export interface Schedule {
 
 /**
  * A downtime calendar's windows in absolute time: every entry expanded in the calendar's IANA
- * zone (so a window ends at its local time on both sides of a DST change, reference/datadog.md
+ * zone (so a window ends at its local time on both sides of a DST change, docs/datadog-semantics.md
  * Trap 20), then overlapping and adjacent windows merged into one.
  */
 export class CalendarSchedule implements Schedule {

@@ -7,9 +7,8 @@ import type { Interval } from "./windows.js";
 
 /**
  * What a calendar's recipients read: when it is scheduled or changed (Datadog announces a
- * downtime when it is scheduled, started, cancelled or expired, reference/datadog.md §4.3), when a
- * window starts or ends, and the digest of what happened while it was in force, which none of
- * the peers offer (reference/peers.md §4.1).
+ * downtime when it is scheduled, started, cancelled or expired, docs/datadog-semantics.md §4.3),
+ * when a window starts or ends, and the digest of what happened while it was in force.
  */
 
 /** A state change of a muted monitor, kept for the digest. */

@@ -45,7 +45,7 @@ interface GroupState {
   value: number | null;
   /** Set when the group leaves OK (Datadog's first_triggered_at), kept until it is OK again. */
   firstTriggeredAt: number | undefined;
-  /** Set on every change to a non-OK state, WARN↔ALERT included (reference/datadog.md Trap 14). */
+  /** Set on every change to a non-OK state, WARN↔ALERT included (docs/datadog-semantics.md Trap 14). */
   lastTriggeredAt: number | undefined;
   /** The last notification, sent or muted: re-notification counts from it. */
   lastNotifiedAt: number | undefined;
@@ -365,7 +365,7 @@ export class AlertEngine {
     }
   }
 
-  /** reference/datadog.md §3.2: re-notify while unresolved, `renotify_interval` after the last notification, in `renotify_statuses`. */
+  /** docs/datadog-semantics.md §3.2: re-notify while unresolved, `renotify_interval` after the last notification, in `renotify_statuses`. */
   private renotifyDue(m: MonitorEntry, gs: GroupState, now: number): boolean {
     const interval = m.def.renotify_interval;
     if (interval === undefined || gs.state === "OK" || gs.ack || !m.renotifyStates.has(gs.state)) return false;
@@ -473,7 +473,7 @@ export class AlertEngine {
   }
 
   /**
-   * reference/datadog.md §4.3: when a window expires, monitors still in one of its
+   * docs/datadog-semantics.md §4.3: when a window expires, monitors still in one of its
    * `notify_end_states` notify again (unless another window still mutes them, or someone
    * acknowledged them); a canceled window (its calendar changed or removed) sends nothing, as
    * Datadog's default `notify_end_types: [expired]`. A snooze or one-off downtime canceled by

@@ -1,7 +1,7 @@
 import type { AlertState } from "./state.js";
 
 /**
- * What the alert engine decides, as data: DESIGN.md's "Replay output" lines. `hearth replay`
+ * What the alert engine decides, as data: docs/design.md's "Replay output" lines. `hearth replay`
  * prints them; the live hub logs them, and delivery (email, push) consumes the notifications
  * and the downtime announcements that name recipients. Acknowledgements come only from the live
  * hub (an API call), never from a replay.

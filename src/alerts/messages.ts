@@ -4,7 +4,7 @@ import type { TemplateContext, TemplateVocabulary } from "./templates.js";
 
 /**
  * What a monitor's templates can use, and what they say when the homeowner writes none.
- * Variable names follow Datadog's (reference/datadog.md §3.4); the "nobody home" ones are Hearth's.
+ * Variable names follow Datadog's (docs/datadog-semantics.md §3.4); the "nobody home" ones are Hearth's.
  */
 
 /** The state blocks of Datadog's template syntax. */
@@ -57,7 +57,7 @@ export const nobodyHomeVocabulary: TemplateVocabulary = {
 /** Why a notification is sent: a state change, a reminder, or the end of a downtime window with the monitor still not OK. */
 export type NotificationKind = "transition" | "renotify" | "window_end";
 
-/** The Datadog-style blocks that are true for a change from `from` to `to` (reference/datadog.md §3.3, §3.4). */
+/** The Datadog-style blocks that are true for a change from `from` to `to` (docs/datadog-semantics.md §3.3, §3.4). */
 export function stateFlags(from: AlertState, to: AlertState, kind: NotificationKind): Record<(typeof STATE_FLAGS)[number], boolean> {
   const change = kind === "transition";
   return {

@@ -5,7 +5,7 @@ import { aggregate, groupOf, matchesFilters, parseQuery, type MetricQuery } from
 import type { EvaluationInput, MonitorRuntime, Observation } from "./runtime.js";
 import { holdFor, levelFor, type Hold, type Thresholds } from "./state.js";
 
-/** A group silent this long while OK is dropped (Datadog drops multi-alert groups that stop reporting, reference/datadog.md §3.3). */
+/** A group silent this long while OK is dropped (Datadog drops multi-alert groups that stop reporting, docs/datadog-semantics.md §3.3). */
 const FORGET_AFTER_MS = 86_400_000;
 /** At most this many series keys are remembered as matching or not; past it the cache starts over. */
 const SERIES_CACHE_LIMIT = 20_000;
@@ -18,7 +18,7 @@ interface GroupData {
 }
 
 /**
- * Datadog's metric monitor (reference/datadog.md §3): the points of the matching series, one
+ * Datadog's metric monitor (docs/datadog-semantics.md §3): the points of the matching series, one
  * value per flush and group (space aggregation), reduced over the window (time aggregation) and
  * compared with the thresholds every evaluation.
  */
@@ -43,7 +43,7 @@ export class MetricMonitorRuntime implements MonitorRuntime {
     this.metric = this.query.metric;
     this.fingerprint = `metric ${this.query.canonical}`;
     this.thresholds = { ...def.thresholds, critical: this.query.threshold };
-    // reference/datadog.md §3.2: no_data_timeframe defaults to twice the evaluation window.
+    // docs/datadog-semantics.md §3.2: no_data_timeframe defaults to twice the evaluation window.
     this.noDataMs = def.notify_no_data ? (def.no_data_timeframe ?? 2 * this.query.windowMs) : undefined;
     this.forMs = def.for ?? 0;
     this.settleMs = Math.max(this.noDataMs ?? 0, this.forMs);
@@ -111,7 +111,7 @@ export class MetricMonitorRuntime implements MonitorRuntime {
         out.push({ group, forget: true });
       }
       // Otherwise the window is empty but no-data is off or not yet due: Datadog skips the
-      // evaluation and the group keeps its state (reference/datadog.md §3.3, Trap 12).
+      // evaluation and the group keeps its state (docs/datadog-semantics.md §3.3, Trap 12).
     }
     return out;
   }

@@ -68,7 +68,7 @@ export const MetricMonitor = z
     }
     const t = m.thresholds;
     const at = (key: string) => ["thresholds", key];
-    // reference/datadog.md Trap 11: the critical threshold must equal the query's number.
+    // docs/datadog-semantics.md Trap 11: the critical threshold must equal the query's number.
     if (t.critical !== undefined && t.critical !== q.threshold) ctx.addIssue({ code: "custom", path: at("critical"), message: `must equal the query's threshold (${q.threshold}), or be left out` });
     if (t.warning !== undefined && !onQuietSide(q.comparator, t.warning, q.threshold))
       ctx.addIssue({ code: "custom", path: at("warning"), message: `must be ${sideWord(q.comparator)} the critical threshold ${q.threshold} for "${q.comparator}"` });

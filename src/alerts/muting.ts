@@ -14,7 +14,7 @@ export interface MuteDecision {
 }
 
 /**
- * Datadog's muting rules (reference/datadog.md §4.3): while a window is in force, notifications
+ * Datadog's muting rules (docs/datadog-semantics.md §4.3): while a window is in force, notifications
  * are muted but states keep changing. One exception: the first recovery of an alert that
  * triggered *before* the window still goes out, unless a window in force says
  * `mute_first_recovery_notification` (the setting adds up across overlapping windows). A

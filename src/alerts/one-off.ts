@@ -9,7 +9,7 @@ import type { Interval } from "./windows.js";
  * Quieting on purpose, beside the calendars of rules/: a snooze (one monitor, or one group of
  * it, for a while) and a one-off downtime (every monitor, or the groups carrying given tags).
  * Each is one window from the moment it is asked for, muted the way a calendar mutes
- * (reference/datadog.md §4.3), announced to the people it concerns when it is set and when it ends.
+ * (docs/datadog-semantics.md §4.3), announced to the people it concerns when it is set and when it ends.
  */
 export interface OneOffDowntime {
   id: number;

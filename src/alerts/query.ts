@@ -2,7 +2,7 @@ import { normalizeMetricName, normalizeTag } from "../pipeline/normalize.js";
 
 /**
  * Datadog's metric monitor query, as documented for `POST /api/v1/monitor`
- * (reference/datadog.md §3.1):
+ * (docs/datadog-semantics.md §3.1):
  *
  *   time_aggr(time_window):[space_aggr:]metric{tags} [by {key,…}] operator threshold
  *
@@ -52,7 +52,7 @@ const TIME_AGGREGATIONS: readonly TimeAggregation[] = ["avg", "min", "max", "sum
 const SPACE_AGGREGATIONS: readonly SpaceAggregation[] = ["avg", "min", "max", "sum"];
 const UNSUPPORTED_AGGREGATIONS = new Set(["change", "pct_change", "percentile", "count"]);
 const COMPARATORS: readonly Comparator[] = [">=", "<=", ">", "<"];
-/** Datadog's bounds on the time window (reference/datadog.md §3.1). */
+/** Datadog's bounds on the time window (docs/datadog-semantics.md §3.1). */
 const WINDOW_UNITS: Record<string, { ms: number; max: number }> = {
   m: { ms: 60_000, max: 10_080 },
   h: { ms: 3_600_000, max: 168 },
@@ -276,7 +276,7 @@ export function breaches(value: number, comparator: Comparator, threshold: numbe
   }
 }
 
-/** Reduces a window's values the way the monitor's time aggregation says (reference/datadog.md §3.1). */
+/** Reduces a window's values the way the monitor's time aggregation says (docs/datadog-semantics.md §3.1). */
 export function aggregate(values: readonly number[], how: TimeAggregation | SpaceAggregation): number {
   switch (how) {
     case "avg":

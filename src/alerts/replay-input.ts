@@ -5,7 +5,7 @@ import { validate } from "../config/validate.js";
 import type { MetricKind as Kind } from "../pipeline/sample.js";
 
 /**
- * `hearth replay` input (DESIGN.md, "Replay input"): one JSON object per line, either an MQTT
+ * `hearth replay` input (docs/design.md, "Replay input"): one JSON object per line, either an MQTT
  * message `{"t", "topic", "payload" | "payload_base64", "retain"?}` or a sample
  * `{"t", "metric", "value", "tags"?, "kind"?}`. Lines may come in any order.
  */

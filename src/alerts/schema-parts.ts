@@ -19,7 +19,7 @@ const stateOf = (n: z.output<typeof StateName>): AlertState => STATE_OF[n];
 
 /**
  * Datadog's own option names count in minutes (`renotify_interval: 30`, `no_data_timeframe: 10`,
- * reference/datadog.md Trap 13), so a bare number here is minutes; a string is a duration ("30m", "2h").
+ * docs/datadog-semantics.md Trap 13), so a bare number here is minutes; a string is a duration ("30m", "2h").
  */
 export const MinutesOrDuration = z
   .union([

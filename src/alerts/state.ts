@@ -1,6 +1,6 @@
 import { breaches, type Comparator } from "./query.js";
 
-/** A monitor group's state, as Datadog names them (reference/datadog.md §3.3) and DESIGN.md's replay output spells them. */
+/** A monitor group's state, as Datadog names them (docs/datadog-semantics.md §3.3) and docs/design.md's replay output spells them. */
 export type AlertState = "OK" | "WARN" | "ALERT" | "NO_DATA";
 
 export interface Thresholds {
@@ -11,7 +11,7 @@ export interface Thresholds {
 }
 
 /**
- * With a recovery threshold, a value must pass it to recover (reference/datadog.md §3.3):
+ * With a recovery threshold, a value must pass it to recover (docs/datadog-semantics.md §3.3):
  * for `>` T the recovery condition is `<=` recovery, for `>=` it is `<`, and so on.
  */
 export function passesRecovery(value: number, comparator: Comparator, recovery: number): boolean {

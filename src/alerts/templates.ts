@@ -3,7 +3,7 @@ import { DateTime, IANAZone } from "luxon";
 import { didYouMean } from "../config/issues.js";
 
 /**
- * Monitor messages in Datadog's template syntax (reference/datadog.md §3.4), rendered by
+ * Monitor messages in Datadog's template syntax (docs/datadog-semantics.md §3.4), rendered by
  * Handlebars, which Datadog's syntax is modelled on: `{{#is_alert}}…{{/is_alert}}`,
  * `{{^is_alert}}…{{/is_alert}}`, `{{value}}`, `{{appliance.name}}`, `{{#is_match "appliance.name" "stove"}}`,
  * `{{local_time 'last_triggered_at' 'Europe/Berlin'}}`. The state blocks are plain booleans of

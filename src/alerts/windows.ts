@@ -133,7 +133,7 @@ export function windowProblems(w: CalendarWindow): { field?: string; message: st
     }
     case "rrule": {
       const rule = w.rrule!;
-      // Datadog rejects these in a downtime's RRULE (reference/datadog.md Trap 19); here the anchor is `start`, the hours `from`/`to`.
+      // Datadog rejects these in a downtime's RRULE (docs/datadog-semantics.md Trap 19); here the anchor is `start`, the hours `from`/`to`.
       const banned = /(^|[;\n])\s*(DTSTART|DTEND|DURATION|BYHOUR|BYMINUTE|BYSECOND)\b/i.exec(rule);
       if (banned) problems.push({ field: "rrule", message: `${banned[2]!.toUpperCase()} is not allowed in the rule: the window's hours come from "from"/"to" (or "duration"), the first day from "start"` });
       else if (/FREQ=(HOURLY|MINUTELY|SECONDLY)/i.test(rule)) problems.push({ field: "rrule", message: "FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY" });

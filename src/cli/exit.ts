@@ -1,4 +1,4 @@
-/** Exit codes of every `hearth` command (DESIGN.md, "The contract users see"). */
+/** Exit codes of every `hearth` command (docs/design.md, "The contract users see"). */
 export const EXIT = {
   ok: 0,
   /** Invalid input: a broken config or rules file, a payload that explains to nothing, a failed probe. */

@@ -1,4 +1,4 @@
-/** The options every command that reads the configuration takes (DESIGN.md: --config, --rules). */
+/** The options every command that reads the configuration takes (docs/design.md: --config, --rules). */
 export interface ConfigOptions {
   config: string;
   rules: string;

@@ -39,7 +39,7 @@ export type LoadResult = { ok: true; loaded: Loaded } | { ok: false; issues: Iss
 
 /**
  * The environment wins over the file for the settings a deployment changes most
- * (DESIGN.md, "Config keys others rely on").
+ * (docs/design.md, "Config keys others rely on").
  */
 const ENV_OVERRIDES: readonly { name: string; path: string[]; type: "string" | "port"; whenSectionSet?: true }[] = [
   { name: "HEARTH_HOST", path: ["host"], type: "string" },

@@ -24,7 +24,7 @@ async function replay(from: string, until: string): Promise<string[]> {
 /**
  * The story's quiet hours (Monday to Friday 19:00-09:00 and all weekend) in Europe/Berlin,
  * across both daylight-saving changes of 2026. A Datadog recurrence of Fri 19:00 + 62h would end
- * an hour late in March and an hour early in October (reference/datadog.md Trap 20); here the
+ * an hour late in March and an hour early in October (docs/datadog-semantics.md Trap 20); here the
  * window ends at 09:00 local time both times, and a monitor still alerting notifies then.
  */
 describe("a Berlin calendar across both daylight-saving changes", () => {

@@ -6,8 +6,8 @@ const calendar = (timezone: string, windows: unknown[]) => new CalendarSchedule(
 const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
 const list = (c: CalendarSchedule, from: string, to: string) => c.windows(Date.parse(from), Date.parse(to)).map((w) => `${iso(w.start)} → ${iso(w.end)}`);
 
-// The story's quiet hours (DESIGN.md): Monday to Friday 19:00-09:00 and all weekend, as in
-// reference/datadog.md §4.2 (Mon-Thu 19:00 for 14h, Fri 19:00 to Mon 09:00).
+// The story's quiet hours (docs/design.md): Monday to Friday 19:00-09:00 and all weekend, as in
+// docs/datadog-semantics.md §4.2 (Mon-Thu 19:00 for 14h, Fri 19:00 to Mon 09:00).
 const quietHours = [{ days: "mon-fri", from: "19:00", to: "09:00" }, { days: ["sat", "sun"] }];
 
 describe("downtime calendars", () => {
@@ -22,7 +22,7 @@ describe("downtime calendars", () => {
     ]);
   });
 
-  // reference/datadog.md Trap 20: a fixed duration moves the local end across a DST change; a
+  // docs/datadog-semantics.md Trap 20: a fixed duration moves the local end across a DST change; a
   // window here ends at its local time. Europe/Berlin: CET (+01:00) / CEST (+02:00), changing on
   // 2026-03-29 and 2026-10-25.
   it("ends each window at its local time on both sides of both daylight-saving changes (Europe/Berlin)", () => {

@@ -133,7 +133,7 @@ calendars:
       "12:00 downtime started",
       "12:01 room:kitchen OK→ALERT",
       "12:01 room:kitchen ALERT muted by lunch: [Triggered on {room:kitchen}] too warm",
-      // Datadog's default notify_end_types is [expired]: a canceled window sends nothing more (reference/datadog.md §4.1, Trap 17).
+      // Datadog's default notify_end_types is [expired]: a canceled window sends nothing more (docs/datadog-semantics.md §4.1, Trap 17).
       "12:10 downtime ended (canceled)",
       "12:10 downtime scheduled",
       "12:11 room:kitchen ALERT sent: [Still triggered on {room:kitchen}] too warm",

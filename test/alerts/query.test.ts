@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { aggregate, groupOf, matchesFilters, parseQuery, QueryError } from "../../src/alerts/query.js";
 
-// The query grammar is Datadog's metric alert: reference/datadog.md §3.1.
+// The query grammar is Datadog's metric alert: docs/datadog-semantics.md §3.1.
 describe("monitor query", () => {
   it("reads the story's query: time aggregation, window, metric, tag filter, comparator, threshold", () => {
     const q = parseQuery("avg(last_5m):my_metric{host:dd-ubuntu20} > 800");
@@ -65,7 +65,7 @@ describe("monitor query", () => {
     }
   });
 
-  it("matches host: against the configured host when a series carries no host tag (DESIGN.md, `host`)", () => {
+  it("matches host: against the configured host when a series carries no host tag (docs/design.md, `host`)", () => {
     const q = parseQuery("avg(last_5m):my_metric{host:dd-ubuntu20} > 800");
     expect(matchesFilters(["env:home"], q.filters, "dd-ubuntu20")).toBe(true);
     expect(matchesFilters(["env:home"], q.filters, "DD-Ubuntu20")).toBe(true);
@@ -84,7 +84,7 @@ describe("monitor query", () => {
     expect(groupOf(["room:kitchen"], ["host", "room"], "pve1")).toBe("host:pve1,room:kitchen");
   });
 
-  it("reduces a window the way each aggregation says (reference/datadog.md §3.1)", () => {
+  it("reduces a window the way each aggregation says (docs/datadog-semantics.md §3.1)", () => {
     const values = [100, 950, 400];
     expect(aggregate(values, "avg")).toBeCloseTo(483.33, 2);
     expect(aggregate(values, "max")).toBe(950);

@@ -15,7 +15,7 @@ const rules = {
   monitors: [{ name: "too warm", query: "avg(last_5m):temp{*} by {room} > 30", for: "3m", notify_no_data: true, recipients: ["alex"] }],
 };
 
-// MQTT lines through the ingest rules, out of order, one in base64 (DESIGN.md, "Replay input").
+// MQTT lines through the ingest rules, out of order, one in base64 (docs/design.md, "Replay input").
 const minute = (m: number) => `2026-01-07T12:0${m}:30Z`;
 const input = [
   { t: minute(3), topic: "sensors/kitchen/temperature", payload: "35" },
@@ -45,10 +45,10 @@ describe("hearth replay", () => {
     expect(events.map((e) => e.type === "transition" && `${e.t} ${e.group} ${e.from}→${e.to} ${e.value}`).filter(Boolean)).toEqual([
       // Breaching from the 12:01 evaluation; `for: 3m` holds it back until 12:04.
       "2026-01-07T12:04:00Z room:kitchen OK→ALERT 35",
-      // The hall reported once, at 12:00:30: no data for twice the window (10m, reference/datadog.md §3.2) by 12:11.
+      // The hall reported once, at 12:00:30: no data for twice the window (10m, docs/datadog-semantics.md §3.2) by 12:11.
       "2026-01-07T12:11:00Z room:hall OK→NO_DATA null",
     ]);
-    // The default end (DESIGN.md): the last line, 12:06:30, plus the longest no-data or `for` duration (10m).
+    // The default end (docs/design.md): the last line, 12:06:30, plus the longest no-data or `for` duration (10m).
     expect(stderr).toContain("8 lines from 2026-01-07T12:00:30.000Z to 2026-01-07T12:16:30.000Z: 2 transitions, 2 notifications (0 muted), 0 downtime events; nothing was sent");
   });
 

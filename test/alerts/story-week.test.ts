@@ -26,7 +26,7 @@ describe("the story's monitor over a replayed week (hearth replay)", () => {
     stderr = out.stderr;
   });
 
-  it("prints DESIGN.md's replay lines, ordered by time, and sends nothing", () => {
+  it("prints docs/design.md's replay lines, ordered by time, and sends nothing", () => {
     const keys = { transition: ["t", "type", "monitor", "group", "from", "to", "value"], notification: ["t", "type", "monitor", "group", "state", "recipients", "subject", "body", "muted"] };
     for (const e of of("transition")) expect(Object.keys(e)).toEqual(keys.transition);
     for (const e of of("notification")) expect(Object.keys(e)).toEqual(e.muted ? [...keys.notification, "muted_by"] : keys.notification);
@@ -42,7 +42,7 @@ describe("the story's monitor over a replayed week (hearth replay)", () => {
       // E1 Mon, business hours: a warning and its recovery.
       ["01-05T10:04", "WARN", "sent"],
       ["01-05T10:22", "OK", "sent"],
-      // E2 Tue, business hours: up through WARN to ALERT, down through WARN to OK (reference/datadog.md §3.3).
+      // E2 Tue, business hours: up through WARN to ALERT, down through WARN to OK (docs/datadog-semantics.md §3.3).
       ["01-06T14:03", "WARN", "sent"],
       ["01-06T14:04", "ALERT", "sent"],
       ["01-06T14:22", "WARN", "sent"],
@@ -51,7 +51,7 @@ describe("the story's monitor over a replayed week (hearth replay)", () => {
       ["01-07T18:53", "WARN", "sent"],
       ["01-07T18:54", "ALERT", "sent"],
       // ...and recovers inside it: transitions go on muted, but the first recovery of an alert
-      // that triggered before the window is still sent (reference/datadog.md §4.3, Trap 17).
+      // that triggered before the window is still sent (docs/datadog-semantics.md §4.3, Trap 17).
       ["01-07T19:12", "WARN", "muted by quiet_hours"],
       ["01-07T19:13", "OK", "sent"],
       // E3b Wed: fires inside the window: everything muted, its recovery too (§4.3).

@@ -11,7 +11,7 @@ import { readFixture, readMessages } from "../helpers/fixtures.js";
  * location and transition, with `inregions` and the region's name set to "home"), replayed by
  * the `hearth replay` command through the real appliance stage (power.on after a minute above
  * 10 W) and the real people tracker. Payload formats: test/fixtures/power/README.md and
- * test/fixtures/presence/README.md; the monitor's semantics: reference/datadog.md §3.
+ * test/fixtures/presence/README.md; the monitor's semantics: docs/datadog-semantics.md §3.
  */
 const RULES = `
 version: 1

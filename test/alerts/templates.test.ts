@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { stateFlags } from "../../src/alerts/messages.js";
 import { compileTemplate, templateProblems } from "../../src/alerts/templates.js";
 
-// Datadog's template syntax: reference/datadog.md §3.4.
+// Datadog's template syntax: docs/datadog-semantics.md §3.4.
 const message = `{{#is_alert}}ALERT {{value}} > {{threshold}} on {{host.name}} ({{host.ip}}){{/is_alert}}
 {{#is_warning}}WARN {{value}} > {{warn_threshold}}{{/is_warning}}
 {{#is_recovery}}RECOVERED{{#is_alert_recovery}} from alert{{/is_alert_recovery}}{{#is_warning_recovery}} from warning{{/is_warning_recovery}}{{/is_recovery}}

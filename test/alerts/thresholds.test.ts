@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { holdFor, levelFor, passesRecovery, type Hold } from "../../src/alerts/state.js";
 
 describe("thresholds and recovery", () => {
-  // reference/datadog.md §3.3, "Recovery rule": for > T recovery needs <= R, >= needs <, < needs >=, <= needs >.
+  // docs/datadog-semantics.md §3.3, "Recovery rule": for > T recovery needs <= R, >= needs <, < needs >=, <= needs >.
   it("recovers only once the value passes the recovery threshold, per comparator", () => {
     expect([passesRecovery(70, ">", 70), passesRecovery(70.1, ">", 70)]).toEqual([true, false]);
     expect([passesRecovery(69.9, ">=", 70), passesRecovery(70, ">=", 70)]).toEqual([true, false]);

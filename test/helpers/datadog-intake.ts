@@ -4,7 +4,7 @@ import { closeNow, listenLocal } from "./ports.js";
 
 /**
  * A local stand-in for Datadog's metrics intake, implementing `POST /api/v2/series` as the v2
- * OpenAPI spec documents it (reference/datadog.md section 1): the DD-API-KEY header, the
+ * OpenAPI spec documents it (docs/datadog-semantics.md section 1): the DD-API-KEY header, the
  * gzip/deflate/zstd1 Content-Encoding values, 500 KB compressed and 5 MB decompressed limits,
  * 202 with `{errors: []}`, and 400/403/408/413/429/5xx with `{errors: [...]}`. Points more than
  * an hour old or ten minutes ahead are accepted but not ingested, as Datadog does.

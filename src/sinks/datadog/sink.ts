@@ -67,7 +67,7 @@ function networkDetail(err: unknown): string {
 /**
  * Datadog's metrics intake, `POST /api/v2/series` gzip compressed, through the official client's
  * transport, built the way its `MetricsApi.submitMetrics` builds the request. The client's own
- * retries stay off: they cover neither network errors nor 408 (reference/datadog.md, trap 6), so
+ * retries stay off: they cover neither network errors nor 408 (docs/datadog-semantics.md, trap 6), so
  * the runner retries everything with one policy.
  */
 export class DatadogSink implements Sink {
@@ -83,7 +83,7 @@ export class DatadogSink implements Sink {
       authMethods: { apiKeyAuth: settings.apiKey },
       // Node's own fetch rather than the client's cross-fetch fallback.
       fetch: (url: string, init: RequestInit) => fetch(url, init),
-      // baseServer is the documented way to reach any URL, plain http included (reference/datadog.md, trap 5).
+      // baseServer is the documented way to reach any URL, plain http included (docs/datadog-semantics.md, trap 5).
       ...(settings.url ? { baseServer: new BaseServerConfiguration(settings.url.replace(/\/+$/, ""), {}) } : {}),
     });
     if (!settings.url) this.configuration.setServerVariables({ site: settings.site });
@@ -137,7 +137,7 @@ export class DatadogSink implements Sink {
     }
   }
 
-  /** SPECv2 /api/v2/series responses; reference/datadog.md 1.3 for what is worth retrying. */
+  /** SPECv2 /api/v2/series responses; docs/datadog-semantics.md 1.3 for what is worth retrying. */
   private statusOutcome(status: number, body: unknown, headers: Record<string, string>): SendOutcome {
     const errors = errorsOf(body);
     const said = errors.length ? `: ${errors.join("; ")}` : "";
