@@ -26,9 +26,10 @@ const rules = {
 /**
  * Email through a real SMTP server over a socket: STARTTLS with the server's own CA, a login, two
  * addresses for one recipient, the message read back with mailparser. The server is stopped in
- * the middle of an alert and started again: every notification arrives once, in order.
+ * the middle of an alert and started again: every notification arrives once, in order. The steps
+ * share one hub and one clock, and each starts where the one before it left off.
  */
-describe("email notifications", () => {
+describe.sequential("email notifications, a sequence of steps on one hub", () => {
   const certs = makeCertificates(fs.mkdtempSync(path.join(os.tmpdir(), "hearth-smtp-certs-")), "Mail");
   const smtp = new TestSmtpServer({ tls: { key: certs.serverKey, cert: certs.serverCert }, users: { "hearth@example.com": "s3cret-pass" } });
   const clock = new ManualClock(Date.parse("2026-01-07T12:00:00Z"));

@@ -29,9 +29,10 @@ interface Push {
 
 /**
  * Snoozes, one-off downtimes and acknowledgements on a live hub, through the HTTP API and the
- * `hearth` commands that use it, with every notification delivered to a local ntfy server.
+ * `hearth` commands that use it, with every notification delivered to a local ntfy server. The
+ * steps share one hub and one clock, and each starts where the one before it left off.
  */
-describe("quieting on purpose", () => {
+describe.sequential("quieting on purpose, a sequence of steps on one hub", () => {
   const ntfy = new RecordingServer(() => ({ status: 200, body: "{}" }));
   const clock = new ManualClock(Date.parse("2026-01-07T12:00:00Z"));
   let t: TestHub;

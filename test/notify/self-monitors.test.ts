@@ -174,6 +174,8 @@ describe("Hearth watching itself", () => {
     const report = smtp.received.find((m) => m.mail.subject === "[Triggered] Hearth: notifications to alex by ntfy fail")!;
     expect(report.mail.text).toMatch(/^Notifications to alex by ntfy failed \d+ times in a row: 502 Bad Gateway\. They wait in the outbox and are retried; this message comes by the recipients' other channels\./);
     const lanes = () => queryStore<{ channel: string; monitor: string; status: string }>(t.dir, "SELECT channel, monitor, status FROM notifications ORDER BY id");
+    // The server has the mail; Hearth marks it sent once the SMTP transaction has ended.
+    await waitFor(() => lanes().some((r) => r.monitor === "hearth.notify_failing" && r.status !== "pending"), "the report marked as delivered");
     expect(lanes().filter((r) => r.monitor === "hearth.notify_failing")).toEqual([{ channel: "email", monitor: "hearth.notify_failing", status: "sent" }]);
 
     ntfyUp = true;
