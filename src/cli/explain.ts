@@ -9,6 +9,7 @@ import { buildRuleSet } from "../pipeline/ruleset.js";
 import type { Sample } from "../pipeline/sample.js";
 import { SampleChain } from "../pipeline/stage.js";
 import { PresetRuntime } from "../presets/runtime.js";
+import { formatNumber, readableNumber } from "../readable-number.js";
 
 export interface ExplainedSample {
   metric: string;
@@ -81,6 +82,12 @@ export class Explainer {
 /** One message, explained on its own. */
 export const explain = (loaded: Loaded, topic: string, payload: Buffer, now = Date.now()): Explanation => new Explainer(loaded).explain(topic, payload, now);
 
+/** The explanation as `--json` prints it: values at the precision they carry, like the text form. */
+export const readableExplanation = (e: Explanation): Explanation => ({
+  ...e,
+  matches: e.matches.map((m) => ({ ...m, samples: m.samples.map((s) => ({ ...s, value: readableNumber(s.value) })) })),
+});
+
 export function formatExplanation(e: Explanation): string {
   const lines: string[] = [];
   if (e.matches.length === 0) {
@@ -97,7 +104,7 @@ export function formatExplanation(e: Explanation): string {
     if (m.samples.length === 0 && m.skipped.length === 0 && m.notes.length === 0) lines.push("    no samples");
     const width = Math.max(0, ...m.samples.map((s) => s.metric.length));
     for (const s of m.samples) {
-      const value = `${s.value}${s.unit ? ` ${s.unit}` : ""}`;
+      const value = `${formatNumber(s.value)}${s.unit ? ` ${s.unit}` : ""}`;
       lines.push(`    ${s.metric.padEnd(width)}  ${value.padEnd(14)} ${s.kind.padEnd(9)} ${s.tags.join(" ")}`);
     }
     for (const k of m.skipped) lines.push(`    skipped ${k.metric}: ${k.why}${k.reason ? ` [${k.reason}]` : ""}`);
