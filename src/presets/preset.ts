@@ -122,12 +122,16 @@ class Emitter implements PresetEmitter {
   }
 }
 
-/** Builds topic filters from a device's configurable topic layout, e.g. Tasmota's FullTopic "%prefix%/%topic%/". */
-export function layoutFilter(layout: string, prefix: string, suffix: string): string {
-  const hasTopic = layout.includes("%topic%");
+/**
+ * Builds topic filters from a device's configurable topic layout, e.g. Tasmota's FullTopic
+ * "%prefix%/%topic%/": %topic% captures the device, unless `device` names it (a layout that
+ * one device alone uses), and %hostname% captures it when %topic% is absent.
+ */
+export function layoutFilter(layout: string, prefix: string, suffix: string, device?: string): string {
+  const hasTopic = layout.includes("%topic%") || device !== undefined;
   const base = layout
     .replaceAll("%prefix%", prefix)
-    .replaceAll("%topic%", "+device")
+    .replaceAll("%topic%", device ?? "+device")
     .replaceAll("%hostname%", hasTopic ? "+" : "+device")
     .replaceAll("%id%", "+")
     .replace(/\/+$/, "");
