@@ -57,6 +57,7 @@ export function codeRule(
   origin: string | RuleOrigin,
   baseTags: (captures: Record<string, string>) => string[],
   read: (e: PresetEmitter) => void,
+  coverage: Pick<CompiledRule, "covers" | "reads"> = {},
 ): CompiledRule {
   // The ingest stage hands the same captures object for every message on a topic: its tags are
   // rendered once per topic, and are the same array each time (so naming the series is cheap).
@@ -69,6 +70,7 @@ export function codeRule(
       if (!tags) rendered.set(captures, (tags = baseTags(captures)));
       read(new Emitter(msg, captures, out, tags, { failed: false }));
     },
+    ...coverage,
   };
 }
 

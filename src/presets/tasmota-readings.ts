@@ -130,3 +130,23 @@ export function readStateTelemetry(e: PresetEmitter, p: Record<string, unknown>)
     if ("Signal" in wifi) e.emit("device.wifi.signal", wifi.Signal, { unit: "dBm" });
   }
 }
+
+/**
+ * Whether the preset reads a SENSOR value itself, for Home Assistant discovery on the same topic
+ * (Tasmota's legacy discovery announced `{{value_json['ENERGY'].Today}}`): ENERGY, ANALOG and
+ * the switches entirely, an attached sensor's known fields.
+ */
+export function sensorCovers(path: readonly (string | number)[]): boolean {
+  const [key, field] = path;
+  if (typeof key !== "string") return true;
+  if (key === "ENERGY" || key === "ANALOG" || SWITCH_KEY.test(key)) return true;
+  return typeof field === "string" && SENSOR_FIELDS.has(field);
+}
+
+const STATE_KEYS = new Set(["UptimeSec", "Uptime", "Heap", "LoadAvg", "Wifi"]);
+
+/** Whether the preset reads a STATE value itself: the telemetry above and the relays. */
+export function stateCovers(path: readonly (string | number)[]): boolean {
+  const [key] = path;
+  return typeof key !== "string" || STATE_KEYS.has(key) || /^POWER\d*$/.test(key);
+}

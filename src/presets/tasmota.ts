@@ -4,7 +4,7 @@ import type { CompiledRule } from "../pipeline/rule.js";
 import { readValue } from "../pipeline/value.js";
 import { codeRule, definePreset, layoutFilter, type PresetEmitter } from "./preset.js";
 import type { PresetRuntime } from "./runtime.js";
-import { emitUptime, readEnergy, readSensorObject, readStateTelemetry } from "./tasmota-readings.js";
+import { emitUptime, readEnergy, readSensorObject, readStateTelemetry, sensorCovers, stateCovers } from "./tasmota-readings.js";
 
 /**
  * Tasmota firmware (https://tasmota.github.io/docs/MQTT/). Topics follow each device's
@@ -125,10 +125,10 @@ export const tasmota = definePreset({
   options: TasmotaOptions,
   rules({ full_topic, devices }, runtime: PresetRuntime): CompiledRule[] {
     const odd = runtime.memory<true>(PRESET);
-    const readers: [prefix: "tele" | "stat", suffix: string, read: Reader][] = [
-      ["tele", "SENSOR", withObject(readSensorObject)],
+    const readers: [prefix: "tele" | "stat", suffix: string, read: Reader, covers?: CompiledRule["covers"]][] = [
+      ["tele", "SENSOR", withObject(readSensorObject), sensorCovers],
       ["tele", "ENERGY", withObject(readEnergy)],
-      ["tele", "STATE", withObject((e, p) => (readStateTelemetry(e, p), readRelayKeys(e, odd, p)))],
+      ["tele", "STATE", withObject((e, p) => (readStateTelemetry(e, p), readRelayKeys(e, odd, p))), stateCovers],
       ["tele", "UPTIME", withObject(emitUptime)],
       ["tele", "LWT", readOnline],
       ["stat", "RESULT", (e) => readRelays(e, odd)],
@@ -143,7 +143,7 @@ export const tasmota = definePreset({
       ...(Array.isArray(full_topic) ? full_topic : [full_topic]).map((layout) => ({ layout })),
     ];
     const rules: CompiledRule[] = [];
-    for (const [prefix, suffix, read] of readers) {
+    for (const [prefix, suffix, read, covers] of readers) {
       const readOnce = new WeakSet<Message>();
       const once: Reader = (e) => {
         if (readOnce.has(e.msg)) return e.skip("(payload)", "already read by the rule of another FullTopic layout");
@@ -152,7 +152,7 @@ export const tasmota = definePreset({
       };
       for (const { layout, device } of layouts) {
         const tags = (c: Record<string, string>) => [`device:${device ?? c.device ?? ""}`, "source:tasmota"];
-        rules.push(codeRule(layoutFilter(layout, prefix, suffix, device), PRESET, tags, once));
+        rules.push(codeRule(layoutFilter(layout, prefix, suffix, device), PRESET, tags, once, covers ? { covers } : {}));
       }
     }
     return rules;
