@@ -137,22 +137,24 @@ export const tasmota = definePreset({
     ];
     // Every layout gets every rule. A topic that two layouts both describe ("tele/tele/SENSOR"
     // under the default and "%topic%/%prefix%/") is read once, by the first rule that matches it:
-    // the ingest stage hands all of a message's rules the same Message.
+    // the ingest stage hands all of a message's rules the same Message, one after the other, so
+    // remembering the last one read is enough (and costs nothing per message, unlike a WeakSet).
     const layouts: { layout: string; device?: string }[] = [
       ...Object.entries(devices ?? {}).map(([device, d]) => ({ layout: d.full_topic, device })),
       ...(Array.isArray(full_topic) ? full_topic : [full_topic]).map((layout) => ({ layout })),
     ];
     const rules: CompiledRule[] = [];
     for (const [prefix, suffix, read, covers] of readers) {
-      const readOnce = new WeakSet<Message>();
+      let last: Message | undefined;
       const once: Reader = (e) => {
-        if (readOnce.has(e.msg)) return e.skip("(payload)", "already read by the rule of another FullTopic layout");
-        readOnce.add(e.msg);
+        if (last === e.msg) return e.skip("(payload)", "already read by the rule of another FullTopic layout");
+        last = e.msg;
         read(e);
       };
+      const body = layouts.length > 1 ? once : read;
       for (const { layout, device } of layouts) {
         const tags = (c: Record<string, string>) => [`device:${device ?? c.device ?? ""}`, "source:tasmota"];
-        rules.push(codeRule(layoutFilter(layout, prefix, suffix, device), PRESET, tags, once, covers ? { covers } : {}));
+        rules.push(codeRule(layoutFilter(layout, prefix, suffix, device), PRESET, tags, body, covers ? { covers } : {}));
       }
     }
     return rules;
