@@ -54,17 +54,29 @@ const snake = (field: string) => field.replace(/([a-z0-9])([A-Z])/g, "$1_$2").to
 
 const isNumberish = (v: unknown) => typeof v === "number" || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "number"));
 
+/** Emit options per unit, made once: the hot path (every SENSOR of every plug) allocates none. */
+const UNIT_OPTIONS = new Map<string | undefined, { unit?: string }>();
+const unitOptions = (unit: string | undefined) => {
+  let o = UNIT_OPTIONS.get(unit);
+  if (!o) UNIT_OPTIONS.set(unit, (o = unit ? { unit } : {}));
+  return o;
+};
+
 function emitEnergy(e: PresetEmitter, { metric, unit, per = "channel" }: EnergyField, raw: unknown): void {
-  if (Array.isArray(raw)) raw.forEach((v, i) => e.emit(metric, v, { ...(unit ? { unit } : {}), tags: [`${per}:${i + 1}`] }));
-  else e.emit(metric, raw, unit ? { unit } : {});
+  if (Array.isArray(raw)) raw.forEach((v, i) => e.emit(metric, v, { ...unitOptions(unit), tags: [`${per}:${i + 1}`] }));
+  else e.emit(metric, raw, unitOptions(unit));
 }
 
 /** One ENERGY object: its documented fields by name, then another numeric field (a newer meter's) as power.<field>. */
 export function readEnergy(e: PresetEmitter, energy: Record<string, unknown>): void {
-  for (const [field, f] of ENERGY_FIELDS) if (Object.hasOwn(energy, field)) emitEnergy(e, f, energy[field]);
-  for (const [field, raw] of Object.entries(energy)) {
-    if (ENERGY_FIELDS.has(field) || NOT_READINGS.has(field) || !isNumberish(raw)) continue;
-    emitEnergy(e, { metric: `power.${snake(field)}` }, raw);
+  for (const [field, f] of ENERGY_FIELDS) {
+    const raw = energy[field];
+    if (raw !== undefined && Object.hasOwn(energy, field)) emitEnergy(e, f, raw);
+  }
+  for (const field in energy) {
+    if (ENERGY_FIELDS.has(field) || NOT_READINGS.has(field) || !Object.hasOwn(energy, field)) continue;
+    const raw = energy[field];
+    if (isNumberish(raw)) emitEnergy(e, { metric: `power.${snake(field)}` }, raw);
   }
 }
 
