@@ -49,9 +49,9 @@ export function registerCheck(program: Command): void {
         return;
       }
       const body = payload === "-" ? fs.readFileSync(0) : Buffer.from(payload!, "utf8");
-      const { explain, formatExplanation } = await import("./explain.js");
+      const { explain, formatExplanation, readableExplanation } = await import("./explain.js");
       const e = explain(loaded, opts.explain, body);
-      process.stdout.write(opts.json ? `${JSON.stringify(e, null, 2)}\n` : `${formatExplanation(e)}\n`);
+      process.stdout.write(opts.json ? `${JSON.stringify(readableExplanation(e), null, 2)}\n` : `${formatExplanation(e)}\n`);
       process.exitCode = e.matches.some((m) => m.samples.length > 0 || m.notes.length > 0) ? EXIT.ok : EXIT.invalid;
     });
 }

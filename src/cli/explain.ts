@@ -3,12 +3,14 @@ import { formatSource } from "../config/issues.js";
 import type { Loaded } from "../config/load.js";
 import { houseStages } from "../pipeline/assemble.js";
 import { Ingest } from "../pipeline/ingest.js";
+import type { CompiledRule } from "../pipeline/rule.js";
 import { SeriesNamer } from "../pipeline/normalize.js";
-import type { RuleOrigin } from "../pipeline/rule.js";
+import { pathText, type RuleOrigin } from "../pipeline/rule.js";
 import { buildRuleSet } from "../pipeline/ruleset.js";
 import type { Sample } from "../pipeline/sample.js";
 import { SampleChain } from "../pipeline/stage.js";
 import { PresetRuntime } from "../presets/runtime.js";
+import { formatNumber, readableNumber } from "../readable-number.js";
 
 export interface ExplainedSample {
   metric: string;
@@ -50,18 +52,26 @@ function ruleLabel(o: RuleOrigin): string {
 export class Explainer {
   private readonly ingest: Ingest;
   private readonly chain: SampleChain;
+  private readonly runtime = new PresetRuntime();
   private now = 0;
 
   constructor(private readonly loaded: Loaded) {
-    this.ingest = new Ingest(buildRuleSet(loaded.rules, new PresetRuntime()), loaded.config.pipeline.max_payload_bytes);
+    this.ingest = new Ingest(buildRuleSet(loaded.rules, this.runtime), loaded.config.pipeline.max_payload_bytes);
     const frozen: Clock = { now: () => this.now, setTimeout: () => () => undefined, setInterval: () => () => undefined };
     const stages = houseStages(loaded.rules, frozen, () => undefined);
     this.chain = new SampleChain(new SeriesNamer(loaded.config.tags), stages.all);
   }
 
+  /** Notes on what the rules a discovery message on `topic` announced will read, where configured rules read the same topics. */
+  private announcedOn(topic: string): string[] {
+    const rules = this.runtime.discovered.rules().filter((r) => r.origin.kind === "preset" && r.origin.discoveredAt === topic);
+    return rules.flatMap((r) => ownership(this.ingest, r) ?? []);
+  }
+
   explain(topic: string, payload: Buffer, now = Date.now()): Explanation {
     this.now = now;
     const traces = this.ingest.explain(topic, payload, now);
+    const announced = this.announcedOn(topic);
     return {
       topic,
       host: this.loaded.config.host ?? "",
@@ -71,15 +81,39 @@ export class Explainer {
           const sample: Sample = { metric: d.metric, value: d.value, tags: d.tags, time: d.time, kind: d.kind, ...(d.unit ? { unit: d.unit } : {}) };
           this.chain.run(sample, (s) => samples.push({ metric: s.metric, value: s.value, unit: s.unit, kind: s.kind, tags: s.tags }));
         }
-        return { rule: ruleLabel(t.rule.origin), filter: t.rule.filter, captures: t.captures, samples, skipped: t.output.skips, notes: t.output.notes };
+        const notes = t.coveredBy
+          ? [`not read here: ${pathText(t.rule.reads ?? [])} is read by ${ruleLabel(t.coveredBy.origin)}, whose name wins`]
+          : t.output.notes.length > 0 && t.rule.origin.kind === "preset" && !t.rule.origin.discoveredAt
+            ? [...t.output.notes, ...announced]
+            : t.output.notes;
+        return { rule: ruleLabel(t.rule.origin), filter: t.rule.filter, captures: t.captures, samples, skipped: t.output.skips, notes };
       }),
       nearMisses: traces.length ? [] : this.ingest.nearMisses(topic),
     };
   }
 }
 
+/**
+ * What the live hub will do with the readings a discovery message just announced on topics a
+ * configured rule reads: the configured rule's name wins where it reads the same value; the
+ * rest comes through discovery beside it.
+ */
+function ownership(ingest: Ingest, rule: CompiledRule): string | undefined {
+  const path = rule.reads ?? [];
+  const { configured, coveredBy } = ingest.ownerOf(rule.filter, path);
+  if (!configured) return undefined;
+  if (coveredBy) return `  ${rule.filter} ${pathText(path)}: read by ${ruleLabel(coveredBy.origin)} under its own name, not through discovery`;
+  return `  ${rule.filter} ${pathText(path)}: read through discovery, beside ${ruleLabel(configured.origin)}`;
+}
+
 /** One message, explained on its own. */
 export const explain = (loaded: Loaded, topic: string, payload: Buffer, now = Date.now()): Explanation => new Explainer(loaded).explain(topic, payload, now);
+
+/** The explanation as `--json` prints it: values at the precision they carry, like the text form. */
+export const readableExplanation = (e: Explanation): Explanation => ({
+  ...e,
+  matches: e.matches.map((m) => ({ ...m, samples: m.samples.map((s) => ({ ...s, value: readableNumber(s.value) })) })),
+});
 
 export function formatExplanation(e: Explanation): string {
   const lines: string[] = [];
@@ -97,7 +131,7 @@ export function formatExplanation(e: Explanation): string {
     if (m.samples.length === 0 && m.skipped.length === 0 && m.notes.length === 0) lines.push("    no samples");
     const width = Math.max(0, ...m.samples.map((s) => s.metric.length));
     for (const s of m.samples) {
-      const value = `${s.value}${s.unit ? ` ${s.unit}` : ""}`;
+      const value = `${formatNumber(s.value)}${s.unit ? ` ${s.unit}` : ""}`;
       lines.push(`    ${s.metric.padEnd(width)}  ${value.padEnd(14)} ${s.kind.padEnd(9)} ${s.tags.join(" ")}`);
     }
     for (const k of m.skipped) lines.push(`    skipped ${k.metric}: ${k.why}${k.reason ? ` [${k.reason}]` : ""}`);

@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
 import { headlineRank } from "../http/headlines.js";
 import type { Hub } from "../hub.js";
+import { formatNumber } from "../readable-number.js";
 
 /** Keeps the last log lines in memory, so a live screen can show them under its table. */
 export class LogTail extends Writable {
@@ -18,7 +19,6 @@ export class LogTail extends Writable {
 }
 
 const age = (ms: number) => (ms < 90_000 ? `${Math.round(ms / 1000)}s` : `${Math.round(ms / 60_000)}m`);
-const fmt = (v: number) => (Number.isInteger(v) || Math.abs(v) >= 1000 ? String(Math.round(v * 100) / 100) : String(Number(v.toPrecision(4))));
 
 /**
  * The demo's terminal view: every series that arrives, refreshed every two seconds, with the
@@ -42,7 +42,7 @@ export function startLiveSummary(hub: Hub, tail: LogTail, out: NodeJS.WriteStrea
     const budget = Math.max(3, rows - header.length - tail.lines.length - 3);
     const width = Math.min(28, Math.max(6, ...series.map((s) => s.metric.length)));
     const table = series.slice(0, budget).map((s) => {
-      const value = `${fmt(s.last.value)}${s.unit ? ` ${s.unit}` : ""}`;
+      const value = `${formatNumber(s.last.value)}${s.unit ? ` ${s.unit}` : ""}`;
       return `${s.metric.padEnd(width)}  ${value.padStart(12)}  ${age(now - s.last.time).padStart(4)}  ${s.tags.join(" ")}`;
     });
     if (series.length > budget) table.push(`… and ${series.length - budget} more (see the status page)`);

@@ -3,6 +3,7 @@ import type { Clock } from "../clock.js";
 import { parseDuration } from "../config/common.js";
 import type { Aggregator } from "../pipeline/aggregate.js";
 import { normalizeTag } from "../pipeline/normalize.js";
+import { readableNumber } from "../readable-number.js";
 import type { Store } from "../store/store.js";
 
 interface SeriesQuery {
@@ -30,7 +31,8 @@ export function parseTimeParam(text: string, now: number): number | undefined {
  * as it arrived; counts and rates the last flushed point, since a count only means something per
  * interval). With `from` (and optionally `until`, `tags`, `limit`): the stored history, one list of
  * `[time_ms, value]` per series. `?metric=power.watts` keeps one metric; a trailing `*` keeps a
- * prefix (`?metric=power.*`).
+ * prefix (`?metric=power.*`). Values are shown at the precision they carry (`readableNumber`);
+ * the store keeps, and Datadog gets, the exact ones.
  */
 export function registerSeriesApi(app: FastifyInstance, aggregator: () => Aggregator, store: Store, clock: Clock): void {
   app.get<{ Querystring: SeriesQuery }>("/api/series", async (req, reply) => {
@@ -44,7 +46,7 @@ export function registerSeriesApi(app: FastifyInstance, aggregator: () => Aggreg
         .filter((s) => matches(s.metric))
         .map((s) => {
           const live = s.kind === "gauge" || s.kind === "rate" || !s.point;
-          const shown = live ? { value: s.last.value, time: s.last.time } : { value: s.point!.value, time: s.point!.time };
+          const shown = live ? { value: readableNumber(s.last.value), time: s.last.time } : { value: readableNumber(s.point!.value), time: s.point!.time };
           return { metric: s.metric, tags: s.tags, kind: s.kind, unit: s.unit, ...shown };
         });
       return { series };
@@ -65,6 +67,7 @@ export function registerSeriesApi(app: FastifyInstance, aggregator: () => Aggreg
       .filter((t) => t.trim())
       .map((t) => normalizeTag(t.trim()));
     const result = store.points.history({ metric: wanted ?? "*", tags, from: from!, until: until!, limit });
-    return { from: new Date(from!).toISOString(), until: new Date(until!).toISOString(), truncated: result.truncated, series: result.series };
+    const series = result.series.map((s) => ({ ...s, points: s.points.map(([t, v]) => [t, readableNumber(v)] as [number, number]) }));
+    return { from: new Date(from!).toISOString(), until: new Date(until!).toISOString(), truncated: result.truncated, series };
   });
 }

@@ -7,6 +7,39 @@ export interface RuleTrace {
   rule: CompiledRule;
   captures: Record<string, string>;
   output: RuleOutput;
+  /** A rule devices announced that did not run: this configured rule on the topic reads the same value. */
+  coveredBy?: CompiledRule;
+}
+
+interface Covered {
+  match: TopicMatch<CompiledRule>;
+  by: CompiledRule;
+}
+
+/** The rules that read one topic, and the announced ones left out because a configured rule reads the same value. */
+interface Resolved {
+  configured: TopicMatch<CompiledRule>[];
+  discoveredVersion: number;
+  run: TopicMatch<CompiledRule>[];
+  covered: Covered[];
+}
+
+/**
+ * Configured rules first, then the announced rules that read what no configured rule on the
+ * topic covers (a rule without `covers` covers everything: a mapping's topic stays its own).
+ */
+function combine(configured: TopicMatch<CompiledRule>[], discovered: TopicMatch<CompiledRule>[]): Pick<Resolved, "run" | "covered"> {
+  if (configured.length === 0) return { run: discovered, covered: [] };
+  if (discovered.length === 0) return { run: configured, covered: [] };
+  const run = [...configured];
+  const covered: Covered[] = [];
+  for (const d of discovered) {
+    const path = d.value.reads ?? [];
+    const by = configured.find((c) => !c.value.covers || c.value.covers(path, c.captures));
+    if (by) covered.push({ match: d, by: by.value });
+    else run.push(d);
+  }
+  return { run, covered };
 }
 
 /**
@@ -15,11 +48,11 @@ export interface RuleTrace {
  */
 export class Ingest {
   /**
-   * What the configured rules matched, per topic: a device publishes to the same few topics
-   * for months, so the trie is walked once per topic rather than once per message. The
-   * configured trie only changes with the rule set; rules devices announce are matched anew.
+   * What the rules matched, per topic: a device publishes to the same few topics for months, so
+   * the tries are walked once per topic rather than once per message. The configured trie only
+   * changes with the rule set; when devices announce rules, a topic's answer is worked out again.
    */
-  private matched = new Map<string, TopicMatch<CompiledRule>[]>();
+  private matched = new Map<string, Resolved>();
 
   constructor(
     private ruleSet: RuleSet,
@@ -33,35 +66,45 @@ export class Ingest {
     this.matched = new Map();
   }
 
-  /** Configured rules first; rules devices announced only read topics nothing configured reads. */
-  private match(topic: string): TopicMatch<CompiledRule>[] {
-    let configured = this.matched.get(topic);
-    if (!configured) {
-      configured = this.ruleSet.trie.match(topic);
-      // A client inventing topics cannot grow this without bound: past the limit, start afresh.
-      if (this.matched.size >= this.maxTopics) this.matched.clear();
-      this.matched.set(topic, configured);
-    }
-    return configured.length > 0 ? configured : this.ruleSet.discovered.match(topic);
+  private resolve(topic: string): Resolved {
+    const discovered = this.ruleSet.discovered;
+    const known = this.matched.get(topic);
+    if (known && known.discoveredVersion === discovered.version) return known;
+    const configured = known?.configured ?? this.ruleSet.trie.match(topic);
+    const resolved: Resolved = { configured, discoveredVersion: discovered.version, ...combine(configured, discovered.match(topic)) };
+    // A client inventing topics cannot grow this without bound: past the limit, start afresh.
+    if (!known && this.matched.size >= this.maxTopics) this.matched.clear();
+    this.matched.set(topic, resolved);
+    return resolved;
   }
 
   /** Appends what the message yields to `out`; returns how many rules matched. */
   process(topic: string, payload: Buffer, receivedAt: number, out: RuleOutput): number {
-    const matches = this.match(topic);
+    const matches = this.resolve(topic).run;
     if (matches.length === 0) return 0;
     const msg = new Message(topic, payload, receivedAt, this.maxPayloadBytes);
     for (const m of matches) m.value.extract(msg, m.captures, out);
     return matches.length;
   }
 
-  /** The same work as `process`, kept apart per rule, for `hearth check --explain`. */
+  /** The same work as `process`, kept apart per rule, for `hearth check --explain`; with the announced rules a configured one covered. */
   explain(topic: string, payload: Buffer, receivedAt: number): RuleTrace[] {
     const msg = new Message(topic, payload, receivedAt, this.maxPayloadBytes);
-    return this.match(topic).map((m) => {
+    const { run, covered } = this.resolve(topic);
+    const traces: RuleTrace[] = run.map((m) => {
       const output: RuleOutput = { drafts: [], skips: [], notes: [] };
       m.value.extract(msg, m.captures, output);
       return { rule: m.value, captures: m.captures, output };
     });
+    for (const c of covered) traces.push({ rule: c.match.value, captures: c.match.captures, output: { drafts: [], skips: [], notes: [] }, coveredBy: c.by });
+    return traces;
+  }
+
+  /** Whether configured rules read `topic`, and the first of them that covers `path` there: what an announced entity on it will do. */
+  ownerOf(topic: string, path: readonly (string | number)[]): { configured: CompiledRule | undefined; coveredBy: CompiledRule | undefined } {
+    const configured = this.ruleSet.trie.match(topic);
+    const by = configured.find((c) => !c.value.covers || c.value.covers(path, c.captures));
+    return { configured: configured[0]?.value, coveredBy: by?.value };
   }
 
   /** Filters that share the most leading levels with `topic`: "why none did" in an explanation. */

@@ -42,4 +42,17 @@ export interface CompiledRule {
   filter: string;
   origin: RuleOrigin;
   extract(msg: Message, captures: Record<string, string>, out: RuleOutput): void;
+  /**
+   * For a preset's rule: whether it already reads the value at `path` of a message on its topic
+   * ([] is the whole payload). A rule devices announced (Home Assistant discovery) reads on a
+   * preset's topic only what no rule there covers, so the preset's own name wins and no value is
+   * counted twice. A rule without `covers` covers everything: discovery stays off its topics.
+   */
+  covers?(path: readonly (string | number)[], captures: Record<string, string>): boolean;
+  /** For a rule devices announced: where in the payload it reads ([] is the whole payload). */
+  reads?: readonly (string | number)[];
 }
+
+/** Where a rule devices announced reads, as its template wrote it: value_json.ENERGY.Today. */
+export const pathText = (path: readonly (string | number)[]): string =>
+  path.length === 0 ? "the payload" : `value_json${path.map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`)).join("")}`;

@@ -57,6 +57,7 @@ export function codeRule(
   origin: string | RuleOrigin,
   baseTags: (captures: Record<string, string>) => string[],
   read: (e: PresetEmitter) => void,
+  coverage: Pick<CompiledRule, "covers" | "reads"> = {},
 ): CompiledRule {
   // The ingest stage hands the same captures object for every message on a topic: its tags are
   // rendered once per topic, and are the same array each time (so naming the series is cheap).
@@ -69,6 +70,7 @@ export function codeRule(
       if (!tags) rendered.set(captures, (tags = baseTags(captures)));
       read(new Emitter(msg, captures, out, tags, { failed: false }));
     },
+    ...coverage,
   };
 }
 
@@ -122,12 +124,16 @@ class Emitter implements PresetEmitter {
   }
 }
 
-/** Builds topic filters from a device's configurable topic layout, e.g. Tasmota's FullTopic "%prefix%/%topic%/". */
-export function layoutFilter(layout: string, prefix: string, suffix: string): string {
-  const hasTopic = layout.includes("%topic%");
+/**
+ * Builds topic filters from a device's configurable topic layout, e.g. Tasmota's FullTopic
+ * "%prefix%/%topic%/": %topic% captures the device, unless `device` names it (a layout that
+ * one device alone uses), and %hostname% captures it when %topic% is absent.
+ */
+export function layoutFilter(layout: string, prefix: string, suffix: string, device?: string): string {
+  const hasTopic = layout.includes("%topic%") || device !== undefined;
   const base = layout
     .replaceAll("%prefix%", prefix)
-    .replaceAll("%topic%", "+device")
+    .replaceAll("%topic%", device ?? "+device")
     .replaceAll("%hostname%", hasTopic ? "+" : "+device")
     .replaceAll("%id%", "+")
     .replace(/\/+$/, "");

@@ -1,120 +1,162 @@
 import { z } from "zod";
-import { compileMapping } from "../pipeline/compile.js";
+import type { Message } from "../pipeline/message.js";
 import type { CompiledRule } from "../pipeline/rule.js";
+import { readValue } from "../pipeline/value.js";
 import { codeRule, definePreset, layoutFilter, type PresetEmitter } from "./preset.js";
+import type { PresetRuntime } from "./runtime.js";
+import { emitUptime, readEnergy, readSensorObject, readStateTelemetry, sensorCovers, stateCovers } from "./tasmota-readings.js";
 
 /**
- * Tasmota firmware (https://tasmota.github.io/docs/MQTT/). Topics follow the device's
+ * Tasmota firmware (https://tasmota.github.io/docs/MQTT/). Topics follow each device's
  * FullTopic, "%prefix%/%topic%/" by default: telemetry on tele/<topic>/SENSOR and STATE every
- * TelePeriod, relay state on stat/<topic>/POWER (plain ON/OFF, or JSON {"POWER":"ON"}), and
- * availability on tele/<topic>/LWT (Online/Offline, retained).
+ * TelePeriod, relay state on stat/<topic>/POWER (plain ON/OFF, or JSON {"POWER":"ON"}),
+ * availability on tele/<topic>/LWT (Online/Offline, retained), and the replies to `Status 8`,
+ * `Status 10` and `Status 11` on stat/<topic>/STATUSn. Sonoff-Tasmota 5.x also published its
+ * ENERGY object on a topic of its own, tele/<topic>/ENERGY, and its uptime in hours on
+ * tele/<topic>/UPTIME (docs/openHAB.md, "Discovering Interesting Topics").
  */
-
-/** ENERGY fields of a power-metering plug (docs/devices/Sonoff-Pow-R2.md); Total/Today/Yesterday are kWh. */
-const ENERGY_FIELDS: readonly { field: string; metric: string; unit?: string }[] = [
-  { field: "Power", metric: "power.watts", unit: "W" },
-  { field: "ApparentPower", metric: "power.apparent", unit: "VA" },
-  { field: "ReactivePower", metric: "power.reactive", unit: "var" },
-  { field: "Factor", metric: "power.factor" },
-  { field: "Voltage", metric: "power.voltage", unit: "V" },
-  { field: "Current", metric: "power.current", unit: "A" },
-  { field: "Frequency", metric: "power.frequency", unit: "Hz" },
-  { field: "Total", metric: "power.energy", unit: "kWh" },
-  { field: "Today", metric: "power.energy_today", unit: "kWh" },
-  { field: "Yesterday", metric: "power.energy_yesterday", unit: "kWh" },
-];
-
-/** Readings of attached sensors, found under the sensor's name (DS18B20, AM2301, BME280, HX711…). */
-const SENSOR_FIELDS: readonly { field: string; metric: string; unit?: (payload: Record<string, unknown>) => string | undefined }[] = [
-  { field: "Temperature", metric: "sensor.temperature", unit: (p) => (p.TempUnit === "F" ? "°F" : "°C") },
-  { field: "Humidity", metric: "sensor.humidity", unit: () => "%" },
-  { field: "DewPoint", metric: "sensor.dew_point", unit: (p) => (p.TempUnit === "F" ? "°F" : "°C") },
-  { field: "Pressure", metric: "sensor.pressure", unit: (p) => (typeof p.PressureUnit === "string" ? p.PressureUnit : "hPa") },
-  { field: "Illuminance", metric: "sensor.illuminance", unit: () => "lx" },
-  { field: "CarbonDioxide", metric: "sensor.co2", unit: () => "ppm" },
-  { field: "Weight", metric: "sensor.weight", unit: () => "kg" },
-];
-
+const PRESET = "tasmota";
 const RELAY_KEY = /^POWER(\d*)$/;
-const SWITCH_KEY = /^Switch(\d+)$/;
+/** The most odd values remembered (each reported once); past it, they are reported afresh. */
+const MAX_ODD_VALUES = 1000;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** A number, or one value per channel on multi-channel meters ("Current":[1.320,2.100]). */
-function emitChannels(e: PresetEmitter, metric: string, raw: unknown, unit: string | undefined): void {
-  if (Array.isArray(raw)) raw.forEach((v, i) => e.emit(metric, v, { unit, tags: [`channel:${i + 1}`] }));
-  else e.emit(metric, raw, { unit });
+/**
+ * A relay word that is not ON or OFF, such as the `"POWER":"POWER"` that Sonoff-Tasmota 5.x put in
+ * STATE (docs/openHAB.md): counted as bad input the first time a device sends it, then only shown
+ * by `--explain`, so a device that always sends it does not fill the log.
+ */
+function oddRelayValue(e: PresetEmitter, odd: Map<string, true>, key: string, value: unknown): void {
+  const id = `${e.msg.topic}\u0000${key}\u0000${String(value)}`;
+  const why = `${JSON.stringify(value)} is not ON or OFF`;
+  if (odd.has(id)) return e.skip("power.relay", `${why} (counted once, the first time this device sent it)`);
+  if (odd.size >= MAX_ODD_VALUES) odd.clear();
+  odd.set(id, true);
+  e.skip("power.relay", why, "wrong_type");
 }
 
-function readSensor(e: PresetEmitter): void {
-  const p = e.json();
-  if (!isObject(p)) return;
-  const energy = p.ENERGY;
-  if (isObject(energy)) for (const f of ENERGY_FIELDS) if (f.field in energy) emitChannels(e, f.metric, energy[f.field], f.unit);
-  for (const [name, value] of Object.entries(p)) {
-    const sw = SWITCH_KEY.exec(name);
-    if (sw) e.emit("sensor.switch", value, { tags: [`switch:${sw[1]}`] });
-    if (!isObject(value) || name === "ENERGY") continue;
-    if (name === "ANALOG") {
-      for (const [input, v] of Object.entries(value)) e.emit("sensor.analog", v, { tags: [`input:${input}`] });
-      continue;
-    }
-    for (const f of SENSOR_FIELDS) if (f.field in value) e.emit(f.metric, value[f.field], { unit: f.unit?.(p), tags: [`sensor:${name}`] });
-  }
+function emitRelay(e: PresetEmitter, odd: Map<string, true>, key: string, n: string | undefined, value: unknown): void {
+  if (typeof value === "string" && !readValue(value).ok) return oddRelayValue(e, odd, key, value);
+  e.emit("power.relay", value, { tags: n ? [`relay:${n}`] : [] });
 }
 
-/** Relay state from STATE, RESULT or POWER: every POWER / POWERn key, or a plain ON/OFF payload. */
-function readRelays(e: PresetEmitter): void {
-  const text = e.msg.text();
-  if (text.ok && !text.value.trimStart().startsWith("{")) {
-    const n = RELAY_KEY.exec(e.msg.topic.slice(e.msg.topic.lastIndexOf("/") + 1))?.[1];
-    e.emit("power.relay", text.value, { tags: n ? [`relay:${n}`] : [] });
-    return;
-  }
-  const p = e.json();
-  if (!isObject(p)) return;
+/** Relay state from a JSON object: every POWER / POWERn key. */
+function readRelayKeys(e: PresetEmitter, odd: Map<string, true>, p: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(p)) {
     const m = RELAY_KEY.exec(key);
-    if (m) e.emit("power.relay", value, { tags: m[1] ? [`relay:${m[1]}`] : [] });
+    if (m) emitRelay(e, odd, key, m[1], value);
   }
 }
+
+/** stat/…/POWER[n] and RESULT: a plain ON/OFF payload, or JSON with POWER keys. */
+function readRelays(e: PresetEmitter, odd: Map<string, true>): void {
+  const text = e.msg.text();
+  if (text.ok && !text.value.trimStart().startsWith("{")) {
+    const key = e.msg.topic.slice(e.msg.topic.lastIndexOf("/") + 1);
+    return emitRelay(e, odd, key, RELAY_KEY.exec(key)?.[1], text.value);
+  }
+  const p = e.json();
+  if (isObject(p)) readRelayKeys(e, odd, p);
+}
+
+/** The JSON object of a message, or undefined after recording why there is none. */
+function object(e: PresetEmitter): Record<string, unknown> | undefined {
+  const p = e.json();
+  if (p === undefined) return undefined;
+  if (!isObject(p)) return void e.skip("(payload)", "a Tasmota telemetry payload is a JSON object", "wrong_type");
+  return p;
+}
+
+/** STATUS0/8/10/11 replies wrap the SENSOR object in StatusSNS and the STATE object in StatusSTS. */
+function readStatus(e: PresetEmitter, odd: Map<string, true>): void {
+  const p = object(e);
+  if (!p) return;
+  if (isObject(p.StatusSNS)) readSensorObject(e, p.StatusSNS);
+  if (isObject(p.StatusSTS)) {
+    readStateTelemetry(e, p.StatusSTS);
+    readRelayKeys(e, odd, p.StatusSTS);
+  }
+}
+
+const FullTopic = z
+  .string()
+  .regex(/%prefix%/, { message: "FullTopic must contain %prefix%" })
+  .regex(/^[^+#]*$/, { message: "FullTopic has no MQTT wildcards: write %topic% where the device's topic goes" });
+
+const DeviceName = z.string().regex(/^[^/+#\s]+$/, { message: "a device's Topic is one topic level, without /, + or #" });
+
+/** A layout shared by several devices must say where each device's Topic goes, or they would all be one device. */
+const SharedFullTopic = FullTopic.refine((t) => t.includes("%topic%") || t.includes("%hostname%"), {
+  message: "a FullTopic shared by several devices needs %topic% (or %hostname%); a layout one device alone uses goes under `devices`",
+});
 
 export const TasmotaOptions = z
   .strictObject({
     full_topic: z
-      .string()
-      .regex(/%prefix%/, { message: "FullTopic must contain %prefix%" })
+      .union([SharedFullTopic, z.array(SharedFullTopic).min(1)])
       .default("%prefix%/%topic%/")
-      .meta({ description: "The devices' FullTopic setting, e.g. \"%prefix%/%topic%/\" (default) or \"%topic%/%prefix%/\"." }),
+      .meta({ description: 'The devices\' FullTopic setting, e.g. "%prefix%/%topic%/" (default) or "%topic%/%prefix%/"; a list when devices differ.' }),
+    devices: z
+      .record(DeviceName, z.strictObject({ full_topic: FullTopic }))
+      .optional()
+      .meta({ description: 'Devices whose FullTopic differs from the others, by their Topic: {garage_meter: {full_topic: "energy/%topic%/%prefix%/"}}.' }),
   })
   .meta({ description: "Tasmota smart plugs and sensors." });
 
+type Reader = (e: PresetEmitter) => void;
+
+const withObject =
+  (read: (e: PresetEmitter, p: Record<string, unknown>) => void): Reader =>
+  (e) => {
+    const p = object(e);
+    if (p) read(e, p);
+  };
+
+function readOnline(e: PresetEmitter): void {
+  const text = e.msg.text();
+  if (!text.ok) return e.skip("device.online", text.detail, text.reason);
+  e.emit("device.online", text.value);
+}
+
 export const tasmota = definePreset({
-  name: "tasmota",
+  name: PRESET,
   title: "Tasmota",
   options: TasmotaOptions,
-  rules({ full_topic }): CompiledRule[] {
-    const tele = (s: string) => layoutFilter(full_topic, "tele", s);
-    const stat = (s: string) => layoutFilter(full_topic, "stat", s);
-    const tags = (c: Record<string, string>) => [`device:${c.device ?? ""}`, "source:tasmota"];
-    const table = (topic: string, samples: { metric: string; path?: string; unit?: string }[]) =>
-      compileMapping(
-        { topic, tags: ["device:{device}", "source:tasmota"], kind: "gauge", samples: samples.map((s) => ({ kind: "gauge" as const, tags: [], ...s })) },
-        { kind: "preset", preset: "tasmota" },
-      );
-    return [
-      codeRule(tele("SENSOR"), "tasmota", tags, readSensor),
-      table(tele("STATE"), [
-        { metric: "device.uptime", path: "UptimeSec", unit: "s" },
-        { metric: "device.heap", path: "Heap", unit: "kB" },
-        { metric: "device.load_avg", path: "LoadAvg" },
-        { metric: "device.wifi.rssi", path: "Wifi.RSSI", unit: "%" },
-        { metric: "device.wifi.signal", path: "Wifi.Signal", unit: "dBm" },
-      ]),
-      codeRule(tele("STATE"), "tasmota", tags, readRelays),
-      table(tele("LWT"), [{ metric: "device.online" }]),
-      codeRule(stat("RESULT"), "tasmota", tags, readRelays),
-      ...["POWER", ...Array.from({ length: 8 }, (_, i) => `POWER${i + 1}`)].map((t) => codeRule(stat(t), "tasmota", tags, readRelays)),
+  rules({ full_topic, devices }, runtime: PresetRuntime): CompiledRule[] {
+    const odd = runtime.memory<true>(PRESET);
+    const readers: [prefix: "tele" | "stat", suffix: string, read: Reader, covers?: CompiledRule["covers"]][] = [
+      ["tele", "SENSOR", withObject(readSensorObject), sensorCovers],
+      ["tele", "ENERGY", withObject(readEnergy)],
+      ["tele", "STATE", withObject((e, p) => (readStateTelemetry(e, p), readRelayKeys(e, odd, p))), stateCovers],
+      ["tele", "UPTIME", withObject(emitUptime)],
+      ["tele", "LWT", readOnline],
+      ["stat", "RESULT", (e) => readRelays(e, odd)],
+      ...["POWER", ...Array.from({ length: 8 }, (_, i) => `POWER${i + 1}`)].map((t): ["stat", string, Reader] => ["stat", t, (e) => readRelays(e, odd)]),
+      ...["STATUS0", "STATUS8", "STATUS10", "STATUS11"].map((t): ["stat", string, Reader] => ["stat", t, (e) => readStatus(e, odd)]),
     ];
+    // Every layout gets every rule. A topic that two layouts both describe ("tele/tele/SENSOR"
+    // under the default and "%topic%/%prefix%/") is read once, by the first rule that matches it:
+    // the ingest stage hands all of a message's rules the same Message, one after the other, so
+    // remembering the last one read is enough (and costs nothing per message, unlike a WeakSet).
+    const layouts: { layout: string; device?: string }[] = [
+      ...Object.entries(devices ?? {}).map(([device, d]) => ({ layout: d.full_topic, device })),
+      ...(Array.isArray(full_topic) ? full_topic : [full_topic]).map((layout) => ({ layout })),
+    ];
+    const rules: CompiledRule[] = [];
+    for (const [prefix, suffix, read, covers] of readers) {
+      let last: Message | undefined;
+      const once: Reader = (e) => {
+        if (last === e.msg) return e.skip("(payload)", "already read by the rule of another FullTopic layout");
+        last = e.msg;
+        read(e);
+      };
+      const body = layouts.length > 1 ? once : read;
+      for (const { layout, device } of layouts) {
+        const tags = (c: Record<string, string>) => [`device:${device ?? c.device ?? ""}`, "source:tasmota"];
+        rules.push(codeRule(layoutFilter(layout, prefix, suffix, device), PRESET, tags, body, covers ? { covers } : {}));
+      }
+    }
+    return rules;
   },
 });

@@ -77,6 +77,27 @@ function readState(e: PresetEmitter, state: Record<string, unknown>, known: Know
   for (const [key, raw] of Object.entries(state)) readAttribute(e, key, raw, known.metering, hasLux);
 }
 
+/** Whether the preset reads a state key itself (with or without a channel suffix). */
+const readsKey = (key: string): boolean => {
+  const name = CHANNEL.exec(key)?.[1] ?? key;
+  return name === "state" || name === "voltage" || name === "illuminance" || Object.hasOwn(FIELDS, name);
+};
+
+/**
+ * What Home Assistant discovery may add on the preset's topics: Zigbee2MQTT announces every
+ * exposed value (lib/extension/homeassistant.ts) with `value_template: {{ value_json["<key>"] }}`
+ * on the device's JSON topic. Keys the preset reads keep its names; the others (a breaker's
+ * voltage_phase_b, a soil sensor's soil_moisture) come through discovery. The bridge's topics,
+ * availability and commands are the preset's alone.
+ */
+function covers(path: readonly (string | number)[], captures: Record<string, string>): boolean {
+  const levels = (captures.name ?? "").split("/");
+  const last = levels[levels.length - 1]!;
+  if (levels[0] === "bridge" || levels.includes("set") || last === "get" || last === "availability") return true;
+  const key = path[0];
+  return key === undefined || typeof key !== "string" || readsKey(key);
+}
+
 /** {"state":"online"} since 2.0, plain "online" before. */
 function availability(e: PresetEmitter): void {
   const text = e.msg.text();
@@ -132,7 +153,7 @@ export const zigbee2mqtt = definePreset({
         if (!parent) return e.skip("(payload)", "a device's state is a JSON object", text.ok ? "wrong_type" : text.reason);
         const known = devices.get(parent);
         readAttribute(e.withTags([`device:${parent}`]), last, isObject(json) ? json : text.ok ? text.value : null, known?.metering ?? false, false);
-      }),
+      }, { covers }),
     ];
   },
 });

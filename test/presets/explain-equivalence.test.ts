@@ -48,6 +48,14 @@ function recordedTraffic(): RecordedMessage[] {
     { topic: "sensorBedroom/state", payload: '{"temperature":21.5,"humidity":48}' },
     { topic: "homeassistant/device/ea334450945afc/config", payload: "" },
     { topic: "sensorBedroom/state", payload: '{"temperature":21.6,"humidity":48}' },
+    // Old Tasmota firmware, STATUSn replies, a Shelly 2.5 roller, and Zigbee2MQTT with its discovery.
+    ...readMessages("power/tasmota-5x-pow-state-energy-uptime.jsonl"),
+    ...readMessages("power/tasmota-status-replies.jsonl"),
+    { topic: "shellies/shellyswitch25-3494546BBF7E/info", payload: JSON.stringify((JSON.parse(readFixture("power/shelly-gen1-25-roller-status.json")) as { status: unknown }).status) },
+    { topic: "shellies/shellyswitch25-3494546BBF7E/roller/0/power", payload: "118.52" },
+    ...readMessages("discovery/zigbee2mqtt-ha-discovery-weather-sensor-thermostat.jsonl"),
+    { topic: "zigbee2mqtt/weather_sensor", payload: '{"battery":91,"humidity":48.21,"linkquality":120,"pressure":1012.3,"temperature":21.4,"voltage":3005}' },
+    { topic: "zigbee2mqtt/thermostat", payload: '{"linkquality":80,"pi_heating_demand":37}' },
   ];
 }
 
@@ -74,7 +82,10 @@ describe("hearth check --explain gives the live pipeline's answer", () => {
     expect(t.samples.map(asWant)).toEqual(explained);
     // What the comparison covers: every family produced samples.
     const metrics = new Set(explained.map(([m]) => m));
-    for (const m of ["power.watts", "power.on", "power.energy", "presence.home", "hydro.ph", "sensor.value", "device.online", "sensor.temperature"]) expect(metrics).toContain(m);
+    for (const m of ["power.watts", "power.on", "power.energy", "presence.home", "hydro.ph", "sensor.value", "device.online", "sensor.temperature", "cover.direction", "device.battery_voltage"])
+      expect(metrics).toContain(m);
+    // Zigbee2MQTT's announced pi_heating_demand comes through discovery beside the preset.
+    expect(explained).toContainEqual(["sensor.value", 37, "%", ["device:thermostat", "entity:thermostat_pi_heating_demand", "source:ha_discovery"]]);
     expect(explained.filter(([, , , tags]) => tags.includes("appliance:heater")).length).toBeGreaterThan(8);
   });
 

@@ -11,6 +11,7 @@ export const ABBREVIATIONS: Readonly<Record<string, string>> = {
   cmps: "components",
   dev: "device",
   dev_cla: "device_class",
+  ent_cat: "entity_category",
   name: "name",
   obj_id: "object_id",
   p: "platform",

@@ -1,6 +1,6 @@
 import { topicFilterProblems } from "../../pipeline/mapping-schema.js";
 import { ABBREVIATIONS, DEVICE_ABBREVIATIONS, expandKeys } from "./abbreviations.js";
-import { nameSensor, type Naming } from "./naming.js";
+import { nameEntity, type Naming } from "./naming.js";
 import { compileTemplate, type CompiledTemplate } from "./template.js";
 
 /**
@@ -97,7 +97,8 @@ function entityOf(platform: string, objectId: string, fallbackDevice: string, p:
   const availability = availabilityOf(p, device);
   if (typeof availability === "string") return { problem: `${platform} ${objectId}: ${availability}` };
   const unit = str(p.unit_of_measurement);
-  const naming: Naming = platform === "sensor" ? nameSensor(unit, str(p.device_class)) : { metric: platform === "switch" ? "power.relay" : "sensor.state", unit: undefined };
+  const hints = { diagnostic: str(p.entity_category) === "diagnostic", words: [objectId, str(p.object_id), str(p.name)].join(" ") };
+  const naming: Naming = platform === "sensor" ? nameEntity(unit, str(p.device_class), hints) : { metric: platform === "switch" ? "power.relay" : "sensor.state", unit: undefined };
   // A switch reports state_on/state_off, defaulting to payload_on/payload_off, defaulting to ON/OFF.
   const on = str(p.state_on) ?? str(p.payload_on) ?? "ON";
   const off = str(p.state_off) ?? str(p.payload_off) ?? "OFF";

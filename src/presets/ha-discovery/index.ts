@@ -23,19 +23,31 @@ interface Announced {
 function stateRule(x: DiscoveredEntity, origin: RuleOrigin): CompiledRule {
   const tags = [`device:${x.device}`, `entity:${x.objectId}`, SOURCE];
   const { metric, unit, multiplier, divisor } = x.naming;
-  return codeRule(x.stateTopic, origin, () => tags, (e) => {
-    const raw = readTemplate(e, x.template, metric);
-    if (raw === undefined) return;
-    e.emit(metric, raw.value, { ...(unit ? { unit } : {}), ...(multiplier ? { multiplier } : {}), ...(divisor ? { divisor } : {}), states: x.states });
-  });
+  return codeRule(
+    x.stateTopic,
+    origin,
+    () => tags,
+    (e) => {
+      const raw = readTemplate(e, x.template, metric);
+      if (raw === undefined) return;
+      e.emit(metric, raw.value, { ...(unit ? { unit } : {}), ...(multiplier ? { multiplier } : {}), ...(divisor ? { divisor } : {}), states: x.states });
+    },
+    { reads: x.template?.path ?? [] },
+  );
 }
 
 function availabilityRule(a: Availability, origin: RuleOrigin): CompiledRule {
   const states = { [a.available.toLowerCase()]: 1, [a.notAvailable.toLowerCase()]: 0 };
-  return codeRule(a.topic, origin, () => [`device:${a.device}`, SOURCE], (e) => {
-    const raw = readTemplate(e, a.template, "device.online");
-    if (raw !== undefined) e.emit("device.online", raw.value, { states });
-  });
+  return codeRule(
+    a.topic,
+    origin,
+    () => [`device:${a.device}`, SOURCE],
+    (e) => {
+      const raw = readTemplate(e, a.template, "device.online");
+      if (raw !== undefined) e.emit("device.online", raw.value, { states });
+    },
+    { reads: a.template?.path ?? [] },
+  );
 }
 
 /** The payload as the entity's template sees it; undefined after recording why there is nothing to read. */

@@ -53,3 +53,28 @@ export function nameSensor(unit: string | undefined, deviceClass: string | undef
   if (byClass) return byClass;
   return { metric: "sensor.value", unit };
 }
+
+/** What else a discovery config says about a sensor, beyond its unit and class. */
+export interface EntityHints {
+  /** entity_category "diagnostic": the device's own health, not what it measures. */
+  diagnostic: boolean;
+  /** Its object id and name, which say "battery" when a voltage is the battery's. */
+  words: string;
+}
+
+/**
+ * A discovered sensor's name, the same as the presets give the same quantity: a battery's
+ * voltage is device.battery_voltage in mV as Zigbee2MQTT's own state calls it (Zigbee2MQTT
+ * announces it as a diagnostic voltage in mV; mains voltage is in V), a device's own
+ * temperature (a diagnostic one, such as Zigbee2MQTT's device_temperature) is
+ * device.temperature, and a link quality in lqi is device.linkquality.
+ */
+export function nameEntity(unit: string | undefined, deviceClass: string | undefined, hints: EntityHints): Naming {
+  const u = unit?.trim();
+  if (u === "lqi") return { metric: "device.linkquality", unit: "lqi" };
+  const naming = nameSensor(unit, deviceClass);
+  if (naming.metric === "power.voltage" && (/battery/i.test(hints.words) || (hints.diagnostic && u === "mV")))
+    return u === "V" ? { metric: "device.battery_voltage", unit: "mV", multiplier: 1000 } : { metric: "device.battery_voltage", unit: "mV" };
+  if (naming.metric === "sensor.temperature" && hints.diagnostic) return { ...naming, metric: "device.temperature" };
+  return naming;
+}

@@ -9,6 +9,8 @@ export type TemplateValue = { ok: true; value: unknown } | { ok: false; why: str
 
 export interface CompiledTemplate {
   usesJson: boolean;
+  /** Where in the payload the template reads: the keys after value_json ([] for the whole payload). */
+  path: readonly (string | number)[];
   apply(text: string, json: unknown): TemplateValue;
 }
 
@@ -65,6 +67,7 @@ export function compileTemplate(template: string): CompiledTemplate | { error: s
   const where = path.map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`)).join("");
   return {
     usesJson,
+    path,
     apply(text, json) {
       let v: unknown = usesJson ? json : text;
       for (const step of path) {
