@@ -14,7 +14,7 @@ import type { SendOutcome, Sink } from "./sink.js";
  * and compressing a step runs on the event loop, so a step stays small enough (a few tenths of a
  * second on a slow machine) that draining a backlog never holds up ingest for long.
  */
-const READ_BATCH = 5_000;
+const READ_BATCH = 1_000;
 /** A refused key is tried again this often, in case it is re-enabled in Datadog without a reload. */
 const REFUSED_RECHECK_MS = 300_000;
 /** A sink that was never used before starts with the points of the last hour, what Datadog still accepts. */
