@@ -67,7 +67,13 @@ export class SinkRunner {
     const { store, clock } = o;
     const known = store.outbox.cursor(sink.name);
     this.cursor = known ?? store.points.lastIdWrittenBefore(clock.now() - NEW_SINK_LOOKBACK_MS) ?? 0;
-    if (known === undefined) store.outbox.advance(sink.name, this.cursor, clock.now());
+    if (known === undefined) {
+      try {
+        store.outbox.advance(sink.name, this.cursor, clock.now());
+      } catch {
+        // The store cannot be written (a full disk at start): the cursor is written with the first delivery.
+      }
+    }
     this.warnLog = new RateLimitedLog(() => clock.now(), 1);
     o.health.set(sink.name, "ok", { info: { pending: this.pending() } });
   }

@@ -6,7 +6,7 @@ import type { Health } from "../health.js";
 import { RateLimitedLog, type Logger } from "../log.js";
 import type { Point } from "../pipeline/aggregate.js";
 import type { Telemetry } from "../telemetry.js";
-import { migrate, openDatabase, type Db, type Migrations } from "./database.js";
+import { migrate, openDatabaseOrReadOnly, type Db, type Migrations } from "./database.js";
 import { OUTBOX_MIGRATIONS, OutboxTable } from "./outbox.js";
 import { POINT_MIGRATIONS, PointTable, SET_ASIDE_REASONS } from "./points.js";
 import type { StorageConfig } from "./schema.js";
@@ -61,6 +61,7 @@ export class Store {
     private readonly log: Logger,
     telemetry: Telemetry,
     options: StoreOptions,
+    readOnlyBecause: string | undefined,
   ) {
     this.config = config;
     this.errorLog = new RateLimitedLog(() => clock.now(), 1);
@@ -68,7 +69,8 @@ export class Store {
     this.migrate(OUTBOX_MIGRATIONS);
     this.points = new PointTable(db);
     this.outbox = new OutboxTable(db);
-    this.writer = options.thread ? new ThreadWriter(file, (err) => this.writerFailed(err)) : new InlineWriter(db);
+    // A store opened on a full disk is locked to this connection (see openDatabaseOrReadOnly): no thread.
+    this.writer = options.thread && !readOnlyBecause ? new ThreadWriter(file, (err) => this.writerFailed(err)) : new InlineWriter(db, readOnlyBecause !== undefined);
     this.written = telemetry.counter("store_points_written_total", "Points written to the local store.");
     this.dropped = telemetry.counter("store_points_dropped_total", "Points lost before every sink had them: space (storage.max_bytes), retention, write_failed (the store could not be written for too long).", ["reason"]);
     this.expired = telemetry.counter("store_points_expired_total", "History removed after every sink had it (or with no sink): retention, space.", ["reason"]);
@@ -79,12 +81,28 @@ export class Store {
     telemetry.gauge("store_bytes", "Bytes the local store's data occupies.", [], (g) => g.set(this.usedBytes()));
     telemetry.gauge("store_points_held", "Points kept in memory because the store could not be written.", [], (g) => g.set(this.held));
     this.health.set("store", "ok", { critical: true, info: { file, max_bytes: config.max_bytes } });
+    if (readOnlyBecause !== undefined) {
+      this.failing = true;
+      this.health.set("store", "down", {
+        detail: `HEARTH_E_STORE_WRITE_FAILED: cannot write ${file}: ${readOnlyBecause}`,
+        info: { code: "HEARTH_E_STORE_WRITE_FAILED", held_points: 0 },
+      });
+      this.log.error(
+        { code: "HEARTH_E_STORE_WRITE_FAILED", file, err: readOnlyBecause },
+        "The local store cannot be written (is the disk full?): starting without writing to it; points are held in memory and written once it can be written again",
+      );
+    }
   }
 
-  /** Opens `storage.dir/hearth.db`, creating or migrating it; throws HEARTH_E_STORE_OPEN_FAILED or HEARTH_E_STORE_NEWER. */
+  /**
+   * Opens `storage.dir/hearth.db`, creating or migrating it; throws HEARTH_E_STORE_OPEN_FAILED or
+   * HEARTH_E_STORE_NEWER. An existing store on a full disk opens for reading, down on /healthz,
+   * its writes held in memory until they succeed.
+   */
   static open(config: StorageConfig, clock: Clock, telemetry: Telemetry, health: Health, log: Logger, options: StoreOptions = {}): Store {
     const file = path.resolve(config.dir, STORE_FILE);
-    return new Store(openDatabase(file), file, config, clock, health, log, telemetry, options);
+    const { db, readOnlyBecause } = openDatabaseOrReadOnly(file);
+    return new Store(db, file, config, clock, health, log, telemetry, options, readOnlyBecause);
   }
 
   /** Adds or updates a component's tables (see `Migrations`). */

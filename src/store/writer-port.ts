@@ -26,8 +26,8 @@ export interface WriterPort {
 /** On the hub's connection, synchronously: each call's work is done before it returns. */
 export class InlineWriter implements WriterPort {
   readonly writer: PointWriter;
-  constructor(db: Db) {
-    this.writer = new PointWriter(db);
+  constructor(db: Db, failing = false) {
+    this.writer = new PointWriter(db, failing);
   }
   append(points: readonly Point[], at: number, ctx: WriterContext) {
     return Promise.resolve(this.writer.append(points, at, ctx));

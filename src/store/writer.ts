@@ -70,9 +70,14 @@ export class PointWriter {
   private held: Point[] = [];
   private failing = false;
 
-  constructor(private readonly db: Db) {
+  /** `failing`: the store was opened on a full disk, and nothing has been written since. */
+  constructor(
+    private readonly db: Db,
+    failing = false,
+  ) {
     this.points = new PointTable(db);
     this.outbox = new OutboxTable(db);
+    this.failing = failing;
   }
 
   get heldPoints(): number {
@@ -85,6 +90,9 @@ export class PointWriter {
     const batch = this.held.length > 0 ? [...this.held, ...points] : points;
     try {
       this.db.transaction(() => {
+        // Nothing to write, but the file is known to be failing: a write that changes nothing
+        // (the header's user_version, https://www.sqlite.org/pragma.html#pragma_user_version) tells whether it works again.
+        if (batch.length === 0 && this.failing) this.db.pragma(`user_version = ${this.db.pragma("user_version", { simple: true }) as number}`);
         const result = this.points.append(batch, at);
         report.written = result.written;
         report.lastId = result.last;

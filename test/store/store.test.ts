@@ -11,7 +11,8 @@ import type { Db, Migrations } from "../../src/store/database.js";
 import type { StorageConfig } from "../../src/store/schema.js";
 import { STORE_FILE, Store } from "../../src/store/store.js";
 import { Telemetry } from "../../src/telemetry.js";
-import { LogCapture, startTestHub, type TestHub } from "../helpers/hub.js";
+import { Hub } from "../../src/hub.js";
+import { LogCapture, loadTestConfig, startTestHub, type TestHub } from "../helpers/hub.js";
 import { metricValue, scrape } from "../helpers/metrics.js";
 import { connectMqtt } from "../helpers/mqtt.js";
 import { SmallDisk } from "../helpers/tmpfs.js";
@@ -166,9 +167,11 @@ describe("the local store", () => {
 
 describe("the store as a critical part of the hub", () => {
   let t: TestHub | undefined;
+  const running: Hub[] = [];
   afterEach(async () => {
     await t?.stop();
     t = undefined;
+    for (const h of running.splice(0)) await h.stop();
     for (const c of cleanups.splice(0)) c();
   });
 
@@ -201,6 +204,46 @@ describe("the store as a critical part of the hub", () => {
     const history = (await (await fetch(`${t.httpUrl}/api/series?metric=power.watts&from=1h`)).json()) as { series: { tags: string[]; points: [number, number][] }[] };
     expect(history.series.find((s) => s.tags[0] === "device:a")!.points.map((p) => p[1])).toEqual([5, 6]);
     expect(history.series).toHaveLength(301);
+    await mqtt.endAsync();
+  });
+
+  it("starts on a disk that is full at start: HTTP up, /healthz names the store's error, points held and written once there is space", async () => {
+    const disk = new SmallDisk(4 * 1_048_576);
+    cleanups.push(() => disk.unmount());
+    const dir = path.join(disk.dir, "hub");
+    fs.mkdirSync(dir);
+    const clock = new ManualClock(START);
+    const rules = { "m.yaml": { version: 1, mappings: [{ topic: "meter/+device/power", metric: "power.watts", tags: ["device:{device}"] }] } };
+    // The broker's own SQLite file lives off the small disk: this test is about the local store.
+    const brokerDir = tempDir();
+    const first = await startTestHub({ clock, dir, rules, config: { mqtt: { persistence: { type: "sqlite", file: path.join(brokerDir, "broker.db") } } } });
+    await first.hub.stop(); // the store exists; then the disk fills up and the hub starts again
+    disk.fill();
+    const logs = new LogCapture();
+    const hub = await Hub.start({ loaded: loadTestConfig(first.configFile, first.rulesDir), log: pino({ level: "debug", base: undefined }, logs), clock });
+    running.push(hub);
+    const httpUrl = `http://127.0.0.1:${hub.http.port}`;
+    const down = await fetch(`${httpUrl}/healthz`);
+    expect(down.status).toBe(503);
+    const body = (await down.json()) as { components: { store: { state: string; detail: string }; broker: { state: string } } };
+    expect(body.components.store).toMatchObject({ state: "down", detail: expect.stringMatching(/^HEARTH_E_STORE_WRITE_FAILED: cannot write .*hearth\.db: disk I\/O error$/) });
+    expect(body.components.broker.state).toBe("ok");
+
+    const mqtt = await connectMqtt(`mqtt://127.0.0.1:${hub.broker.port}`);
+    await mqtt.publishAsync("meter/a/power", "5", { qos: 1 });
+    await waitFor(() => hub.pipeline.aggregator.size >= 1, "the sample");
+    clock.advance(10_000);
+    await waitFor(async () => metricValue(await scrape(httpUrl), "hearth_store_points_held") === 1, "the point held in memory");
+    expect((await fetch(`${httpUrl}/healthz`)).status).toBe(503);
+
+    disk.free();
+    await mqtt.publishAsync("meter/a/power", "6", { qos: 1 });
+    await waitFor(() => hub.pipeline.aggregator.view().some((s) => s.last.value === 6), "the next sample");
+    clock.advance(10_000);
+    await waitFor(async () => (await fetch(`${httpUrl}/healthz`)).status === 200, "/healthz to answer 200 once there is space");
+    const history = (await (await fetch(`${httpUrl}/api/series?metric=power.watts&from=1h`)).json()) as { series: { tags: string[]; points: [number, number][] }[] };
+    expect(history.series.map((s) => [s.tags[0], s.points.map((p) => p[1])])).toEqual([["device:a", [5, 6]]]);
+    expect(metricValue(await scrape(httpUrl), "hearth_store_points_held")).toBe(0);
     await mqtt.endAsync();
   });
 
