@@ -45,6 +45,7 @@ const vmHwm = () => {
 let stop;
 let seriesHeld = () => undefined;
 let mqttPort;
+let httpPort;
 let dir;
 
 if (mode === "aedes" || mode === "minimal") {
@@ -132,6 +133,7 @@ if (mode === "aedes" || mode === "minimal") {
     if (measuring) record(payload);
   };
   mqttPort = hub.broker.port;
+  httpPort = hub.http.port;
   seriesHeld = () => pipeline.aggregator.size;
   stop = () => hub.stop();
 }
@@ -186,4 +188,4 @@ process.on("message", async (msg) => {
     }
   }
 });
-process.send({ cmd: "ready", port: mqttPort, pid: process.pid });
+process.send({ cmd: "ready", port: mqttPort, httpPort, pid: process.pid });
