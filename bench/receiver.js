@@ -91,7 +91,8 @@ if (mode === "aedes" || mode === "minimal") {
     }, 10_000).unref();
   }
   if (mode === "minimal") seriesHeld = () => [...series.values()].reduce((n, d) => n + Object.keys(d.fields).length, 0);
-  const server = net.createServer(aedes.handle);
+  // The socket options of Hearth's own listener (src/mqtt/listeners.ts), so PUBACKs leave as promptly from both.
+  const server = net.createServer({ noDelay: true }, aedes.handle);
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   mqttPort = server.address().port;
   stop = () => new Promise((resolve) => { server.close(); aedes.close(() => resolve()); });

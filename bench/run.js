@@ -236,7 +236,7 @@ function report(runs, intake) {
         lines.push(`| ${x.label} | ${fmt(x.seriesHeld ?? x.series)} | ${l.qos} | ${fmt(l.target)} | ${fmt(l.rate)} | ${l.p50?.toFixed(2)} | ${l.p99?.toFixed(2)} | ${l.max?.toFixed(2)} | ${l.cpuUsPerMsg.toFixed(1)} |`);
   const probes = runs.flatMap((run) => run.flatMap((x) => x.throughput.filter((t) => t.http).map((t) => ({ x, t }))));
   if (probes.length) {
-    lines.push("", "`/healthz` and `/metrics` during the QoS 0 flood, every round (one request at a time, 20 ms apart):", "");
+    lines.push("", "`/healthz` and `/metrics` during the QoS 0 floods (one request at a time, 20 ms apart; p99 of the worst round):", "");
     lines.push("| receiver | series | requests | p99 ms | max ms |", "| --- | ---: | ---: | ---: | ---: |");
     for (const { x, t } of probes) lines.push(`| ${x.label} | ${fmt(x.seriesHeld ?? x.series)} | ${t.httpAll.n} | ${t.httpAll.p99.toFixed(1)} | ${t.httpAll.max.toFixed(1)} |`);
   }
