@@ -95,7 +95,13 @@ if (mode === "aedes" || mode === "minimal") {
   const server = net.createServer({ noDelay: true }, aedes.handle);
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   mqttPort = server.address().port;
-  stop = () => new Promise((resolve) => { server.close(); aedes.close(() => resolve()); });
+  // The floor for the /healthz probe: an HTTP server in the same process that does nothing else,
+  // so a slow answer can be told apart from the probing process waiting for a core.
+  const http = await import("node:http");
+  const probe = http.createServer((req, res) => res.end(req.url === "/metrics" ? `messages ${count}\n` : '{"status":"ok"}'));
+  await new Promise((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  httpPort = probe.address().port;
+  stop = () => new Promise((resolve) => { probe.close(); server.close(); aedes.close(() => resolve()); });
 } else {
   const { stringify } = await import("yaml");
   const { pino } = await import("pino");
