@@ -10,11 +10,34 @@ import { performance } from "node:perf_hooks";
 
 const [port, connections, devices] = process.argv.slice(2).map(Number);
 const WINDOW = 64;
+/** Messages sent to each device so far: its next Power reading. */
+const seqs = new Uint32Array(devices);
 
-/** A recorded Tasmota Sonoff POW R2 SENSOR payload (test/fixtures/power/tasmota-sensor-energy.json). */
-const payloadFor = (i, t) =>
-  `{"Time":"2018-02-15T17:37:10","ENERGY":{"TotalStartTime":"2018-11-14T18:39:40","Total":${(6.294 + i / 1000).toFixed(3)},"Yesterday":5.340,"Today":0.954,"Period":217,"Power":${2635 + (i % 50)},"ApparentPower":2650,"ReactivePower":282,"Factor":0.99,"Voltage":227,"Current":11.661},"BenchT":${t}}`;
-const topicFor = (i) => `tele/plug-${String(i).padStart(5, "0")}/SENSOR`;
+/** Writes device `d`'s next Power reading into its packet at `at`. */
+function nextReading(buf, at, d) {
+  buf.write(String(powerOf(++seqs[d])), at, POWER_DIGITS, "latin1");
+}
+
+/**
+ * A recorded Tasmota Sonoff POW R2 SENSOR payload (test/fixtures/power/tasmota-sensor-energy.json).
+ * Power is a 7-digit reading that changes with every message to a device, so the last one a
+ * device sent can be looked for at the intake; it sits at a fixed offset so a packet is patched
+ * in place instead of being rebuilt.
+ */
+const POWER_DIGITS = 7;
+const powerOf = (seq) => 1_000_000 + (seq % 9_000_000);
+const payloadFor = (i, t, seq = 0) =>
+  `{"Time":"2018-02-15T17:37:10","ENERGY":{"TotalStartTime":"2018-11-14T18:39:40","Total":${(6.294 + i / 1000).toFixed(3)},"Yesterday":5.340,"Today":0.954,"Period":217,"Power":${powerOf(seq)},"ApparentPower":2650,"ReactivePower":282,"Factor":0.99,"Voltage":227,"Current":11.661}${i === TANK ? TANK_FIELDS : ""},"BenchT":${t}}`;
+/**
+ * The first devices carry the names the shipped rules/house.yaml knows, so the house stages run
+ * in the measurement: two appliances' plugs and the hydroponic tank's node (its probes added to
+ * the payload); every other device is a plug with no appliance.
+ */
+const HOUSE = ["kitchen_plug", "bathroom_plug", "tank1"];
+const TANK = 2;
+const TANK_FIELDS = ',"ANALOG":{"A1":1740},"ECCalc":{"EC":1.42},"DS18B20":{"Temperature":21.5},"HX711":{"Weight":182.4}';
+const deviceName = (i) => HOUSE[i] ?? `plug-${String(i).padStart(5, "0")}`;
+const topicFor = (i) => `tele/${deviceName(i)}/SENSOR`;
 
 function varint(n) {
   const out = [];
@@ -34,7 +57,8 @@ function publishPacket(topic, payload, qos) {
   const remaining = 2 + t.length + (qos ? 2 : 0) + p.length;
   const head = Buffer.from([0x30 | (qos << 1), ...varint(remaining), t.length >> 8, t.length & 0xff]);
   const buf = Buffer.concat([head, t, Buffer.alloc(qos ? 2 : 0), p]);
-  return { buf, idAt: head.length + t.length };
+  const power = p.indexOf('"Power":') + 8;
+  return { buf, idAt: head.length + t.length, powerAt: head.length + t.length + (qos ? 2 : 0) + power };
 }
 
 function connectPacket(clientId) {
@@ -86,9 +110,21 @@ class Conn {
     });
   }
 
-  /** One pre-built batch of every device's packet, reused for QoS 0 floods. */
+  /** A batch of every device's packet for QoS 0 floods, each with its next reading: a fresh copy per write, as the socket keeps what it was given. */
   batch() {
-    return (this.batch0 ??= Buffer.concat(this.devices.map((d) => publishPacket(topicFor(d), payloadFor(d, 0), 0).buf)));
+    if (!this.batch0) {
+      const packets = this.devices.map((d) => publishPacket(topicFor(d), payloadFor(d, 0), 0));
+      let offset = 0;
+      this.powerAt = packets.map((p) => {
+        const at = offset + p.powerAt;
+        offset += p.buf.length;
+        return at;
+      });
+      this.batch0 = Buffer.concat(packets.map((p) => p.buf));
+    }
+    const b = Buffer.from(this.batch0);
+    for (let j = 0; j < this.devices.length; j++) nextReading(b, this.powerAt[j], this.devices[j]);
+    return b;
   }
 
   templates() {
@@ -104,12 +140,11 @@ let sent = 0;
 let running = false;
 
 function floodQos0(c) {
-  const batch = c.batch();
   const n = c.devices.length;
   const pump = () => {
     while (running) {
       sent += n;
-      if (!c.socket.write(batch)) return void c.socket.once("drain", pump);
+      if (!c.socket.write(c.batch())) return void c.socket.once("drain", pump);
     }
   };
   pump();
@@ -122,8 +157,10 @@ function floodQos1(c) {
     if (!running) return;
     const parts = [];
     for (let j = 0; j < k; j++) {
-      const t = tpl[c.next++ % tpl.length];
+      const k0 = c.next++ % tpl.length;
+      const t = tpl[k0];
       const b = Buffer.from(t.buf);
+      nextReading(b, t.powerAt, c.devices[k0]);
       const id = (nextId = nextId >= 65535 ? 1 : nextId + 1);
       b[t.idAt] = id >> 8;
       b[t.idAt + 1] = id & 0xff;
@@ -148,7 +185,7 @@ function atRate(qos, rate) {
       const n = done + j;
       const c = conns[n % connections];
       const d = c.devices[Math.floor(n / connections) % c.devices.length];
-      const { buf, idAt } = publishPacket(topicFor(d), payloadFor(d, (performance.timeOrigin + performance.now()).toFixed(3)), qos);
+      const { buf, idAt } = publishPacket(topicFor(d), payloadFor(d, (performance.timeOrigin + performance.now()).toFixed(3), ++seqs[d]), qos);
       if (qos) {
         const id = (nextId = nextId >= 65535 ? 1 : nextId + 1);
         buf[idAt] = id >> 8;
@@ -173,7 +210,10 @@ process.on("message", (msg) => {
     else for (const c of conns) (msg.qos ? floodQos1 : floodQos0)(c);
     setTimeout(() => {
       running = false;
-      process.send({ cmd: "done", sent });
+      // Every device's last reading, to be looked for at the intake.
+      const last = {};
+      for (let d = 0; d < devices; d++) if (seqs[d] > 0) last[deviceName(d)] = powerOf(seqs[d]);
+      process.send({ cmd: "done", sent, last });
     }, msg.seconds * 1000);
   } else if (msg.cmd === "close") {
     for (const c of conns) c.socket.end();

@@ -45,6 +45,7 @@ const vmHwm = () => {
 let stop;
 let seriesHeld = () => undefined;
 let mqttPort;
+let httpPort;
 let dir;
 
 if (mode === "aedes" || mode === "minimal") {
@@ -90,10 +91,17 @@ if (mode === "aedes" || mode === "minimal") {
     }, 10_000).unref();
   }
   if (mode === "minimal") seriesHeld = () => [...series.values()].reduce((n, d) => n + Object.keys(d.fields).length, 0);
-  const server = net.createServer(aedes.handle);
+  // The socket options of Hearth's own listener (src/mqtt/listeners.ts), so PUBACKs leave as promptly from both.
+  const server = net.createServer({ noDelay: true }, aedes.handle);
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   mqttPort = server.address().port;
-  stop = () => new Promise((resolve) => { server.close(); aedes.close(() => resolve()); });
+  // The floor for the /healthz probe: an HTTP server in the same process that does nothing else,
+  // so a slow answer can be told apart from the probing process waiting for a core.
+  const http = await import("node:http");
+  const probe = http.createServer((req, res) => res.end(req.url === "/metrics" ? `messages ${count}\n` : '{"status":"ok"}'));
+  await new Promise((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  httpPort = probe.address().port;
+  stop = () => new Promise((resolve) => { probe.close(); server.close(); aedes.close(() => resolve()); });
 } else {
   const { stringify } = await import("yaml");
   const { pino } = await import("pino");
@@ -132,6 +140,7 @@ if (mode === "aedes" || mode === "minimal") {
     if (measuring) record(payload);
   };
   mqttPort = hub.broker.port;
+  httpPort = hub.http.port;
   seriesHeld = () => pipeline.aggregator.size;
   stop = () => hub.stop();
 }
@@ -186,4 +195,4 @@ process.on("message", async (msg) => {
     }
   }
 });
-process.send({ cmd: "ready", port: mqttPort, pid: process.pid });
+process.send({ cmd: "ready", port: mqttPort, httpPort, pid: process.pid });

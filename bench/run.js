@@ -52,7 +52,7 @@ function child(script, args, execArgv = []) {
 async function startReceiver(mode, opts = {}, execArgv = []) {
   const r = child("receiver.js", [mode, JSON.stringify(opts)], execArgv);
   const ready = await r.once("ready");
-  return { ...r, port: ready.port, pid: ready.pid, stop: () => r.ask({ cmd: "stop" }, "stopped") };
+  return { ...r, port: ready.port, httpPort: ready.httpPort, pid: ready.pid, stop: () => r.ask({ cmd: "stop" }, "stopped") };
 }
 
 async function startPublisher(port, devices) {
@@ -74,27 +74,70 @@ async function drain(recv) {
 
 /** One measured window: the publisher runs `command` through a warm-up and the window; the receiver counts the window alone. */
 async function measuredWindow(recv, pub, command, seconds, warmup, latency) {
-  const done = pub.ask(command, "done");
+  const sent = pub.ask(command, "done");
   await sleep(warmup * 1000);
   await recv.ask({ cmd: "mark", latency });
   const t0 = performance.now();
   await sleep(seconds * 1000);
   const s = await recv.ask({ cmd: "stats" });
   const elapsed = (performance.now() - t0) / 1000;
-  await done;
+  const { last } = await sent;
   await drain(recv);
-  return { s, elapsed, rate: s.messages / elapsed, cpuUsPerMsg: s.cpuUs / s.messages };
+  return { s, elapsed, rate: s.messages / elapsed, cpuUsPerMsg: s.cpuUs / s.messages, last };
+}
+
+/**
+ * What a container's health check sees: GET /healthz and /metrics in turn, one at a time, until
+ * `until` resolves; the answer times in ms.
+ */
+async function probeHttp(httpPort, until) {
+  const times = [];
+  let stop = false;
+  until.then(() => (stop = true));
+  for (let i = 0; !stop; i++) {
+    const t0 = performance.now();
+    const res = await fetch(`http://127.0.0.1:${httpPort}/${i % 2 ? "metrics" : "healthz"}`);
+    await res.arrayBuffer();
+    times.push(performance.now() - t0);
+    await sleep(20);
+  }
+  times.sort((a, b) => a - b);
+  return { n: times.length, p99: times[Math.min(times.length - 1, Math.floor(times.length * 0.99))], max: times.at(-1) };
 }
 
 async function throughput(recv, pub, qos, seconds, warmup = 1) {
-  const { s, elapsed, rate, cpuUsPerMsg } = await measuredWindow(recv, pub, { cmd: "flood", qos, seconds: warmup + seconds + 0.2 }, seconds, warmup, false);
-  return { qos, rate, cpuUsPerMsg, cpuCores: s.cpuUs / 1e6 / elapsed, peakRss: s.peakRss, series: s.series };
+  const window = measuredWindow(recv, pub, { cmd: "flood", qos, seconds: warmup + seconds + 0.2 }, seconds, warmup, false);
+  const http = recv.httpPort && qos === 0 ? probeHttp(recv.httpPort, window) : undefined;
+  const { s, elapsed, rate, cpuUsPerMsg, last } = await window;
+  return { qos, rate, cpuUsPerMsg, cpuCores: s.cpuUs / 1e6 / elapsed, peakRss: s.peakRss, series: s.series, last, http: await http };
 }
 
 async function latency(recv, pub, qos, rate, seconds, warmup = 1) {
   const w = await measuredWindow(recv, pub, { cmd: "rate", qos, rate, seconds: warmup + seconds }, seconds, warmup, true);
   return { qos, target: rate, rate: w.rate, cpuUsPerMsg: w.cpuUsPerMsg, ...w.s.latency, peakRss: w.s.peakRss };
 }
+
+/** How long a device's last reading may take to reach the intake: a 10 s flush interval, then the send. */
+const ARRIVAL_DEADLINE_MS = 20_000;
+
+/**
+ * End to end: waits until the intake holds the last power reading every device published, as
+ * this receiver sends it (`kind`: "hearth" or "minimal"). Resolves with how many arrived.
+ */
+async function lastReadingsArrived(intake, kind, last) {
+  const devices = Object.entries(last);
+  const missing = () => devices.filter(([name, value]) => intake.lastPower.get(`${kind}:${name}`) !== value);
+  const deadline = performance.now() + ARRIVAL_DEADLINE_MS;
+  let left = missing();
+  while (left.length > 0 && performance.now() < deadline) {
+    await sleep(200);
+    left = missing();
+  }
+  return { devices: devices.length, arrived: devices.length - left.length, missing: left.slice(0, 3).map(([name]) => name) };
+}
+
+/** The median round by rate (the lower middle one of an even count). */
+const median = (rounds) => [...rounds].sort((a, b) => a.rate - b.rate)[Math.floor((rounds.length - 1) / 2)];
 
 const mb = (b) => (b / 1048576).toFixed(0);
 const fmt = (n) => Math.round(n).toLocaleString("en-US");
@@ -107,16 +150,17 @@ function machine() {
 
 const RECEIVERS = {
   aedes: { label: "aedes + counter", mode: "aedes", baseline: true },
-  minimal: { label: "minimal pipeline", mode: "minimal", baseline: true },
-  hearth: { label: "Hearth, Datadog sink on", mode: "hearth", sink: true },
+  minimal: { label: "minimal pipeline", mode: "minimal", baseline: true, intakeKind: "minimal" },
+  hearth: { label: "Hearth, Datadog sink on", mode: "hearth", sink: true, intakeKind: "hearth" },
   store: { label: "Hearth, store only", mode: "hearth", sink: false },
 };
 
 /**
  * Every receiver of a plan runs at once, each with its own publisher process, and the phases
  * take turns: round after round, each receiver gets the machine to itself for a phase. Slow
- * drifts in the machine's other load then hit the baseline and Hearth alike; the best round
- * of each is kept.
+ * drifts in the machine's other load then hit the baseline and Hearth alike; the median round
+ * of each is reported. After a QoS's last round, every device's last reading is looked for at
+ * the intake (end to end), while the other receivers take their turns.
  */
 async function measure(series, plan, intake) {
   const started = [];
@@ -125,17 +169,20 @@ async function measure(series, plan, intake) {
     const execArgv = [...(r.execArgv ?? []), ...(plan.profile && r.mode === "hearth" ? ["--cpu-prof", "--cpu-prof-dir", path.join(here, "profiles")] : [])];
     const recv = await startReceiver(r.mode, { sink: r.sink ?? false, intake: intake.url }, execArgv);
     const pub = await startPublisher(recv.port, devicesFor(series));
-    started.push({ name, ...r, recv, pub, series, throughput: new Map(), latency: [] });
+    started.push({ name, ...r, recv, pub, series, rounds: new Map(), arrivals: new Map(), latency: [] });
   }
   // Not measured: every series exists, the first flush has written them, the JIT has warmed up.
   for (const x of started) await throughput(x.recv, x.pub, 0, 1, 0.5);
-  for (let round = 0; round < plan.rounds; round++)
-    for (const qos of plan.qos)
+  for (const qos of plan.qos) {
+    const checks = [];
+    for (let round = 0; round < plan.rounds; round++)
       for (const x of started) {
-        const t = await throughput(x.recv, x.pub, qos, plan.seconds);
-        const best = x.throughput.get(qos);
-        if (!best || t.rate > best.rate) x.throughput.set(qos, t);
+        const { last, ...t } = await throughput(x.recv, x.pub, qos, plan.seconds);
+        x.rounds.set(qos, [...(x.rounds.get(qos) ?? []), t]);
+        if (round === plan.rounds - 1 && x.intakeKind) checks.push(lastReadingsArrived(intake, x.intakeKind, last).then((a) => x.arrivals.set(qos, a)));
       }
+    await Promise.all(checks);
+  }
   for (const x of started)
     for (const [qos, rate] of x.name === "store" ? plan.latency.filter(([q, r]) => q === 0 && r === 5000) : plan.latency)
       if (!x.baseline || plan.baselineLatency) x.latency.push(await latency(x.recv, x.pub, qos, rate, plan.latencySeconds));
@@ -147,23 +194,37 @@ async function measure(series, plan, intake) {
     await x.recv.stop();
   }
   console.error(`  ${fmt(series)} series: done (load ${load()})`);
-  return started.map(({ recv, pub, throughput: t, ...rest }) => ({ ...rest, throughput: [...t.values()] }));
+  return started.map(({ recv, pub, rounds, arrivals, ...rest }) => ({
+    ...rest,
+    throughput: [...rounds].map(([qos, all]) => {
+      const a = arrivals.get(qos);
+      const m = median(all);
+      // End to end: the messages handled, counted only if the devices' last readings reached the intake.
+      const probes = all.filter((r) => r.http).map((r) => r.http);
+      const httpAll = probes.length ? { n: probes.reduce((n, p) => n + p.n, 0), p99: Math.max(...probes.map((p) => p.p99)), max: Math.max(...probes.map((p) => p.max)) } : undefined;
+      return { ...m, rounds: all.map((r) => Math.round(r.rate)), arrival: a, e2eRate: a ? (m.rate * a.arrived) / a.devices : undefined, ...(httpAll ? { httpAll } : {}) };
+    }),
+  }));
 }
 
 function report(runs, intake) {
   const lines = [];
   lines.push(`Machine: ${machine()}; load average at the end ${load()}`);
   lines.push("");
-  lines.push("| receiver | series | QoS | msg/s | × aedes + counter | × minimal pipeline | CPU µs/msg | peak RSS MB |");
-  lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  lines.push("Median of rounds. *handled*: messages the receiver's handler returned from; *end to end*: the same, counted only when every device's last reading reached the intake (*last readings*).");
+  lines.push("");
+  lines.push("| receiver | series | QoS | handled msg/s | × aedes + counter | × minimal pipeline | end to end msg/s | × minimal pipeline | last readings | CPU µs/msg | peak RSS MB |");
+  lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const run of runs)
     for (const x of run) {
       for (const t of x.throughput) {
-        const ratio = (name) => {
+        const ratio = (name, of = "rate") => {
           const b = run.find((y) => y.name === name)?.throughput.find((y) => y.qos === t.qos);
-          return b && !x.baseline ? `**${(t.rate / b.rate).toFixed(2)}×**` : "";
+          return b?.[of] && t[of] !== undefined && !x.baseline ? `**${(t[of] / b[of]).toFixed(2)}×**` : "";
         };
-        lines.push(`| ${x.label} | ${fmt(x.seriesHeld ?? x.series)} | ${t.qos} | ${fmt(t.rate)} | ${ratio("aedes")} | ${ratio("minimal")} | ${t.cpuUsPerMsg.toFixed(1)} | ${mb(x.peakRss)} |`);
+        const e2e = t.e2eRate !== undefined ? fmt(t.e2eRate) : "";
+        const arrived = t.arrival ? `${fmt(t.arrival.arrived)}/${fmt(t.arrival.devices)}${t.arrival.missing.length ? ` (missing ${t.arrival.missing.join(", ")}…)` : ""}` : "";
+        lines.push(`| ${x.label} | ${fmt(x.seriesHeld ?? x.series)} | ${t.qos} | ${fmt(t.rate)} | ${ratio("aedes")} | ${ratio("minimal")} | ${e2e} | ${ratio("minimal", "e2eRate")} | ${arrived} | ${t.cpuUsPerMsg.toFixed(1)} | ${mb(x.peakRss)} |`);
       }
     }
   lines.push("");
@@ -173,6 +234,12 @@ function report(runs, intake) {
     for (const x of run)
       for (const l of x.latency)
         lines.push(`| ${x.label} | ${fmt(x.seriesHeld ?? x.series)} | ${l.qos} | ${fmt(l.target)} | ${fmt(l.rate)} | ${l.p50?.toFixed(2)} | ${l.p99?.toFixed(2)} | ${l.max?.toFixed(2)} | ${l.cpuUsPerMsg.toFixed(1)} |`);
+  const probes = runs.flatMap((run) => run.flatMap((x) => x.throughput.filter((t) => t.http).map((t) => ({ x, t }))));
+  if (probes.length) {
+    lines.push("", "`/healthz` and `/metrics` during the QoS 0 floods (one request at a time, 20 ms apart; p99 of the worst round):", "");
+    lines.push("| receiver | series | requests | p99 ms | max ms |", "| --- | ---: | ---: | ---: | ---: |");
+    for (const { x, t } of probes) lines.push(`| ${x.label} | ${fmt(x.seriesHeld ?? x.series)} | ${t.httpAll.n} | ${t.httpAll.p99.toFixed(1)} | ${t.httpAll.max.toFixed(1)} |`);
+  }
   if (intake) lines.push("", `Intake received ${fmt(intake.counts.requests)} requests, ${fmt(intake.counts.points)} points.`);
   return lines.join("\n");
 }
@@ -220,11 +287,11 @@ async function main() {
     const qos = argv.includes("--qos") ? [option("qos", 0)] : [0, 1];
     // 11 s at 5k msg/s: every latency window holds one of the 10 s aggregation flushes.
     const latency = flag("no-latency") ? [] : [[0, 5000]];
-    runs.push(await measure(10_000, { receivers: ["aedes", "minimal", "hearth"], rounds: 1, qos, seconds: 2.5, latency, latencySeconds: 11, profile }, intake));
+    for (const series of [1000, 10_000]) runs.push(await measure(series, { receivers: ["aedes", "minimal", "hearth"], rounds: 3, qos, seconds: 2, latency, latencySeconds: 11, profile }, intake));
   } else {
     const latency = [[0, 1000], [0, 5000], [0, 20_000], [1, 5000]];
     for (const series of [1000, 10_000])
-      runs.push(await measure(series, { receivers: ["aedes", "minimal", "hearth", "store"], rounds: 2, qos: [0, 1], seconds: 5, latency, latencySeconds: 11, baselineLatency: series === 10_000, profile }, intake));
+      runs.push(await measure(series, { receivers: ["aedes", "minimal", "hearth", "store"], rounds: 3, qos: [0, 1], seconds: 5, latency, latencySeconds: 11, baselineLatency: series === 10_000, profile }, intake));
   }
   console.log(report(runs, intake));
   console.log(`\n(${((performance.now() - t0) / 1000).toFixed(0)} s)`);

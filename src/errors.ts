@@ -120,6 +120,10 @@ export const ERRORS = {
     summary: "The local store cannot be written (disk full, I/O error); /healthz answers 503 and points wait in memory.",
     fix: "Free disk space or fix the disk; held points are written at the next flush once it works again.",
   },
+  HEARTH_E_STORE_POINT_SET_ASIDE: {
+    summary: "The local store could not write a point (a value that is not a finite number, or one SQLite refused); it was set aside as a dead letter and the rest of its flush was written.",
+    fix: "Look at the dead letter (`SELECT errors, points FROM dead_letters WHERE sink = 'store'`) to find the device or rule that produced it.",
+  },
   HEARTH_E_STORE_FULL: {
     summary: "The store reached storage.max_bytes with points not yet delivered; the oldest of them were dropped and counted.",
     fix: "Raise storage.max_bytes, restore the connection to Datadog, or forward fewer series (forward.exclude).",

@@ -76,12 +76,10 @@ export class Hub {
     this.broker = new Broker({ config: config.mqtt, storageDir: config.storage.dir, onMessage, log: mqttLog, health: this.health, telemetry: this.telemetry, clock: this.clock });
     this.bridges = new Bridges({ broker: this.broker, clock: this.clock, log: mqttLog, health: this.health, telemetry: this.telemetry, hostName: config.host ?? "hearth" });
     this.http = new HttpServer(config.http, this.health, this.telemetry, this.log.child({ module: "http" }), () => this.about());
-    this.store = Store.open(config.storage, this.clock, this.telemetry, this.health, this.log.child({ module: "store" }));
+    this.store = Store.open(config.storage, this.clock, this.telemetry, this.health, this.log.child({ module: "store" }), { thread: true });
     this.forwarding = new Forwarding(config, this.store, this.clock, this.telemetry, this.health, this.log.child({ module: "sinks" }));
-    this.pipeline.onFlush((points, at) => {
-      this.store.append(points, at);
-      this.forwarding.wake();
-    });
+    // The points are written on the store's thread; the sinks hear of them once they are on disk.
+    this.pipeline.onFlush((points, at) => void this.store.append(points, at).then(() => this.forwarding.wake()));
     registerSeriesApi(this.http.app, () => this.pipeline.aggregator, this.store, this.clock);
     const alertLog = this.log.child({ module: "alerts" });
     this.notifier = new Notifier({ config, store: this.store, clock: this.clock, telemetry: this.telemetry, health: this.health, log: this.log.child({ module: "notify" }) });
@@ -193,9 +191,10 @@ export class Hub {
     this.alerts.stop();
     this.pipeline.stop();
     this.processing.stop();
+    await this.store.idle();
     await this.forwarding.stop();
     await this.notifier.stop();
-    this.store.close();
+    await this.store.close();
     this.log.info("Hearth stopped");
   }
 }

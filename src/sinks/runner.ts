@@ -14,7 +14,7 @@ import type { SendOutcome, Sink } from "./sink.js";
  * and compressing a step runs on the event loop, so a step stays small enough (a few tenths of a
  * second on a slow machine) that draining a backlog never holds up ingest for long.
  */
-const READ_BATCH = 5_000;
+const READ_BATCH = 1_000;
 /** A refused key is tried again this often, in case it is re-enabled in Datadog without a reload. */
 const REFUSED_RECHECK_MS = 300_000;
 /** A sink that was never used before starts with the points of the last hour, what Datadog still accepts. */
@@ -67,7 +67,13 @@ export class SinkRunner {
     const { store, clock } = o;
     const known = store.outbox.cursor(sink.name);
     this.cursor = known ?? store.points.lastIdWrittenBefore(clock.now() - NEW_SINK_LOOKBACK_MS) ?? 0;
-    if (known === undefined) store.outbox.advance(sink.name, this.cursor, clock.now());
+    if (known === undefined) {
+      try {
+        store.outbox.advance(sink.name, this.cursor, clock.now());
+      } catch {
+        // The store cannot be written (a full disk at start): the cursor is written with the first delivery.
+      }
+    }
     this.warnLog = new RateLimitedLog(() => clock.now(), 1);
     o.health.set(sink.name, "ok", { info: { pending: this.pending() } });
   }

@@ -20,6 +20,16 @@ export interface Migrations {
 /** The layout of `schema_versions` itself, in `PRAGMA user_version`. */
 const LAYOUT_VERSION = 1;
 
+/** How a store was opened. */
+export interface Opened {
+  db: Db;
+  /**
+   * Set when the file could not be opened for writing (a full disk) and was opened for reading
+   * alone, with the reason. Writes then fail and are retried; no other connection may open it.
+   */
+  readOnlyBecause: string | undefined;
+}
+
 /**
  * Opens (or creates) the store's SQLite file. WAL lets readers (/api/series) run beside the
  * writer; synchronous=FULL makes every committed flush survive a power cut as well as a crash,
@@ -27,10 +37,47 @@ const LAYOUT_VERSION = 1;
  * https://www.sqlite.org/pragma.html#pragma_synchronous
  */
 export function openDatabase(file: string): Db {
+  return open(file, false);
+}
+
+/**
+ * Like `openDatabase`, but a store that exists and cannot be opened for lack of space (WAL needs
+ * its -shm index file, https://www.sqlite.org/walformat.html#shm) is opened again in exclusive
+ * locking mode, where WAL keeps that index in memory instead ("If EXCLUSIVE locking mode is set
+ * prior to the first WAL-mode database access, then SQLite never attempts to call any of the
+ * shared-memory methods", https://www.sqlite.org/wal.html#noshm). It can then be read, and its
+ * writes fail (and are held) until space returns: a hub on a full disk starts instead of exiting.
+ */
+export function openDatabaseOrReadOnly(file: string): Opened {
+  try {
+    return { db: open(file, false), readOnlyBecause: undefined };
+  } catch (err) {
+    const cause = err instanceof HearthError ? err.cause : undefined;
+    if (!outOfSpace(cause) || !hasData(file)) throw err;
+    return { db: open(file, true), readOnlyBecause: describeError(cause) };
+  }
+}
+
+/** SQLITE_FULL, or an I/O error (creating the -shm file on a full disk gives SQLITE_IOERR_*). https://www.sqlite.org/rescode.html */
+function outOfSpace(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && (code === "SQLITE_FULL" || code.startsWith("SQLITE_IOERR"));
+}
+
+function hasData(file: string): boolean {
+  try {
+    return fs.statSync(file).size > 0;
+  } catch {
+    return false;
+  }
+}
+
+function open(file: string, exclusive: boolean): Db {
   let db: Db | undefined;
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     db = new Database(file);
+    if (exclusive) db.pragma("locking_mode = EXCLUSIVE");
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = FULL");
     db.pragma("busy_timeout = 5000");
@@ -43,8 +90,11 @@ export function openDatabase(file: string): Db {
     db.pragma("journal_size_limit = 4194304");
     const layout = db.pragma("user_version", { simple: true }) as number;
     if (layout > LAYOUT_VERSION) throw newer(file, `layout ${layout}`);
-    db.exec("CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL, migrated_at INTEGER NOT NULL)");
-    db.pragma(`user_version = ${LAYOUT_VERSION}`);
+    // Written only when it changes: opening a current store writes nothing, so it opens on a full disk.
+    if (layout < LAYOUT_VERSION) {
+      db.exec("CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL, migrated_at INTEGER NOT NULL)");
+      db.pragma(`user_version = ${LAYOUT_VERSION}`);
+    }
     return db;
   } catch (err) {
     db?.close();

@@ -1,5 +1,9 @@
 import type { Db, Migrations } from "./database.js";
+import type { Point } from "../pipeline/aggregate.js";
 import type { StoredPoint } from "./points.js";
+
+/** The `sink` of a dead letter the store itself set aside: a point that could not be written. */
+export const STORE_DEAD_LETTER = "store";
 
 /**
  * Delivery state: one cursor per sink (the id of the last point it has dealt with, so every
@@ -55,6 +59,12 @@ export class OutboxTable {
   deadLetter(sink: string, at: number, status: number, errors: readonly string[], points: readonly StoredPoint[]): number {
     const body = points.map((p) => ({ metric: p.series.metric, tags: p.series.tags, type: p.type, time: p.time, value: p.value }));
     return Number(this.q.deadLetter.run(sink, at, status, JSON.stringify(errors), points.length, JSON.stringify(body)).lastInsertRowid);
+  }
+
+  /** Sets aside points the store could not write, as one dead letter with the reason (status 0: no request was made). */
+  setAside(at: number, errors: readonly string[], points: readonly Point[]): number {
+    const body = points.map((p) => ({ metric: p.metric, tags: p.tags, type: p.type, time: p.time, value: String(p.value) }));
+    return Number(this.q.deadLetter.run(STORE_DEAD_LETTER, at, 0, JSON.stringify(errors), points.length, JSON.stringify(body)).lastInsertRowid);
   }
 
   expireDeadLetters(before: number): number {

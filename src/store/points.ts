@@ -82,6 +82,36 @@ export interface HistorySeries {
   points: [number, number][];
 }
 
+/** Why the store set a point aside instead of writing it. */
+export type SetAsideReason = "not_finite" | "write_error";
+export const SET_ASIDE_REASONS: readonly SetAsideReason[] = ["not_finite", "write_error"];
+
+export interface SetAside {
+  point: Point;
+  reason: SetAsideReason;
+  detail: string;
+}
+
+export interface AppendResult {
+  /** The id of the last point written, if any was. */
+  last: number | undefined;
+  written: number;
+  /** Points left out of the flush, each with why. */
+  setAside: SetAside[];
+}
+
+/**
+ * Errors that belong to one point, after which SQLite keeps the transaction open: a constraint
+ * (NOT NULL on a value SQLite reads as NULL), a type mismatch, a value too big, or a parameter
+ * better-sqlite3 cannot bind. https://www.sqlite.org/rescode.html, https://www.sqlite.org/lang_conflict.html
+ * (ABORT: "the current SQL statement is aborted … the transaction remains active").
+ */
+function pointLevel(err: unknown): boolean {
+  if (err instanceof TypeError || err instanceof RangeError) return true;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && (code.startsWith("SQLITE_CONSTRAINT") || code === "SQLITE_MISMATCH" || code === "SQLITE_TOOBIG" || code === "SQLITE_RANGE");
+}
+
 type RawPoint = { id: number; series_id: number; time: number; value: number; type: number; interval: number };
 type RawSeries = { id: number; key: string; metric: string; tags: string; unit: string | null };
 
@@ -117,25 +147,49 @@ export class PointTable {
     };
   }
 
-  /** Writes one flush's points in one transaction; returns the id of the last point written. */
-  append(points: readonly Point[], at: number): number | undefined {
-    if (points.length === 0) return undefined;
+  /**
+   * Writes one flush's points in one transaction. A point that cannot be written (a non-finite
+   * value or time, or one SQLite refuses on its own: a constraint, a value it cannot bind) is
+   * left out and returned with its reason, so one bad point never stops the rest of its flush
+   * or any later one. Any other failure (a full disk, an I/O error) rolls the whole flush back
+   * and is thrown: the caller holds the points and tries again.
+   */
+  append(points: readonly Point[], at: number): AppendResult {
+    const result: AppendResult = { last: undefined, written: 0, setAside: [] };
+    if (points.length === 0) return result;
     let last = 0;
     try {
       this.db.transaction(() => {
         for (const p of points) {
-          const series = this.seriesFor(p);
-          last = Number(this.q.insertPoint.run(series.id, Math.round(p.time), p.value, INTAKE_TYPE[p.type], Math.round(p.interval)).lastInsertRowid);
+          if (!Number.isFinite(p.value) || !Number.isFinite(p.time) || !Number.isFinite(p.interval)) {
+            result.setAside.push({ point: p, reason: "not_finite", detail: `value ${p.value}, time ${p.time}, interval ${p.interval}` });
+            continue;
+          }
+          try {
+            const series = this.seriesFor(p);
+            last = Number(this.q.insertPoint.run(series.id, Math.round(p.time), p.value, INTAKE_TYPE[p.type], Math.round(p.interval)).lastInsertRowid);
+            result.written++;
+          } catch (err) {
+            if (!pointLevel(err) || !this.db.inTransaction) throw err;
+            this.byKey.delete(p.key);
+            result.setAside.push({ point: p, reason: "write_error", detail: err instanceof Error ? err.message : String(err) });
+          }
         }
-        this.q.insertFlush.run(last, at);
+        if (last > 0) this.q.insertFlush.run(last, at);
       })();
     } catch (err) {
       // The transaction was rolled back, series rows created in it included: forget their ids.
-      this.byKey.clear();
-      this.byId.clear();
+      this.forgetCaches();
       throw err;
     }
-    return last;
+    result.last = last > 0 ? last : undefined;
+    return result;
+  }
+
+  /** The series rows this connection remembers may be gone (rolled back, or removed by another connection). */
+  forgetCaches(): void {
+    this.byKey.clear();
+    this.byId.clear();
   }
 
   private seriesFor(p: Point): SeriesRow {
@@ -201,10 +255,7 @@ export class PointTable {
   /** Forgets series that no longer have any point. */
   forgetEmptySeries(): number {
     const removed = this.q.orphanSeries.run().changes;
-    if (removed > 0) {
-      this.byKey.clear();
-      this.byId.clear();
-    }
+    if (removed > 0) this.forgetCaches();
     return removed;
   }
 

@@ -101,6 +101,7 @@ describe("Hearth watching itself", () => {
     while (t.hub.store.usedBytes() < 0.55 * 1_048_576) {
       for (let s = 0; s < 300; s++) t.hub.pipeline.addSample({ metric: "power.watts", value: round + s, tags: [`device:plug${s}`], time: clock.now(), kind: "gauge" });
       clock.advance(10_000);
+      await t.hub.store.idle(); // the flush is written on the store's thread
       round++;
       expect(round).toBeLessThan(200);
     }

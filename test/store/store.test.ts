@@ -11,17 +11,20 @@ import type { Db, Migrations } from "../../src/store/database.js";
 import type { StorageConfig } from "../../src/store/schema.js";
 import { STORE_FILE, Store } from "../../src/store/store.js";
 import { Telemetry } from "../../src/telemetry.js";
-import { LogCapture, startTestHub, type TestHub } from "../helpers/hub.js";
-import { metricValue } from "../helpers/metrics.js";
+import { Hub } from "../../src/hub.js";
+import { LogCapture, loadTestConfig, startTestHub, type TestHub } from "../helpers/hub.js";
+import { metricValue, scrape } from "../helpers/metrics.js";
 import { connectMqtt } from "../helpers/mqtt.js";
+import { SmallDisk } from "../helpers/tmpfs.js";
 import { waitFor } from "../helpers/wait.js";
 
 const START = Date.UTC(2026, 0, 15, 11, 0, 0);
 const dirs: string[] = [];
 const stores: Store[] = [];
+const cleanups: (() => void)[] = [];
 
-afterEach(() => {
-  for (const s of stores.splice(0)) if (s.db.open) s.close();
+afterEach(async () => {
+  for (const s of stores.splice(0)) if (s.db.open) await s.close();
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
@@ -164,37 +167,140 @@ describe("the local store", () => {
 
 describe("the store as a critical part of the hub", () => {
   let t: TestHub | undefined;
+  const running: Hub[] = [];
   afterEach(async () => {
     await t?.stop();
     t = undefined;
+    for (const h of running.splice(0)) await h.stop();
+    for (const c of cleanups.splice(0)) c();
   });
 
   it("answers 503 while the store cannot be written, holds the points, and writes them once it can", async () => {
+    const disk = new SmallDisk(4 * 1_048_576);
+    cleanups.push(() => disk.unmount());
     const clock = new ManualClock(START);
-    t = await startTestHub({ clock, rules: { "m.yaml": { version: 1, mappings: [{ topic: "meter/+device/power", metric: "power.watts", tags: ["device:{device}"] }] } } });
+    fs.mkdirSync(path.join(disk.dir, "hub"));
+    t = await startTestHub({ clock, dir: path.join(disk.dir, "hub"), rules: { "m.yaml": { version: 1, mappings: [{ topic: "meter/+device/power", metric: "power.watts", tags: ["device:{device}"] }] } } });
     const mqtt = await connectMqtt(t.mqttUrl);
-    const db = t.hub.store.db;
-    // As if the disk were full: SQLite may not grow the file beyond its current pages.
-    db.pragma(`max_page_count = ${db.pragma("page_count", { simple: true }) as number}`);
+    disk.fill();
     await mqtt.publishAsync("meter/a/power", "5", { qos: 1 });
     for (let i = 0; i < 300; i++) await mqtt.publishAsync(`meter/plug${i}/power`, String(i), { qos: 1 }); // a flush that needs new pages
     await waitFor(() => t!.samples.length >= 301, "the samples");
     clock.advance(10_000);
-    const down = await fetch(`${t.httpUrl}/healthz`);
-    expect(down.status).toBe(503);
+    const down = await waitFor(async () => {
+      const res = await fetch(`${t!.httpUrl}/healthz`);
+      return res.status === 503 ? res : undefined;
+    }, "/healthz to answer 503");
     const body = (await down.json()) as { components: { store: { state: string; detail: string } } };
     expect(body.components.store.state).toBe("down");
     expect(body.components.store.detail).toMatch(/^HEARTH_E_STORE_WRITE_FAILED: cannot write .*hearth\.db: database or disk is full$/);
     expect(t.logs.find((e) => e.code === "HEARTH_E_STORE_WRITE_FAILED")?.msg).toBe("The local store cannot be written; points are held in memory and written at the next flush");
 
-    db.pragma("max_page_count = 1073741823");
+    disk.free();
     await mqtt.publishAsync("meter/a/power", "6", { qos: 1 });
     await waitFor(() => t!.samples.length >= 302, "the next sample");
     clock.advance(10_000);
-    expect((await fetch(`${t.httpUrl}/healthz`)).status).toBe(200);
+    await waitFor(async () => (await fetch(`${t!.httpUrl}/healthz`)).status === 200, "/healthz to answer 200 again");
     const history = (await (await fetch(`${t.httpUrl}/api/series?metric=power.watts&from=1h`)).json()) as { series: { tags: string[]; points: [number, number][] }[] };
     expect(history.series.find((s) => s.tags[0] === "device:a")!.points.map((p) => p[1])).toEqual([5, 6]);
     expect(history.series).toHaveLength(301);
     await mqtt.endAsync();
+  });
+
+  it("starts on a disk that is full at start: HTTP up, /healthz names the store's error, points held and written once there is space", async () => {
+    const disk = new SmallDisk(4 * 1_048_576);
+    cleanups.push(() => disk.unmount());
+    const dir = path.join(disk.dir, "hub");
+    fs.mkdirSync(dir);
+    const clock = new ManualClock(START);
+    const rules = { "m.yaml": { version: 1, mappings: [{ topic: "meter/+device/power", metric: "power.watts", tags: ["device:{device}"] }] } };
+    // The broker's own SQLite file lives off the small disk: this test is about the local store.
+    const brokerDir = tempDir();
+    const first = await startTestHub({ clock, dir, rules, config: { mqtt: { persistence: { type: "sqlite", file: path.join(brokerDir, "broker.db") } } } });
+    await first.hub.stop(); // the store exists; then the disk fills up and the hub starts again
+    disk.fill();
+    const logs = new LogCapture();
+    const hub = await Hub.start({ loaded: loadTestConfig(first.configFile, first.rulesDir), log: pino({ level: "debug", base: undefined }, logs), clock });
+    running.push(hub);
+    const httpUrl = `http://127.0.0.1:${hub.http.port}`;
+    const down = await fetch(`${httpUrl}/healthz`);
+    expect(down.status).toBe(503);
+    const body = (await down.json()) as { components: { store: { state: string; detail: string }; broker: { state: string } } };
+    expect(body.components.store).toMatchObject({ state: "down", detail: expect.stringMatching(/^HEARTH_E_STORE_WRITE_FAILED: cannot write .*hearth\.db: disk I\/O error$/) });
+    expect(body.components.broker.state).toBe("ok");
+
+    const mqtt = await connectMqtt(`mqtt://127.0.0.1:${hub.broker.port}`);
+    await mqtt.publishAsync("meter/a/power", "5", { qos: 1 });
+    await waitFor(() => hub.pipeline.aggregator.size >= 1, "the sample");
+    clock.advance(10_000);
+    await waitFor(async () => metricValue(await scrape(httpUrl), "hearth_store_points_held") === 1, "the point held in memory");
+    expect((await fetch(`${httpUrl}/healthz`)).status).toBe(503);
+
+    disk.free();
+    await mqtt.publishAsync("meter/a/power", "6", { qos: 1 });
+    await waitFor(() => hub.pipeline.aggregator.view().some((s) => s.last.value === 6), "the next sample");
+    clock.advance(10_000);
+    await waitFor(async () => (await fetch(`${httpUrl}/healthz`)).status === 200, "/healthz to answer 200 once there is space");
+    const history = (await (await fetch(`${httpUrl}/api/series?metric=power.watts&from=1h`)).json()) as { series: { tags: string[]; points: [number, number][] }[] };
+    expect(history.series.map((s) => [s.tags[0], s.points.map((p) => p[1])])).toEqual([["device:a", [5, 6]]]);
+    expect(metricValue(await scrape(httpUrl), "hearth_store_points_held")).toBe(0);
+    await mqtt.endAsync();
+  });
+
+  it("sets aside a point it cannot write, writes the rest of its flush, and every flush after it", async () => {
+    const clock = new ManualClock(START);
+    t = await startTestHub({ clock, rules: { "m.yaml": { version: 1, mappings: [{ topic: "meter/+device/power", metric: "power.watts", tags: ["device:{device}"] }] } } });
+    const point = (device: string, value: number): Point => ({ key: `power.watts|device:${device}`, metric: "power.watts", tags: [`device:${device}`], type: "gauge", unit: undefined, time: clock.now(), value, interval: 10_000 });
+    // As if a non-finite value had got past the edge: straight into the store, between good points.
+    await t.hub.store.append([point("a", 1), point("bad", Number.NaN), point("worse", Number.POSITIVE_INFINITY), point("b", 2)], clock.now());
+    const mqtt = await connectMqtt(t.mqttUrl);
+    await mqtt.publishAsync("meter/a/power", "3", { qos: 1 });
+    await waitFor(() => t!.samples.length >= 1, "the sample");
+    clock.advance(10_000);
+    await waitFor(async () => {
+      const h = (await (await fetch(`${t!.httpUrl}/api/series?metric=power.watts&from=1h`)).json()) as { series: { tags: string[]; points: [number, number][] }[] };
+      return h.series.find((s) => s.tags[0] === "device:a")?.points.length === 2;
+    }, "the next flush in the store");
+    expect((await fetch(`${t.httpUrl}/healthz`)).status).toBe(200);
+    const history = (await (await fetch(`${t.httpUrl}/api/series?metric=power.watts&from=1h`)).json()) as { series: { tags: string[]; points: [number, number][] }[] };
+    expect(history.series.map((s) => [s.tags[0], s.points.map((p) => p[1])])).toEqual([
+      ["device:a", [1, 3]],
+      ["device:b", [2]],
+    ]);
+    const dead = t.hub.store.db.prepare("SELECT sink, status, count, errors, points FROM dead_letters").all() as { sink: string; count: number; errors: string; points: string }[];
+    expect(dead).toHaveLength(1);
+    expect(dead[0]!.sink).toBe("store");
+    expect(dead[0]!.count).toBe(2);
+    expect(JSON.parse(dead[0]!.errors)).toEqual(["not_finite: value NaN, time " + START + ", interval 10000"]);
+    expect((JSON.parse(dead[0]!.points) as { tags: string[]; value: string }[]).map((p) => [p.tags[0], p.value])).toEqual([
+      ["device:bad", "NaN"],
+      ["device:worse", "Infinity"],
+    ]);
+    const metrics = await scrape(t.httpUrl);
+    expect(metricValue(metrics, "hearth_store_points_dead_lettered_total", { reason: "not_finite" })).toBe(2);
+    expect(t.logs.find((e) => e.code === "HEARTH_E_STORE_POINT_SET_ASIDE")?.msg).toMatch(/^The local store could not write 2 points \(not_finite: value NaN.*\); set aside as dead letter \d+, the rest of the flush was written$/);
+    await mqtt.endAsync();
+  });
+});
+
+describe("the store's writer thread", () => {
+  it("writes each flush on its own connection, in order, and closes after the last", async () => {
+    const clock = new ManualClock(START);
+    const dir = tempDir();
+    const store = Store.open({ dir, max_bytes: 1_000_000_000, retention: 7 * 86_400_000 }, clock, new Telemetry(), new Health(() => clock.now()), pino({ level: "silent" }), { thread: true });
+    const writes = [store.append(flush(3, START), START + 10_000), store.append(flush(2, START + 10_000, 10), START + 20_000)];
+    expect(store.points.countAfter(0)).toBe(0); // not yet: the thread writes while this one goes on
+    await Promise.all(writes);
+    expect(store.points.readAfter(0, 100).map((p) => [p.id, p.series.tags[0], p.value])).toEqual([
+      [1, "device:plug-0", 1],
+      [2, "device:plug-1", 2],
+      [3, "device:plug-2", 3],
+      [4, "device:plug-0", 10],
+      [5, "device:plug-1", 11],
+    ]);
+    void store.append(flush(1, START + 20_000, 99), START + 30_000);
+    await store.close();
+    const again = openStore({ dir }).store;
+    expect(again.points.readAfter(5, 10).map((p) => p.value)).toEqual([99]);
   });
 });
