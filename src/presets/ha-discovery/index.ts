@@ -31,7 +31,7 @@ function stateRule(x: DiscoveredEntity, origin: RuleOrigin): CompiledRule {
 }
 
 function availabilityRule(a: Availability, origin: RuleOrigin): CompiledRule {
-  const states = { [a.available.toLowerCase()]: 1, [a.notAvailable.toLowerCase()]: 0 };
+  const states = new Map([[a.available.toLowerCase(), 1], [a.notAvailable.toLowerCase(), 0]]);
   return codeRule(a.topic, origin, () => [`device:${a.device}`, SOURCE], (e) => {
     const raw = readTemplate(e, a.template, "device.online");
     if (raw !== undefined) e.emit("device.online", raw.value, { states });
