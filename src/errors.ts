@@ -34,6 +34,14 @@ export const ERRORS = {
     summary: "A listener could not start (address not on this machine, or no permission for the port).",
     fix: "Check the host address and use a port above 1023 when not running as root.",
   },
+  HEARTH_E_HTTP_FORBIDDEN_HOST: {
+    summary: "An HTTP request named a Host the hub does not answer to (a web page reaching it through DNS rebinding, or a name it was not told about).",
+    fix: "Use localhost, 127.0.0.1, the machine's name or address, or http.host; see hearth_http_refused_total.",
+  },
+  HEARTH_E_HTTP_FORBIDDEN_ORIGIN: {
+    summary: "A state-changing HTTP request (POST, PUT, PATCH, DELETE) came from another web origin, was marked cross-site, or did not carry JSON.",
+    fix: "Change things from the status page the hub serves, or from a script that sends JSON without a foreign Origin; see hearth_http_refused_total.",
+  },
   HEARTH_E_HTTP_UNAUTHORIZED: {
     summary: "An HTTP request from another machine came without the configured bearer token.",
     fix: "Send `Authorization: Bearer <http.token>`, or query from the Hearth host itself.",

@@ -1,4 +1,4 @@
-import { readValue } from "../../src/pipeline/value.js";
+import { NO_STATES, parseDecimal, readValue, stateWords, type StateTable } from "../../src/pipeline/value.js";
 
 /**
  * What an openHAB item becomes. The item's type decides the metric (Number:Temperature →
@@ -29,34 +29,34 @@ export interface Reading {
 export type Outcome = { readings: Reading[] } | { skip: "null" | "undef" | "not_numeric" } | { unreadable: string };
 
 /** Semantic property tags that name what a plain Number measures. */
-const PROPERTY_METRICS: Readonly<Record<string, string>> = {
+const PROPERTY_METRICS: ReadonlyMap<string, string> = new Map(Object.entries({
   Temperature: "openhab.temperature",
   Pressure: "openhab.pressure",
   Power: "openhab.power",
   Energy: "openhab.energy",
   Humidity: "openhab.humidity",
-};
+}));
 
 /** Tags that make a Switch, Dimmer or Color item a light (semantic equipment and point tags). */
 const LIGHT_TAGS = new Set(["Light", "Lightbulb", "Lighting", "LightStripe"]);
 
-const SWITCH_STATES = { on: 1, off: 0 };
-const CONTACT_STATES = { open: 1, closed: 0 };
+const SWITCH_STATES = stateWords({ on: 1, off: 0 });
+const CONTACT_STATES = stateWords({ open: 1, closed: 0 });
 
 const snake = (s: string): string => s.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
 
 const isLight = (item: Item): boolean => item.tags.some((t) => LIGHT_TAGS.has(t));
 
 function number(state: string, metric: string, fallbackUnit?: string): Outcome {
-  const r = readValue(state, {});
+  const r = readValue(state, NO_STATES);
   if (!r.ok) return { unreadable: r.detail };
   const unit = r.unit ?? fallbackUnit;
   return { readings: [{ metric, value: r.value, ...(unit ? { unit } : {}) }] };
 }
 
-function word(state: string, metric: string, states: Record<string, number>): Outcome {
+function word(state: string, metric: string, states: StateTable): Outcome {
   const r = readValue(state, states);
-  if (!r.ok || r.state === undefined) return { unreadable: `"${state}" is not one of ${Object.keys(states).map((s) => s.toUpperCase()).join("/")}` };
+  if (!r.ok || r.state === undefined) return { unreadable: `"${state}" is not one of ${[...states.keys()].map((s) => s.toUpperCase()).join("/")}` };
   return { readings: [{ metric, value: r.value, state: r.state }] };
 }
 
@@ -68,35 +68,35 @@ function lightLevel(level: number): Reading[] {
   ];
 }
 
-/** One reader per item type, by the part before the colon (`Number:Power` → Number). */
-const READERS: Readonly<Record<string, (item: Item, state: string) => Outcome>> = {
+/** One reader per item type, by the part before the colon (`Number:Power` → Number); a Map, as the type comes from openHAB. */
+const READERS: ReadonlyMap<string, (item: Item, state: string) => Outcome> = new Map(Object.entries<(item: Item, state: string) => Outcome>({
   Number(item, state) {
-    const property = item.tags.find((t) => PROPERTY_METRICS[t]);
+    const property = item.tags.find((t) => PROPERTY_METRICS.has(t));
     const dimension = item.type.split(":")[1];
-    const metric = property ? PROPERTY_METRICS[property]! : dimension ? PROPERTY_METRICS[dimension] ?? `openhab.${snake(dimension)}` : "openhab.number";
+    const metric = property ? PROPERTY_METRICS.get(property)! : dimension ? PROPERTY_METRICS.get(dimension) ?? `openhab.${snake(dimension)}` : "openhab.number";
     return number(state, metric);
   },
   Switch: (item, state) => word(state, isLight(item) ? "openhab.light" : "openhab.switch", SWITCH_STATES),
   Contact: (_item, state) => word(state, "openhab.contact", CONTACT_STATES),
   Dimmer(item, state) {
     if (!isLight(item)) return number(state, "openhab.dimmer", "%");
-    const r = readValue(state, {});
+    const r = readValue(state, NO_STATES);
     return r.ok ? { readings: lightLevel(r.value) } : { unreadable: r.detail };
   },
   Rollershutter: (_item, state) => number(state, "openhab.rollershutter", "%"),
   Color(_item, state) {
     // HSBType: "hue,saturation,brightness" (openhab-core HSBType.toString()).
-    const brightness = Number(state.split(",")[2]);
-    return Number.isFinite(brightness) ? { readings: lightLevel(brightness) } : { unreadable: `"${state}" is not hue,saturation,brightness` };
+    const brightness = parseDecimal(state.split(",")[2] ?? "");
+    return brightness !== undefined && Number.isFinite(brightness) ? { readings: lightLevel(brightness) } : { unreadable: `"${state}" is not hue,saturation,brightness` };
   },
-};
+}));
 
 /**
  * The readings of an item in a state. Groups are left out: their members are reported and
  * carry `openhab_group:` tags, so a group's average or sum is a query, not a second series.
  */
 export function readItem(item: Item, state: string = item.state): Outcome {
-  const reader = READERS[item.type.split(":")[0]!];
+  const reader = READERS.get(item.type.split(":")[0]!);
   if (!reader) return { skip: "not_numeric" };
   if (state === "NULL") return { skip: "null" };
   if (state === "UNDEF") return { skip: "undef" };

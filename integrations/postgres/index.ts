@@ -93,7 +93,7 @@ class Collector {
   private emit(cols: readonly Column[], row: Record<string, unknown>, key: string, tags: string[], now: number): void {
     for (const col of cols) {
       const value = toNumber(row[col.column]);
-      if (value === undefined || Number.isNaN(value)) continue;
+      if (value === undefined || !Number.isFinite(value)) continue;
       if (col.submission === "gauge") {
         this.ctx.emit.gauge(col.metric, value, tags, { time: now, ...(col.unit ? { unit: col.unit } : {}) });
         continue;

@@ -1,3 +1,5 @@
+import { parseDecimal } from "../../src/pipeline/value.js";
+
 /**
  * `/cluster/resources` as Datadog's Proxmox check reports it (integrations-core
  * proxmox/datadog_checks/proxmox/check.py and constants.py): the same metric names and
@@ -8,7 +10,7 @@
  */
 
 /** Proxmox's resource type → the `proxmox_type` tag and the metric prefix (constants.py RESOURCE_TYPE_MAP). */
-export const RESOURCE_TYPES: Readonly<Record<string, string>> = {
+export const RESOURCE_TYPES: ReadonlyMap<string, string> = new Map(Object.entries({
   qemu: "vm",
   lxc: "container",
   openvz: "container",
@@ -16,7 +18,7 @@ export const RESOURCE_TYPES: Readonly<Record<string, string>> = {
   node: "node",
   pool: "pool",
   sdn: "sdn",
-};
+}));
 
 /** Statuses that count as up (constants.py OK_STATUS). */
 const UP = new Set(["ok", "available", "running", "online"]);
@@ -70,8 +72,8 @@ export interface Resource {
 /** A number, or a string that holds one ("106", "0.00"); anything else is not a reading. */
 export function num(v: unknown): number | undefined {
   if (typeof v === "number") return Number.isFinite(v) ? v : undefined;
-  if (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v))) return Number(v);
-  return undefined;
+  const n = typeof v === "string" ? parseDecimal(v) : undefined;
+  return n !== undefined && Number.isFinite(n) ? n : undefined;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : typeof v === "number" ? String(v) : undefined);
@@ -82,9 +84,9 @@ export function toResource(raw: unknown): Resource | undefined {
   const kind = str(r.type);
   const id = str(r.id);
   if (!kind || !id) return undefined;
-  const type = RESOURCE_TYPES[kind] ?? kind;
+  const type = RESOURCE_TYPES.get(kind) ?? kind;
   // Storage, pools and SDN zones have no name: their id field is named after the type (check.py).
-  const name = str(r.name) ?? str(r[kind]) ?? id;
+  const name = str(r.name) ?? (Object.hasOwn(r, kind) ? str(r[kind]) : undefined) ?? id;
   const status = str(r.status);
   return { id, type, name, node: str(r.node), up: status !== undefined && UP.has(status), template: num(r.template) === 1 || r.template === true, status, raw: r };
 }

@@ -1,5 +1,6 @@
 import type { Sourced } from "../config/load.js";
 import type { CompiledRule, RuleOrigin } from "../pipeline/rule.js";
+import { parseDecimal, stateWords } from "../pipeline/value.js";
 import { codeRule, type PresetEmitter } from "../presets/preset.js";
 import type { Person } from "./schema.js";
 
@@ -11,7 +12,7 @@ import type { Person } from "./schema.js";
 export const PRESENCE_METRIC = "presence.home";
 
 /** Home Assistant's device_tracker words (payload_home / payload_not_home), switches and booleans. */
-const PRESENCE_STATES: Readonly<Record<string, number>> = Object.freeze({ home: 1, not_home: 0, away: 0, on: 1, off: 0, true: 1, false: 0 });
+const PRESENCE_STATES = stateWords({ home: 1, not_home: 0, away: 0, on: 1, off: 0, true: 1, false: 0 });
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -46,8 +47,8 @@ function readTransition(e: PresetEmitter, person: string, home: string): void {
 function readPlain(e: PresetEmitter): void {
   const text = e.msg.text();
   if (!text.ok) return e.skip(PRESENCE_METRIC, text.detail, text.reason);
-  const n = Number(text.value);
-  if (text.value.trim() !== "" && Number.isFinite(n)) return e.emit(PRESENCE_METRIC, n > 0 ? 1 : 0);
+  const n = parseDecimal(text.value);
+  if (n !== undefined && Number.isFinite(n)) return e.emit(PRESENCE_METRIC, n > 0 ? 1 : 0);
   e.emit(PRESENCE_METRIC, text.value, { states: PRESENCE_STATES });
 }
 

@@ -3,7 +3,7 @@ import { twoPointLine } from "../pipeline/compile.js";
 import { compilePath, evaluatePath, type CompiledPath } from "../pipeline/json-path.js";
 import type { Message } from "../pipeline/message.js";
 import type { CompiledRule, RuleOrigin, RuleOutput } from "../pipeline/rule.js";
-import { readValue } from "../pipeline/value.js";
+import { NO_STATES, readValue } from "../pipeline/value.js";
 import { CROP_PROFILES, type Range } from "./crops.js";
 import type { Tank } from "./schema.js";
 
@@ -72,7 +72,6 @@ function readingsOf(t: Tank): { topic: string; reading: CompiledReading }[] {
 }
 
 /** Hydro readings are numbers: no ON/OFF vocabulary, so a probe's error text ("check probe") is rejected. */
-const NO_STATES: Readonly<Record<string, number>> = Object.freeze({});
 
 function extractReading(r: CompiledReading, msg: Message, tags: string[], out: RuleOutput): void {
   let raw: unknown;

@@ -5,6 +5,7 @@ import type { Health } from "../health.js";
 import type { Logger } from "../log.js";
 import { listenOn, stopListening } from "../mqtt/listen.js";
 import type { Telemetry } from "../telemetry.js";
+import { hubNames, refusal } from "./request-guard.js";
 import type { HttpConfig } from "./schema.js";
 import { STATUS_PAGE } from "./status-page.js";
 
@@ -30,6 +31,8 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 export class HttpServer {
   readonly app: FastifyInstance;
   private boundPort: number | undefined;
+  private names: Set<string>;
+  private readonly refused;
 
   constructor(
     private config: HttpConfig,
@@ -38,6 +41,9 @@ export class HttpServer {
     private readonly log: Logger,
     private readonly about: () => Record<string, unknown>,
   ) {
+    this.names = hubNames(config.host);
+    this.refused = telemetry.counter("http_refused_total", "HTTP requests refused for a foreign Host or a cross-origin change, by code.", ["code"]);
+    for (const code of ["HEARTH_E_HTTP_FORBIDDEN_HOST", "HEARTH_E_HTTP_FORBIDDEN_ORIGIN"]) this.refused.inc({ code }, 0);
     this.app = Fastify({ logger: false });
     this.app.addHook("onRequest", async (req: FastifyRequest, reply: FastifyReply) => this.authorize(req, reply));
     this.app.get("/", async (_req, reply) => reply.type("text/html; charset=utf-8").send(STATUS_PAGE));
@@ -53,6 +59,15 @@ export class HttpServer {
   }
 
   private async authorize(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const header = (name: string) => (typeof req.headers[name] === "string" ? (req.headers[name] as string) : undefined);
+    // A valid bearer token is proof enough: a foreign page cannot know it, whatever name it used.
+    const bearer = this.config.token !== undefined && tokenMatches(req.headers.authorization, this.config.token);
+    const refused = bearer ? undefined : refusal({ method: req.method, host: header("host"), origin: header("origin"), fetchSite: header("sec-fetch-site"), contentType: header("content-type") }, this.names);
+    if (refused) {
+      this.refused.inc({ code: refused.code });
+      this.log.warn({ code: refused.code, remote: req.socket.remoteAddress, url: req.url, host: header("host"), origin: header("origin") }, `HTTP request refused: ${refused.why}`);
+      return void (await reply.code(403).send({ error: refused.why, code: refused.code }));
+    }
     if (PUBLIC_PATHS.has(req.url) || isLoopback(req.socket.remoteAddress)) return;
     if (this.config.token && tokenMatches(req.headers.authorization, this.config.token)) return;
     this.log.warn({ code: "HEARTH_E_HTTP_UNAUTHORIZED", remote: req.socket.remoteAddress, url: req.url }, "HTTP request refused: no valid bearer token");
@@ -83,6 +98,7 @@ export class HttpServer {
   async reconfigure(config: HttpConfig): Promise<void> {
     const relisten = config.host !== this.config.host || config.port !== this.config.port;
     this.config = config;
+    this.names = hubNames(config.host);
     if (!relisten) return;
     stopListening(this.app.server);
     this.app.server.closeAllConnections();

@@ -64,8 +64,9 @@ export class Session<C> {
   }
 
   private sample(kind: MetricKind, metric: string, value: number, tags: readonly string[] = [], opts: EmitOptions = {}): void {
-    // Telegraf's ServiceInput contract: nothing is written once stop has begun.
-    if (this.closed || !Number.isFinite(value)) return;
+    // Telegraf's ServiceInput contract: nothing is written once stop has begun. A value that is
+    // not finite goes on, to be refused and counted where every sample enters the aggregator.
+    if (this.closed) return;
     const own = opts.instanceTags === false ? [...tags] : [...tags, ...this.deps.config.tags];
     this.deps.addSample({
       metric,

@@ -65,8 +65,14 @@ export class Aggregator {
     return this.series.size;
   }
 
-  add(series: Series, sample: Sample): void {
+  /**
+   * Adds a sample; false (and nothing changed) when it is not finite or would make its series
+   * so (a count summing past 1e308): Datadog's intake and the store hold finite numbers only.
+   */
+  add(series: Series, sample: Sample): boolean {
+    if (!Number.isFinite(sample.value)) return false;
     let s = this.series.get(series.key);
+    if (s && s.kind === sample.kind && !this.staysFinite(s, sample.value)) return false;
     if (!s || s.kind !== sample.kind) {
       s = { series, kind: sample.kind, unit: sample.unit, dirty: false, acc: 0, time: sample.time, previous: undefined, lastSample: { value: sample.value, time: sample.time }, lastPoint: undefined, seenAt: sample.time };
       this.series.set(series.key, s);
@@ -94,6 +100,13 @@ export class Aggregator {
         s.previous = sample.value;
         break;
     }
+    return true;
+  }
+
+  private staysFinite(s: SeriesState, value: number): boolean {
+    if (s.kind === "count") return !s.dirty || Number.isFinite(s.acc + value);
+    if (s.kind === "monotonic" && s.previous !== undefined && value >= s.previous) return Number.isFinite((s.dirty ? s.acc : 0) + (value - s.previous));
+    return true;
   }
 
   /** Closes the interval ending at `now` and returns its points. */

@@ -5,7 +5,7 @@ import { placeholdersOf, type Mapping, type SampleSpec } from "./mapping-schema.
 import type { Message } from "./message.js";
 import type { CompiledRule, Draft, RuleOrigin, RuleOutput } from "./rule.js";
 import type { MetricKind } from "./sample.js";
-import { readValue, stateTable } from "./value.js";
+import { parseDecimal, readValue, stateTable, type StateTable } from "./value.js";
 
 /** Renders `device:{device}` with a message's captures; a constant tag costs nothing per message. */
 export type TagRenderer = (captures: Record<string, string>) => string;
@@ -20,7 +20,7 @@ interface CompiledSpec {
   path: CompiledPath | undefined;
   unit: string | undefined;
   kind: MetricKind;
-  states: Readonly<Record<string, number>>;
+  states: StateTable;
   transform: ((raw: number) => number) | undefined;
   tags: TagRenderer[];
 }
@@ -135,8 +135,8 @@ function timeReader(spec: NonNullable<Mapping["time"]>): (json: unknown) => numb
   return (json) => {
     const raw = evaluatePath(path, json)[0]?.value;
     if (spec.format !== "iso") {
-      const n = typeof raw === "number" ? raw : typeof raw === "string" ? Number(raw) : NaN;
-      if (!Number.isFinite(n)) return undefined;
+      const n = typeof raw === "number" ? raw : typeof raw === "string" ? parseDecimal(raw) : undefined;
+      if (n === undefined || !Number.isFinite(n)) return undefined;
       return spec.format === "epoch_s" ? n * 1000 : n;
     }
     if (typeof raw !== "string") return undefined;

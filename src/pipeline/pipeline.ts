@@ -113,9 +113,10 @@ export class Pipeline {
     this.chain.run(sample, this.accept);
   }
 
+  /** Where every sample enters the aggregator: the last guard against a value that is not a finite number, whoever made it. */
   private readonly accept = (s: Sample, series: Series): void => {
+    if (!this.aggregator.add(series, s)) return this.reject("not_finite", undefined, `${series.key}: ${String(s.value)} is not a finite number`);
     this.samples++;
-    this.aggregator.add(series, s);
     for (const listener of this.sampleListeners) {
       try {
         listener(s);
@@ -125,8 +126,8 @@ export class Pipeline {
     }
   };
 
-  /** Counts and (at a bounded rate) logs input that could not be read. */
-  reject(reason: RejectReason, topic: string, detail: string): void {
+  /** Counts and (at a bounded rate) logs input that could not be read; `topic` when it came over MQTT. */
+  reject(reason: RejectReason, topic: string | undefined, detail: string): void {
     this.rejected.inc({ reason });
     const gate = this.rejectLog.allow(reason);
     if (gate.suppressed > 0) this.log.warn({ code: "HEARTH_E_PAYLOAD_REJECTED", reason, suppressed: gate.suppressed }, "Suppressed similar payload rejections in the last minute");

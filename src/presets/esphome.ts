@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { CompiledRule } from "../pipeline/rule.js";
+import { stateWords } from "../pipeline/value.js";
 import { codeRule, definePreset, type PresetEmitter } from "./preset.js";
 
 /**
@@ -22,13 +23,15 @@ const COMPONENTS: Readonly<Record<string, { metric: string; tag: string }>> = {
 /** A word that is not a number, a state or nan is a text state ("Normal"), not bad input. */
 const WORD = /^[\p{L}][\p{L}\p{N} _.-]*$/u;
 const NOT_A_NUMBER = /^[-+]?(nan|inf|infinity)$/i;
+const SWITCH_STATES = stateWords({ on: 1, off: 0, true: 1, false: 0 });
+const AVAILABILITY_STATES = stateWords({ online: 1, offline: 0 });
 
 function readState(e: PresetEmitter, metric: string): void {
   const text = e.msg.text();
   if (!text.ok) return e.skip(metric, text.detail, text.reason);
   const t = text.value.trim();
   if (WORD.test(t) && !NOT_A_NUMBER.test(t) && !/^(on|off|true|false)$/i.test(t)) return e.skip(metric, `${JSON.stringify(t)} is a text state`);
-  e.emit(metric, t, { states: { on: 1, off: 0, true: 1, false: 0 } });
+  e.emit(metric, t, { states: SWITCH_STATES });
 }
 
 export const EsphomeOptions = z
@@ -52,7 +55,7 @@ export const esphome = definePreset({
         // <x>/status is a common topic: only ESPHome's two words are read, anything else is someone else's.
         const text = e.msg.text();
         if (!text.ok || !/^(online|offline)$/i.test(text.value.trim())) return e.skip("device.online", "not an ESPHome availability (online/offline)");
-        e.emit("device.online", text.value, { states: { online: 1, offline: 0 } });
+        e.emit("device.online", text.value, { states: AVAILABILITY_STATES });
       }),
       ...Object.entries(COMPONENTS).map(([component, { metric, tag }]) =>
         codeRule(`${topic_prefix}/${component}/+object/state`, "esphome", (c) => [...device(c), `${tag}:${c.object ?? ""}`], (e) => readState(e, metric)),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { CompiledRule } from "../pipeline/rule.js";
+import { stateWords } from "../pipeline/value.js";
 import { codeRule, definePreset } from "./preset.js";
 
 /**
@@ -10,6 +11,7 @@ import { codeRule, definePreset } from "./preset.js";
  * under rooms/<room>/ are the node's settings (max_distance, absorption…), not readings.
  */
 const SOURCE = "source:espresense";
+const AVAILABILITY_STATES = stateWords({ online: 1, offline: 0 });
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 export const EspresenseOptions = z
@@ -32,7 +34,7 @@ export const espresense = definePreset({
       codeRule(`${base_topic}/rooms/+room/status`, "espresense", (c) => [`device:${c.room ?? ""}`, `room:${c.room ?? ""}`, SOURCE], (e) => {
         const text = e.msg.text();
         if (!text.ok) return e.skip("device.online", text.detail, text.reason);
-        e.emit("device.online", text.value, { states: { online: 1, offline: 0 } });
+        e.emit("device.online", text.value, { states: AVAILABILITY_STATES });
       }),
       codeRule(`${base_topic}/devices/+beacon/+room`, "espresense", (c) => [`beacon:${c.beacon ?? ""}`, `room:${c.room ?? ""}`, SOURCE], (e) => {
         const p = e.json();

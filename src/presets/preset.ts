@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { Message } from "../pipeline/message.js";
 import type { CompiledRule, RuleOrigin, RuleOutput } from "../pipeline/rule.js";
 import type { MetricKind, RejectReason } from "../pipeline/sample.js";
-import { readValue, DEFAULT_STATES } from "../pipeline/value.js";
+import { readValue, DEFAULT_STATES, type StateTable } from "../pipeline/value.js";
 import type { PresetRuntime } from "./runtime.js";
 
 /**
@@ -24,7 +24,7 @@ export interface EmitOptions {
   unit?: string;
   kind?: MetricKind;
   tags?: string[];
-  states?: Readonly<Record<string, number>>;
+  states?: StateTable;
   /** Divides the reading, for a unit conversion: watt-minutes / 60000 = kWh. */
   divisor?: number;
   /** Multiplies the reading, for a unit conversion: kW × 1000 = W. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { CompiledRule } from "../pipeline/rule.js";
+import { stateWords } from "../pipeline/value.js";
 import { codeRule, definePreset, type PresetEmitter } from "./preset.js";
 import type { PresetRuntime } from "./runtime.js";
 
@@ -19,7 +20,7 @@ interface Field {
 }
 
 /** Exposed attributes and the metrics they become; units as Zigbee2MQTT documents them. */
-const FIELDS: Readonly<Record<string, Field>> = {
+const FIELDS: ReadonlyMap<string, Field> = new Map(Object.entries({
   power: { metric: "power.watts", unit: "W" },
   energy: { metric: "power.energy", unit: "kWh" },
   produced_energy: { metric: "power.energy_returned", unit: "kWh" },
@@ -37,12 +38,12 @@ const FIELDS: Readonly<Record<string, Field>> = {
   occupancy: { metric: "sensor.occupancy" },
   contact: { metric: "sensor.contact" },
   water_leak: { metric: "sensor.water_leak" },
-};
+}));
 
 /** Keys that say a device meters mains power: its `voltage` is then mains volts, not a battery's millivolts. */
 const METERING = /^(power|current|energy)(_l\d+)?$/;
 const CHANNEL = /^(.+)_l(\d+)$/;
-const SWITCH_STATES: Readonly<Record<string, number>> = Object.freeze({ on: 1, off: 0 });
+const SWITCH_STATES = stateWords({ on: 1, off: 0 });
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -56,7 +57,7 @@ function readAttribute(e: PresetEmitter, key: string, raw: unknown, metering: bo
   const name = ch ? ch[1]! : key;
   const tags = ch ? [`channel:${ch[2]}`] : [];
   if (name === "state") {
-    if (typeof raw === "string" && !(raw.toLowerCase() in SWITCH_STATES)) return e.skip("power.relay", `state ${JSON.stringify(raw)} is not ON or OFF`);
+    if (typeof raw === "string" && !SWITCH_STATES.has(raw.toLowerCase())) return e.skip("power.relay", `state ${JSON.stringify(raw)} is not ON or OFF`);
     return e.emit("power.relay", raw, { tags, states: SWITCH_STATES });
   }
   if (name === "voltage") {
@@ -67,7 +68,7 @@ function readAttribute(e: PresetEmitter, key: string, raw: unknown, metering: bo
     // Zigbee2MQTT 2.0 reports lux here; 1.x sent a raw value beside illuminance_lux.
     return skipIlluminance ? undefined : e.emit("sensor.illuminance", raw, { unit: "lx", tags });
   }
-  const f = FIELDS[name];
+  const f = FIELDS.get(name);
   if (f) e.emit(f.metric, raw, { ...(f.unit ? { unit: f.unit } : {}), tags });
 }
 

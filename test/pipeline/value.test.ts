@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readValue } from "../../src/pipeline/value.js";
+import { readValue, stateWords } from "../../src/pipeline/value.js";
 
 describe("reading a value", () => {
   it.each([
@@ -24,7 +24,18 @@ describe("reading a value", () => {
   it.each([
     ["nan", "nan"],
     ["NaN", "nan"],
-    ["-inf", "nan"],
+    ["-inf", "not_finite"],
+    ["1e999", "not_finite"],
+    ["-1e999 W", "not_finite"],
+    [Infinity, "not_finite"],
+    [NaN, "nan"],
+    ["0x1F", "wrong_type"],
+    ["12abc", "wrong_type"],
+    ["1_000", "wrong_type"],
+    ["constructor", "wrong_type"],
+    ["__proto__", "wrong_type"],
+    ["toString", "wrong_type"],
+    ["hasOwnProperty", "wrong_type"],
     ["", "empty"],
     ["Normal", "wrong_type"],
     [{ a: 1 }, "wrong_type"],
@@ -41,7 +52,7 @@ describe("reading a value", () => {
   });
 
   it("uses the homeowner's own words when given", () => {
-    expect(readValue("ajar", { ajar: 0.5 })).toEqual({ ok: true, value: 0.5, state: "ajar" });
-    expect(readValue("ON", { ajar: 0.5 })).toMatchObject({ ok: false, reason: "wrong_type" });
+    expect(readValue("ajar", stateWords({ ajar: 0.5 }))).toEqual({ ok: true, value: 0.5, state: "ajar" });
+    expect(readValue("ON", stateWords({ ajar: 0.5 }))).toMatchObject({ ok: false, reason: "wrong_type" });
   });
 });

@@ -3,7 +3,7 @@
  * names (home-assistant/core homeassistant/components/mqtt/abbreviations.py: ABBREVIATIONS,
  * DEVICE_ABBREVIATIONS). Keys Hearth does not read are left as they are.
  */
-export const ABBREVIATIONS: Readonly<Record<string, string>> = {
+export const ABBREVIATIONS: ReadonlyMap<string, string> = new Map(Object.entries({
   avty: "availability",
   avty_mode: "availability_mode",
   avty_t: "availability_topic",
@@ -27,9 +27,9 @@ export const ABBREVIATIONS: Readonly<Record<string, string>> = {
   uniq_id: "unique_id",
   unit_of_meas: "unit_of_measurement",
   val_tpl: "value_template",
-};
+}));
 
-export const DEVICE_ABBREVIATIONS: Readonly<Record<string, string>> = {
+export const DEVICE_ABBREVIATIONS: ReadonlyMap<string, string> = new Map(Object.entries({
   ids: "identifiers",
   name: "name",
   mf: "manufacturer",
@@ -37,13 +37,14 @@ export const DEVICE_ABBREVIATIONS: Readonly<Record<string, string>> = {
   sw: "sw_version",
   hw: "hw_version",
   sn: "serial_number",
-};
+}));
 
 /** A copy of `payload` with every abbreviated key written out (a full key wins if both are given). */
-export function expandKeys(payload: Record<string, unknown>, table: Readonly<Record<string, string>>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+export function expandKeys(payload: Record<string, unknown>, table: ReadonlyMap<string, string>): Record<string, unknown> {
+  // Without a prototype: a key "__proto__" in the payload is a key like any other.
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [k, v] of Object.entries(payload)) {
-    const full = table[k] ?? k;
+    const full = table.get(k) ?? k;
     if (!(full in out) || full === k) out[full] = v;
   }
   return out;

@@ -1,4 +1,5 @@
 import { topicFilterProblems } from "../../pipeline/mapping-schema.js";
+import { NO_STATES, type StateTable } from "../../pipeline/value.js";
 import { ABBREVIATIONS, DEVICE_ABBREVIATIONS, expandKeys } from "./abbreviations.js";
 import { nameEntity, type Naming } from "./naming.js";
 import { compileTemplate, type CompiledTemplate } from "./template.js";
@@ -27,7 +28,7 @@ export interface DiscoveredEntity {
   naming: Naming;
   template: CompiledTemplate | undefined;
   /** Payload words and their numbers (payload_on/off, state_on/off), lower-case. */
-  states: Readonly<Record<string, number>>;
+  states: StateTable;
   availability: Availability[];
 }
 
@@ -102,7 +103,7 @@ function entityOf(platform: string, objectId: string, fallbackDevice: string, p:
   // A switch reports state_on/state_off, defaulting to payload_on/payload_off, defaulting to ON/OFF.
   const on = str(p.state_on) ?? str(p.payload_on) ?? "ON";
   const off = str(p.state_off) ?? str(p.payload_off) ?? "OFF";
-  const states = platform === "sensor" ? {} : { [on.toLowerCase()]: 1, [off.toLowerCase()]: 0 };
+  const states: StateTable = platform === "sensor" ? NO_STATES : new Map([[on.toLowerCase(), 1], [off.toLowerCase(), 0]]);
   return { entity: { platform, objectId: str(p.object_id) ?? objectId, device, stateTopic, naming, template, states, availability } };
 }
 

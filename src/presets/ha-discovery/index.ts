@@ -37,7 +37,7 @@ function stateRule(x: DiscoveredEntity, origin: RuleOrigin): CompiledRule {
 }
 
 function availabilityRule(a: Availability, origin: RuleOrigin): CompiledRule {
-  const states = { [a.available.toLowerCase()]: 1, [a.notAvailable.toLowerCase()]: 0 };
+  const states = new Map([[a.available.toLowerCase(), 1], [a.notAvailable.toLowerCase(), 0]]);
   return codeRule(
     a.topic,
     origin,

@@ -12,7 +12,7 @@ export interface Naming {
   divisor?: number;
 }
 
-const BY_UNIT: Readonly<Record<string, Naming>> = {
+const BY_UNIT: ReadonlyMap<string, Naming> = new Map(Object.entries({
   W: { metric: "power.watts", unit: "W" },
   kW: { metric: "power.watts", unit: "W", multiplier: 1000 },
   Wh: { metric: "power.energy", unit: "kWh", divisor: 1000 },
@@ -32,9 +32,9 @@ const BY_UNIT: Readonly<Record<string, Naming>> = {
   mbar: { metric: "sensor.pressure", unit: "hPa" },
   Pa: { metric: "sensor.pressure", unit: "hPa", divisor: 100 },
   kPa: { metric: "sensor.pressure", unit: "hPa", multiplier: 10 },
-};
+}));
 
-const BY_CLASS: Readonly<Record<string, Naming>> = {
+const BY_CLASS: ReadonlyMap<string, Naming> = new Map(Object.entries({
   humidity: { metric: "sensor.humidity", unit: "%" },
   moisture: { metric: "sensor.moisture", unit: "%" },
   battery: { metric: "device.battery", unit: "%" },
@@ -43,12 +43,12 @@ const BY_CLASS: Readonly<Record<string, Naming>> = {
   ph: { metric: "sensor.ph", unit: "pH" },
   // Tasmota reports the power factor as 0…1; a discovered one in % is brought to the same scale.
   power_factor: { metric: "power.factor", unit: undefined },
-};
+}));
 
 export function nameSensor(unit: string | undefined, deviceClass: string | undefined): Naming {
-  const byUnit = unit !== undefined ? BY_UNIT[unit.trim()] : undefined;
+  const byUnit = unit !== undefined ? BY_UNIT.get(unit.trim()) : undefined;
   if (byUnit) return byUnit;
-  const byClass = deviceClass !== undefined ? BY_CLASS[deviceClass] : undefined;
+  const byClass = deviceClass !== undefined ? BY_CLASS.get(deviceClass) : undefined;
   if (byClass?.metric === "power.factor" && unit === "%") return { ...byClass, divisor: 100 };
   if (byClass) return byClass;
   return { metric: "sensor.value", unit };

@@ -1,3 +1,5 @@
+import { parseDecimal } from "../../pipeline/value.js";
+
 /**
  * The part of Home Assistant's Jinja value templates that device discovery uses: the payload
  * (`{{ value }}`) or a path into its JSON (`{{ value_json.ENERGY.Today }}`,
@@ -23,8 +25,8 @@ const ACCESS = /^(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*'([^']*)'\s*\]|\[\s*"([^"]*)
 const FILTER = /^\|\s*(float|int|round)\s*(?:\(\s*([-+]?\d+(?:\.\d+)?)?\s*\))?/;
 
 const toNumber = (v: unknown): number | undefined => {
-  const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
-  return Number.isFinite(n) ? n : undefined;
+  const n = typeof v === "number" ? v : typeof v === "string" ? parseDecimal(v) : undefined;
+  return n !== undefined && Number.isFinite(n) ? n : undefined;
 };
 
 function filterOf(name: string, arg: number | undefined): Filter {
@@ -72,7 +74,8 @@ export function compileTemplate(template: string): CompiledTemplate | { error: s
       let v: unknown = usesJson ? json : text;
       for (const step of path) {
         if (v === null || typeof v !== "object") return { ok: false, why: `value_json${where} is missing`, missing: true };
-        v = (v as Record<string | number, unknown>)[step];
+        // Own keys only: a template naming `constructor` must not find a method of every object.
+        v = Object.hasOwn(v, step) ? (v as Record<string | number, unknown>)[step] : undefined;
       }
       if (v === undefined) return { ok: false, why: `value_json${where} is missing`, missing: true };
       for (const f of filters) {
