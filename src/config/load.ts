@@ -124,6 +124,7 @@ function withDefaultsFromEnvironment(config: HearthConfig, env: Env): HearthConf
     datadog: {
       ...config.datadog,
       api_key: config.datadog.api_key ?? (env.DD_API_KEY || undefined),
+      app_key: config.datadog.app_key ?? (env.DD_APP_KEY || undefined),
       site: config.datadog.site ?? (env.DD_SITE || "datadoghq.com"),
     },
   };
