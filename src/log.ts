@@ -18,7 +18,7 @@ export interface LogOptions {
  * Keys that hold secrets anywhere in a logged object. Secrets come from the environment or
  * files and must never reach a log line, even when a whole config section is logged by mistake.
  */
-const SECRET_KEYS = ["password", "pass", "api_key", "apiKey", "token", "secret", "authorization", "Authorization"];
+const SECRET_KEYS = ["password", "pass", "api_key", "apiKey", "app_key", "appKey", "token", "secret", "authorization", "Authorization"];
 export const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`]);
 
 /**

@@ -14,11 +14,12 @@ export const operatorsOf = ({ config }: Loaded): string[] => config.notify.opera
 /**
  * The monitors the engine runs: those of rules/, and (when Hearth watches itself) a built-in
  * hearth.* monitor for every check no rules entry of the same name replaces. A hearth monitor
- * turned off (`enabled: false`) does not run; one that names no recipients tells the operators.
+ * turned off (`enabled: false`) does not run, nor does a metric monitor with `evaluate: datadog`; one that names no recipients tells the operators.
  * Without self-watching (`hearth replay`), hearth monitors are left out.
  */
 export function monitorsToRun(loaded: Loaded, watchSelf: boolean): Sourced<Monitor>[] {
-  const rules = loaded.rules.monitors;
+  // A monitor that Datadog alone evaluates is created there by `hearth datadog apply`, so it notifies once.
+  const rules = loaded.rules.monitors.filter((m) => m.type !== "metric" || m.evaluate !== "datadog");
   if (!watchSelf) return rules.filter((m) => m.type !== "hearth");
   const named = new Set(rules.map((m) => m.name));
   const builtins = (Object.keys(HEARTH_CHECKS) as HearthCheck[]).filter((c) => !named.has(`${HEARTH_PREFIX}${c}`)).map(builtin);

@@ -44,6 +44,16 @@ function checkTemplates(m: { subject?: string | undefined; message?: string | un
   }
 }
 
+/** Options only Datadog's side of a monitor has (https://docs.datadoghq.com/monitors/guide/monitor_api_options/). */
+const DatadogMonitorOptions = z
+  .strictObject({
+    priority: z.number().int().min(1).max(5).optional().meta({ description: "Datadog's priority, 1 (highest) to 5." }),
+    require_full_window: z.boolean().default(false).meta({ description: "Evaluate only over a full window of data (false suits sparse metrics)." }),
+    evaluation_delay: z.number().int().nonnegative().optional().meta({ description: "Seconds Datadog waits before evaluating (for metrics that arrive late)." }),
+    include_tags: z.boolean().default(true).meta({ description: "Put the triggering group in the notification's title." }),
+  })
+  .meta({ description: "Options of the monitor Datadog evaluates (with evaluate: datadog or both)." });
+
 export const MetricMonitor = z
   .strictObject({
     type: z.literal("metric").default("metric").meta({ description: "A threshold monitor on a metric query, Datadog's metric alert (the default type)." }),
@@ -56,8 +66,14 @@ export const MetricMonitor = z
     notify_no_data: z.boolean().default(false).meta({ description: "Go to NO_DATA (and notify) when data stops. Off by default, as in Datadog." }),
     no_data_timeframe: MinutesOrDuration.optional().meta({ description: "How long without data before NO_DATA (minutes, or a duration). Default: twice the query's window." }),
     for: Duration.optional().meta({ description: "Beyond Datadog: the query must breach continuously this long before WARN or ALERT." }),
+    evaluate: z
+      .enum(["local", "datadog", "both"])
+      .default("local")
+      .meta({ description: "Who evaluates the monitor and notifies: the hub (local), Datadog (created by `hearth datadog apply`), or both (`hearth check` warns when both reach the same recipients)." }),
+    datadog: DatadogMonitorOptions.optional(),
   })
   .superRefine((m, ctx) => {
+    if (m.evaluate !== "local" && m.for !== undefined) ctx.addIssue({ code: "custom", path: ["for"], message: "Datadog has no `for`; leave it out of a monitor that Datadog evaluates" });
     let q: MetricQuery;
     try {
       q = parseQuery(m.query);

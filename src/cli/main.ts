@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
 import { registerAck } from "./ack.js";
 import { registerCheck } from "./check.js";
+import { registerDatadog } from "./datadog.js";
 import { registerDowntime } from "./downtime.js";
 import { EXIT } from "./exit.js";
 import { registerNotify } from "./notify.js";
@@ -27,6 +28,7 @@ registerPasswd(program);
 registerSnooze(program);
 registerAck(program);
 registerNotify(program);
+registerDatadog(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -96,6 +96,13 @@ export const Recipient = z
     pushover: PushoverChannel.optional(),
     gotify: GotifyChannel.optional(),
     webhook: oneOrMore(Name).optional().meta({ description: "Webhooks (by name, from notify.webhooks) that receive this recipient's notifications." }),
+    datadog_handle: z
+      .string()
+      // An @-handle with parentheses is not parsed by Datadog (https://docs.datadoghq.com/monitors/notify/).
+      .regex(/^@?[^\s()@][^\s()]*$/, { message: 'expected a Datadog @-handle without spaces or parentheses: "alex@example.com", "slack-home-alerts", "team-house"' })
+      .transform((h) => (h.startsWith("@") ? h : `@${h}`))
+      .optional()
+      .meta({ description: "How monitors and downtimes that Datadog evaluates reach this recipient: an @-handle (@alex@example.com, @slack-home-alerts)." }),
   })
   .meta({ description: "Who is told, and every channel that reaches them: each notification goes out on each channel." });
 
