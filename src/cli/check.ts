@@ -33,7 +33,7 @@ export function registerCheck(program: Command): void {
         const r = loaded.rules;
         const count = (n: number, word: string, plural = `${word}s`) => `${n} ${n === 1 ? word : plural}`;
         process.stdout.write(
-          `${opts.config} and ${count(r.files.length, "rules file")} in ${opts.rules} are valid: ${count(r.presets.size, "preset")} (${[...r.presets.keys()].join(", ") || "none"}), ${count(r.mappings.length, "mapping")}, ${count(r.appliances.size, "appliance")}, ${count(r.people.size, "person", "people")}, ${count(r.tanks.size, "tank")}, ${count(r.monitors.length, "monitor")}, ${count(r.calendars.length, "calendar")}.\n`,
+          `${opts.config} and ${count(r.files.length, "rules file")} in ${opts.rules} are valid: ${count(r.presets.size, "preset")} (${[...r.presets.keys()].join(", ") || "none"}), ${count(r.mappings.length, "mapping")}, ${count(r.appliances.size, "appliance")}, ${count(r.people.size, "person", "people")}, ${count(r.tanks.size, "tank")}, ${count(r.monitors.length, "monitor")}, ${count(r.calendars.length, "calendar")}, ${count(r.dashboards.length, "dashboard")}.\n`,
         );
         process.exitCode = EXIT.ok;
         if (opts.probe) {

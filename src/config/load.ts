@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Calendar } from "../alerts/calendar-schema.js";
 import type { Monitor } from "../alerts/monitor-schema.js";
+import type { Dashboard } from "../dashboards/schema.js";
 import type { Appliance, Person, Tank } from "../house/schema.js";
 import type { Mapping } from "../pipeline/mapping-schema.js";
 import { PRESETS, type EnabledPresets } from "../presets/index.js";
@@ -23,6 +24,7 @@ export interface Rules {
   mappings: Sourced<Mapping>[];
   monitors: Sourced<Monitor>[];
   calendars: Sourced<Calendar>[];
+  dashboards: Sourced<Dashboard>[];
   appliances: Map<string, Sourced<Appliance>>;
   people: Map<string, Sourced<Person>>;
   tanks: Map<string, Sourced<Tank>>;
@@ -151,7 +153,7 @@ export function loadRulesDir(dir: string, env: Env): { rules?: Rules; issues: Is
     return { issues: [{ file: dir, line: 0, col: 0, message: code === "ENOENT" ? "rules directory not found" : `cannot read the rules directory: ${code}` }] };
   }
   const issues: Issue[] = [];
-  const rules: Rules = { files, presets: new Map(), mappings: [], appliances: new Map(), people: new Map(), tanks: new Map(), monitors: [], calendars: [] };
+  const rules: Rules = { files, presets: new Map(), mappings: [], appliances: new Map(), people: new Map(), tanks: new Map(), monitors: [], calendars: [], dashboards: [] };
   const presetOptions = new Map<string, { options: unknown; explicit: SourceRef | undefined }>();
   const disabled = new Set<string>();
   for (const file of files) {
@@ -178,6 +180,12 @@ export function loadRulesDir(dir: string, env: Env): { rules?: Rules; issues: Is
     data.mappings?.forEach((m, i) => rules.mappings.push({ ...m, source: locate(y, ["mappings", i]) }));
     data.monitors?.forEach((m, i) => rules.monitors.push({ ...m, source: locate(y, ["monitors", i]) }));
     data.calendars?.forEach((c, i) => rules.calendars.push({ ...c, source: locate(y, ["calendars", i]) }));
+    data.dashboards?.forEach((d, i) => {
+      const at = locate(y, ["dashboards", i, "name"]);
+      const earlier = rules.dashboards.find((e) => e.name === d.name)?.source;
+      if (earlier) issues.push({ ...at, message: `dashboards: "${d.name}" is already defined at ${formatSource(earlier)}` });
+      else rules.dashboards.push({ ...d, source: locate(y, ["dashboards", i]) });
+    });
     issues.push(...collectNamed(y, "appliances", data.appliances, rules.appliances), ...collectNamed(y, "people", data.people, rules.people), ...collectNamed(y, "tanks", data.tanks, rules.tanks));
   }
   for (const [name, { options }] of presetOptions) if (!disabled.has(name)) rules.presets.set(name, options);
