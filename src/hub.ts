@@ -8,6 +8,7 @@ import { changedPaths } from "./config/diff.js";
 import type { Loaded } from "./config/load.js";
 import { Health } from "./health.js";
 import { registerEventsApi } from "./http/api-events.js";
+import { registerHouseApi } from "./http/api-house.js";
 import { registerSeriesApi } from "./http/api-series.js";
 import { HttpServer } from "./http/server.js";
 import { IntegrationHost } from "./integrations/host.js";
@@ -113,6 +114,7 @@ export class Hub {
     registerQuietApi(this.http.app, this.alerts);
     registerNotifyApi(this.http.app, this.notifier);
     registerEventsApi(this.http.app, this.recentEvents);
+    registerHouseApi(this.http.app, () => this.loaded.rules.tanks);
     if (config.simulator?.enabled) {
       this.phone = new DemoPhone(() => this.clock.now());
       this.phone.register(this.http.app);
@@ -156,6 +158,9 @@ export class Hub {
       host: this.loaded.config.host,
       version: VERSION,
       uptime_s: Math.round((this.clock.now() - this.startedAt) / 1000),
+      // The status page reads times in the hub's zone, against the hub's clock (the demo's is story time).
+      now: new Date(this.clock.now()).toISOString(),
+      timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
       ports: { ...this.broker.ports(), http: this.http.port },
     };
   }
