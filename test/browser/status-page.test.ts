@@ -8,6 +8,8 @@ import { closeNow, listenLocal } from "../helpers/ports.js";
 import { seedWeek } from "../helpers/seed.js";
 import { waitFor } from "../helpers/wait.js";
 
+// What runs in the page is given as text: this file is typed without the DOM.
+
 // A Saturday noon; the hub's clock stands still unless the test moves it.
 const NOW = Date.UTC(2026, 0, 24, 12, 0, 0);
 const RULES = {
@@ -85,10 +87,10 @@ describe("the status page in Chromium", () => {
   it("draws a seeded week of 10 s points from the store, and sums them per hour as the test does", async () => {
     const { page, errors } = await openPage(1280);
     await page.locator(".series", { hasText: "appliance:stove" }).first().click();
-    await page.waitForFunction(() => (window as unknown as { hearthChart?: unknown }).hearthChart);
+    await page.waitForFunction("window.hearthChart");
     await page.click('#ranges button[data-range="7d"]');
     const week = await waitFor(
-      () => page.evaluate(() => (window as unknown as { hearthChart: Chart }).hearthChart).then((c) => (c.until - c.from > 6 * 86_400_000 ? c : undefined)),
+      () => (page.evaluate("window.hearthChart") as Promise<Chart>).then((c) => (c.until - c.from > 6 * 86_400_000 ? c : undefined)),
       "the week's chart",
     );
     const avg = rollUp(week, (vs) => vs.reduce((a, b) => a + b, 0) / vs.length);
@@ -101,7 +103,7 @@ describe("the status page in Chromium", () => {
     await page.selectOption("#rollup-fn", "sum");
     await page.selectOption("#rollup-interval", "3600");
     const hourly = await waitFor(
-      () => page.evaluate(() => (window as unknown as { hearthChart: Chart }).hearthChart).then((c) => (c.rollup.fn === "sum" && c.rollup.interval_s === 3600 ? c : undefined)),
+      () => (page.evaluate("window.hearthChart") as Promise<Chart>).then((c) => (c.rollup.fn === "sum" && c.rollup.interval_s === 3600 ? c : undefined)),
       "the hourly sums",
     );
     const sums = rollUp(hourly, (vs) => vs.reduce((a, b) => a + b, 0));
@@ -160,8 +162,8 @@ describe("the status page in Chromium", () => {
   it("fits a phone: no horizontal scroll at 390 px, chart open", async () => {
     const { page, errors } = await openPage(390);
     await page.locator(".series").first().click();
-    await page.waitForFunction(() => (window as unknown as { hearthChart?: unknown }).hearthChart);
-    const [scroll, client] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+    await page.waitForFunction("window.hearthChart");
+    const [scroll, client] = (await page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")) as [number, number];
     expect(scroll).toBeLessThanOrEqual(client);
     await page.close();
     expect(errors).toEqual([]);
