@@ -2,10 +2,13 @@ import { registerAlertsApi } from "./alerts/api.js";
 import { registerQuietApi } from "./alerts/quiet-api.js";
 import { AlertEngine } from "./alerts/engine.js";
 import { logAlertEvents } from "./alerts/log-sink.js";
+import { RecentAlertEvents } from "./alerts/recent-events.js";
 import { systemClock, type Clock } from "./clock.js";
 import { changedPaths } from "./config/diff.js";
 import type { Loaded } from "./config/load.js";
 import { Health } from "./health.js";
+import { registerEventsApi } from "./http/api-events.js";
+import { registerHouseApi } from "./http/api-house.js";
 import { registerSeriesApi } from "./http/api-series.js";
 import { HttpServer } from "./http/server.js";
 import { IntegrationHost } from "./integrations/host.js";
@@ -18,6 +21,7 @@ import { HubSelfFacts } from "./notify/self-facts.js";
 import { assembleProcessing, type Processing } from "./pipeline/assemble.js";
 import type { Pipeline } from "./pipeline/pipeline.js";
 import { Forwarding } from "./sinks/forwarding.js";
+import { DemoPhone } from "./simulator/phone.js";
 import type { Simulator } from "./simulator/simulator.js";
 import { Store } from "./store/store.js";
 import { Telemetry } from "./telemetry.js";
@@ -56,6 +60,9 @@ export class Hub {
   readonly store: Store;
   readonly forwarding: Forwarding;
   readonly notifier: Notifier;
+  readonly recentEvents = new RecentAlertEvents();
+  /** The demo's webhook receiver, when the simulator is on. */
+  readonly phone: DemoPhone | undefined;
   private simulator: Simulator | undefined;
   private loaded: Loaded;
   private readonly startedAt: number;
@@ -94,6 +101,7 @@ export class Hub {
       log: alertLog,
       emit: (e) => {
         logEvent(e);
+        this.recentEvents.add(e);
         this.notifier.accept(e);
       },
       state: this.notifier.savedEngineState(),
@@ -103,6 +111,12 @@ export class Hub {
     registerAlertsApi(this.http.app, this.alerts);
     registerQuietApi(this.http.app, this.alerts);
     registerNotifyApi(this.http.app, this.notifier);
+    registerEventsApi(this.http.app, this.recentEvents);
+    registerHouseApi(this.http.app, () => this.loaded.rules.tanks);
+    if (config.simulator?.enabled) {
+      this.phone = new DemoPhone(() => this.clock.now());
+      this.phone.register(this.http.app);
+    }
     this.integrations = new IntegrationHost({ clock: this.clock, health: this.health, telemetry: this.telemetry, log: this.log.child({ module: "integrations" }), addSample: (s) => this.pipeline.addSample(s) });
   }
 
@@ -128,6 +142,11 @@ export class Hub {
     return hub;
   }
 
+  /** The clock every part runs on: the wall clock, or the demo's story clock. */
+  get now(): number {
+    return this.clock.now();
+  }
+
   get config() {
     return this.loaded.config;
   }
@@ -137,6 +156,9 @@ export class Hub {
       host: this.loaded.config.host,
       version: VERSION,
       uptime_s: Math.round((this.clock.now() - this.startedAt) / 1000),
+      // The status page reads times in the hub's zone, against the hub's clock (the demo's is story time).
+      now: new Date(this.clock.now()).toISOString(),
+      timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
       ports: { ...this.broker.ports(), http: this.http.port },
     };
   }

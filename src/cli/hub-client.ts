@@ -1,5 +1,8 @@
+import fs from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import { ERRORS } from "../errors.js";
+import { readHubRecord } from "./hub-record.js";
 
 /** The running hub's HTTP API, as the configuration it runs with describes it. */
 export interface HubAddress {
@@ -19,14 +22,24 @@ export const asker = (): string => `${os.userInfo().username}@${os.hostname()}`;
 export const askerZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 /**
- * Reads http.host and http.port (with HEARTH_HTTP_HOST/PORT) from the configuration the hub
- * runs with. A hub listening on every address is reached on this machine's loopback.
+ * Where the hub runs: the address a running hub recorded in the configuration's data directory;
+ * failing that, a running demo's (config/demo.yaml beside the configuration), so commands find
+ * `npm run demo` without flags; failing that, http.host and http.port (with HEARTH_HTTP_HOST/PORT).
+ * A hub listening on every address is reached on this machine's loopback.
  */
 export async function hubAddress(configFile: string): Promise<HubAddress> {
   const [{ loadConfigFile }, { formatIssue }] = await Promise.all([import("../config/load.js"), import("../config/issues.js")]);
   const { config, issues } = loadConfigFile(configFile, process.env);
   if (!config) throw new HubCallError(`${issues.map(formatIssue).join("\n")}\nhearth: cannot tell where the hub listens (HEARTH_E_CONFIG_INVALID: ${ERRORS.HEARTH_E_CONFIG_INVALID.fix})`);
   const { host, port, token } = config.http;
+  const running = readHubRecord(config.storage.dir);
+  if (running) return { url: running.url, token, from: `${path.join(config.storage.dir, "hearth.json")} (pid ${running.pid})` };
+  const demoFile = path.join(path.dirname(configFile), "demo.yaml");
+  if (path.resolve(demoFile) !== path.resolve(configFile) && fs.existsSync(demoFile)) {
+    const demo = loadConfigFile(demoFile, process.env).config;
+    const demoHub = demo && readHubRecord(demo.storage.dir);
+    if (demoHub) return { url: demoHub.url, token: demo.http.token, from: `the running demo's ${path.join(demo.storage.dir, "hearth.json")} (pid ${demoHub.pid})` };
+  }
   const reach = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
   return { url: `http://${reach.includes(":") ? `[${reach}]` : reach}:${port}`, token, from: `http.host and http.port of ${configFile}` };
 }

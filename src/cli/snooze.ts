@@ -21,7 +21,7 @@ export function registerSnooze(program: Command): void {
     .option("--group <group>", 'only this group, as /api/alerts shows it ("appliance:stove")')
     .option("--reason <text>", "why, for the announcement and `hearth downtime list`")
     .option(...CONFIG_OPTION)
-    .addHelpText("after", '\nThe hub\'s address comes from http.host and http.port of --config. `hearth downtime cancel ID` ends a snooze early.\n\nExamples:\n  hearth snooze "tank pH" --for 2h --reason "changing the solution"\n  hearth snooze "left on with nobody home" --group appliance:oven --for 3h')
+    .addHelpText("after", '\nThe hub\'s address is the one it recorded in its data directory (or a running demo\'s), else http.host and http.port of --config. `hearth downtime cancel ID` ends a snooze early.\n\nExamples:\n  hearth snooze "tank pH" --for 2h --reason "changing the solution"\n  hearth snooze "left on with nobody home" --group appliance:oven --for 3h')
     .action(async (monitor: string, opts: SnoozeOptions, cmd: Command) => {
       const fail = (message: string): never => cmd.error(message, { exitCode: EXIT.usage });
       const forText = durationOption(opts.for, fail);

@@ -19,8 +19,10 @@ export function registerStart(program: Command): void {
     .option("--no-watch", "do not reload when the configuration or a rules file changes (SIGHUP still does)")
     .addHelpText("after", "\nA saved change to the configuration or a rules file applies within seconds; an invalid one is\nreported with its positions and the last good version stays in force.\nSignals: SIGHUP reloads config and rules; SIGTERM or SIGINT stops cleanly.\n\nExamples:\n  hearth start\n  hearth start --config config/demo.yaml")
     .action(async (opts: StartOptions) => {
+      // `kill -HUP "$(pgrep -x hearth)"` and ps name the hub, not node.
+      process.title = "hearth";
       // The hub and everything it runs load only for this command: `hearth --help` stays quick.
-      const [{ loadOrReport }, { createLogger }, { Hub }, { describeError, isHearthError }, { LogTail, startLiveSummary }, { serialReloader }, { watchConfig }] = await Promise.all([
+      const [{ loadOrReport }, { createLogger }, { Hub }, { describeError, isHearthError }, { LogTail, startLiveSummary }, { serialReloader }, { watchConfig }, { writeHubRecord, removeHubRecord }] = await Promise.all([
         import("./load.js"),
         import("../log.js"),
         import("../hub.js"),
@@ -28,6 +30,7 @@ export function registerStart(program: Command): void {
         import("./live.js"),
         import("./reload.js"),
         import("../config/watch.js"),
+        import("./hub-record.js"),
       ]);
       const loaded = loadOrReport(opts);
       if (!loaded) {
@@ -40,7 +43,7 @@ export function registerStart(program: Command): void {
 
       let hub: Hub;
       try {
-        hub = await Hub.start({ loaded, log });
+        hub = await Hub.start({ loaded, log, ...(await storyClockFor(loaded.config.simulator)) });
       } catch (err) {
         if (isHearthError(err)) log.fatal({ code: err.code }, err.message);
         else log.fatal({ err: describeError(err) }, "Hearth could not start");
@@ -48,6 +51,9 @@ export function registerStart(program: Command): void {
         process.exit(EXIT.invalid);
       }
 
+      const dataDir = loaded.config.storage.dir;
+      const httpHost = loaded.config.http.host === "0.0.0.0" ? "127.0.0.1" : loaded.config.http.host === "::" ? "::1" : loaded.config.http.host;
+      writeHubRecord(dataDir, { pid: process.pid, url: `http://${httpHost.includes(":") ? `[${httpHost}]` : httpHost}:${hub.http.port}`, started_at: new Date().toISOString() });
       const stopLive = tail ? startLiveSummary(hub, tail) : undefined;
       const reload = serialReloader(hub, opts, log);
       const stopWatch = opts.watch ? watchConfig(opts.config, opts.rules, (files) => void reload(`changed: ${files.join(", ")}`)) : undefined;
@@ -59,10 +65,20 @@ export function registerStart(program: Command): void {
         stopWatch?.();
         log.info({ signal }, `Stopping on ${signal}`);
         await hub.stop();
+        removeHubRecord(dataDir, process.pid);
+        // The live view hid the log: say so where the frame was.
+        if (tail) process.stdout.write("\nHearth stopped.\n");
         process.exit(EXIT.ok);
       };
       process.on("SIGTERM", () => void shutdown("SIGTERM"));
       process.on("SIGINT", () => void shutdown("SIGINT"));
       process.on("SIGHUP", () => void reload("SIGHUP"));
     });
+}
+
+/** The demo runs the whole hub on the story's clock, so the shipped rules' durations hold in story time. */
+async function storyClockFor(sim: { enabled: boolean; speed: number } | undefined) {
+  if (!sim?.enabled) return {};
+  const { StoryClock, storyStart } = await import("../simulator/story-clock.js");
+  return { clock: new StoryClock(storyStart(Date.now()), sim.speed) };
 }

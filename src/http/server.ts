@@ -7,12 +7,9 @@ import { listenOn, stopListening } from "../mqtt/listen.js";
 import type { Telemetry } from "../telemetry.js";
 import { hubNames, refusal } from "./request-guard.js";
 import type { HttpConfig } from "./schema.js";
-import { STATUS_PAGE } from "./status-page.js";
+import { isPublicPath, registerStatusPage } from "./status-page.js";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
-
-/** Paths anyone may fetch: the status page's static HTML holds no data (it asks the API, with the token). */
-const PUBLIC_PATHS = new Set(["/"]);
 
 export const isLoopback = (address: string | undefined): boolean => address !== undefined && (LOOPBACK.has(address) || address.startsWith("127."));
 
@@ -46,7 +43,7 @@ export class HttpServer {
     for (const code of ["HEARTH_E_HTTP_FORBIDDEN_HOST", "HEARTH_E_HTTP_FORBIDDEN_ORIGIN"]) this.refused.inc({ code }, 0);
     this.app = Fastify({ logger: false });
     this.app.addHook("onRequest", async (req: FastifyRequest, reply: FastifyReply) => this.authorize(req, reply));
-    this.app.get("/", async (_req, reply) => reply.type("text/html; charset=utf-8").send(STATUS_PAGE));
+    registerStatusPage(this.app);
     this.app.get("/healthz", async (_req, reply) => {
       const status = this.health.status();
       return reply.code(status === "down" ? 503 : 200).send({ status, ...this.about(), components: this.health.snapshot() });
@@ -68,7 +65,7 @@ export class HttpServer {
       this.log.warn({ code: refused.code, remote: req.socket.remoteAddress, url: req.url, host: header("host"), origin: header("origin") }, `HTTP request refused: ${refused.why}`);
       return void (await reply.code(403).send({ error: refused.why, code: refused.code }));
     }
-    if (PUBLIC_PATHS.has(req.url) || isLoopback(req.socket.remoteAddress)) return;
+    if (isPublicPath(req.url) || isLoopback(req.socket.remoteAddress)) return;
     if (this.config.token && tokenMatches(req.headers.authorization, this.config.token)) return;
     this.log.warn({ code: "HEARTH_E_HTTP_UNAUTHORIZED", remote: req.socket.remoteAddress, url: req.url }, "HTTP request refused: no valid bearer token");
     await reply

@@ -7,14 +7,14 @@ import { houseStory, type DeviceState } from "./story.js";
 /**
  * The demo's house: plugs, a hydroponic tank and a person, each a real MQTT client publishing
  * the payloads their firmware would (Tasmota SENSOR/STATE/LWT, OwnTracks locations and region
- * transitions) to Hearth's own broker. The story runs `speed` times faster than real time.
+ * transitions) to Hearth's own broker. The story follows the clock it is given: the demo hands
+ * the hub a StoryClock running `speed` times faster than real time.
  */
 const HOME = { lat: 52.3702, lon: 4.8952 };
 const AWAY = { lat: 52.3561, lon: 4.9534 };
 export class Simulator {
   private clients: MqttClient[] = [];
   private cancelTick: Cancel | undefined;
-  private readonly started: number;
   private lastPresence = new Map<string, boolean>();
   private lastRelay = new Map<string, boolean>();
   private energyKwh = new Map<string, number>();
@@ -26,13 +26,13 @@ export class Simulator {
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {
-    this.started = clock.now();
-    this.lastTick = this.started;
+    this.lastTick = clock.now();
   }
 
-  /** Story time: starts at 07:00 on the first day and runs `speed` times faster than the clock. */
+  /** Story time: the clock's minute of the day, in the hub's zone. */
   storyMinutes(): number {
-    return 7 * 60 + ((this.clock.now() - this.started) / 60_000) * this.config.speed;
+    const d = new Date(this.clock.now());
+    return d.getHours() * 60 + d.getMinutes() + d.getSeconds() / 60;
   }
 
   async start(): Promise<void> {
@@ -45,7 +45,7 @@ export class Simulator {
     this.clients.push(await this.connect("presence", undefined));
     this.cancelTick = this.clock.setInterval(() => this.tick(), this.config.interval);
     this.tick();
-    this.log.info({ devices: this.clients.length, speed: this.config.speed }, `Simulator started: ${this.clients.length} devices, story time runs ${this.config.speed}x`);
+    this.log.info({ devices: this.clients.length }, `Simulator started: ${this.clients.length} devices`);
   }
 
   private connect(name: string, will: { topic: string; payload: string; retain: boolean } | undefined): Promise<MqttClient> {
@@ -66,7 +66,7 @@ export class Simulator {
 
   private tick(): void {
     const now = this.clock.now();
-    const hours = ((now - this.lastTick) / 3_600_000) * this.config.speed;
+    const hours = (now - this.lastTick) / 3_600_000;
     this.lastTick = now;
     const state = houseStory(this.storyMinutes());
     const time = new Date(now).toISOString().slice(0, 19);

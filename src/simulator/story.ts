@@ -1,8 +1,8 @@
 /**
  * The demo house's day, as data: what each plug draws, the tank's water and who is home at a
  * given story minute (0 = midnight of day one). The stove is left on when Alex goes out at
- * 08:00 and only goes off when Alex is back at 10:00, and the curling iron stays on until
- * 09:10: the cases Hearth's alerts exist for.
+ * 08:00 and only goes off when Alex is back at 10:00, the curling iron stays on until 09:10,
+ * and the tank's pH drifts past its warning at about 08:30: the cases Hearth's alerts exist for.
  */
 export interface DeviceState {
   name: string;
@@ -40,6 +40,11 @@ const PLUGS: readonly { name: string; watts: number; on: Window[]; idleWatts: nu
 
 const AWAY: Window[] = [[at(8, 0), at(10, 0)], [at(13, 0), at(17, 30)]];
 
+/** The inverse of the two-point calibration in rules/house.yaml ([[1980, 4.0], [1500, 7.0]]). */
+const PH_RAW_AT_4 = 1980;
+const RAW_PER_PH = (1980 - 1500) / 3;
+const phAt = (minute: number) => 6.15 + 0.25 * Math.sin((2 * Math.PI * (minute - 480)) / 1440);
+
 export function houseStory(storyMinute: number): HouseState {
   const minute = ((storyMinute % 1440) + 1440) % 1440;
   const plugs: DeviceState[] = PLUGS.map((p) => {
@@ -54,8 +59,9 @@ export function houseStory(storyMinute: number): HouseState {
     plugs,
     tank: {
       name: "tank1",
-      // The pH drifts up through the day as plants take up nutrients; raw ADC falls as pH rises.
-      phRaw: Math.round(1750 - 60 * Math.sin((Math.PI * minute) / 1440) + (Math.random() - 0.5) * 8),
+      // The pH drifts up through the morning as the plants take up nitrate, past the tank pH
+      // monitor's warning (6.2) at about 08:30, peaks near 6.4 at 14:00 and settles overnight.
+      phRaw: Math.round(PH_RAW_AT_4 - (phAt(minute) - 4) * RAW_PER_PH + (Math.random() - 0.5) * 8),
       waterC: Math.round((19.5 + 1.5 * Math.sin((Math.PI * (minute - 360)) / 720)) * 10) / 10,
       ecMsCm: Math.round((1.35 - 0.1 * (day % 3)) * 100) / 100,
       weightKg: Math.round((42 - 2 * (minute / 1440)) * 1000) / 1000,

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock.js";
 import { startTestHub, type TestHub } from "../helpers/hub.js";
 import { connectMqtt } from "../helpers/mqtt.js";
+import { seedWeek } from "../helpers/seed.js";
 import { waitFor } from "../helpers/wait.js";
 
 const START = Date.UTC(2026, 0, 15, 11, 0, 0);
@@ -72,5 +73,46 @@ describe("GET /api/series with from", () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error).toBe('from: "yesterday-ish" is not an ISO 8601 time, Unix seconds, or a duration ago such as 1h; limit: expected a whole number from 1 to 200000');
     expect((await get("/api/series?until=1h")).status).toBe(400);
+  });
+});
+
+describe("GET /api/series with rollup and max_points", () => {
+  const NOW = Date.UTC(2026, 0, 22, 12, 0, 0);
+  const get2 = async (path: string) => {
+    const res = await fetch(`${t!.httpUrl}${path}`);
+    return { status: res.status, body: (await res.json()) as History & { error?: string; rollup?: { fn: string; interval_s: number } } };
+  };
+
+  it("sums a week of 10 s points per hour as .rollup(sum, 3600) does, and thins to max_points", async () => {
+    t = await startTestHub({ clock: new ManualClock(NOW), rules: RULES });
+    const seeded = seedWeek(t.hub.store, { metric: "power.watts", tags: ["appliance:stove"], unit: "W", until: NOW, value: (i) => (i % 360) + (i % 7) / 10 });
+    expect(seeded).toHaveLength(60_480);
+
+    const hourly = await get2("/api/series?metric=power.watts&from=7d&rollup=sum,3600");
+    expect(hourly.status).toBe(200);
+    expect(hourly.body.rollup).toEqual({ fn: "sum", interval_s: 3600 });
+    const expected = new Map<number, number>();
+    for (const [time, v] of seeded) if (time >= NOW - 7 * 86_400_000) expected.set(Math.floor(time / 3_600_000) * 3_600_000, (expected.get(Math.floor(time / 3_600_000) * 3_600_000) ?? 0) + v);
+    const got = hourly.body.series[0]!.points;
+    expect(got.map(([time]) => time)).toEqual([...expected.keys()]);
+    for (const [time, v] of got) expect(v).toBeCloseTo(expected.get(time)!, 6);
+
+    const thin = await get2("/api/series?metric=power.watts&from=7d&max_points=500");
+    expect(thin.body.rollup).toEqual({ fn: "avg", interval_s: 1800 });
+    expect(thin.body.series[0]!.points.length).toBeLessThanOrEqual(500);
+    // Too fine an interval for the range is widened, as Datadog widens it.
+    const widened = await get2("/api/series?metric=power.watts&from=7d&rollup=max,10&max_points=200");
+    expect(widened.body.rollup).toEqual({ fn: "max", interval_s: 3600 });
+    expect(Math.max(...widened.body.series[0]!.points.map(([, v]) => v))).toBe(Math.max(...seeded.map(([, v]) => v)));
+    const counted = await get2(`/api/series?metric=power.watts&from=${(NOW - 3_600_000) / 1000}&until=${NOW / 1000 - 1}&rollup=count,600`);
+    expect(counted.body.series[0]!.points.map(([, v]) => v)).toEqual([60, 60, 60, 60, 60, 60]);
+  });
+
+  it("refuses an unknown rollup and a max_points out of range, saying which", async () => {
+    t = await startTestHub({ clock: new ManualClock(NOW), rules: RULES });
+    const bad = await get2("/api/series?metric=power.watts&from=1h&rollup=median&max_points=0");
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toContain('rollup: expected one of avg, sum, min, max, count, optionally with ",<seconds>" (rollup=sum,3600), got "median"');
+    expect(bad.body.error).toContain("max_points: expected a whole number from 1 to 10000");
   });
 });

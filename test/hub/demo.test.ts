@@ -51,8 +51,10 @@ describe("the demo", () => {
     const { h } = startDemo(["--live"]);
     await waitFor(() => /power\.watts +\d/.test(h.output()), "the live table to show plugs", 30_000);
     expect(h.output()).toContain("Hearth demo");
-    expect(h.output()).toMatch(/MQTT {2}mqtt:\/\/127\.0\.0\.1:\d+ {3}\(watch: mosquitto_sub -p \d+ -t '#' -v\)/);
+    expect(h.output()).toMatch(/MQTT mqtt:\/\/127\.0\.0\.1:\d+ {2}\(mosquitto_sub -p \d+ -t '#' -v\)/);
+    expect(h.output()).toMatch(/story time (\x1b\[1m)?\w{3} \d\d:\d\d:\d\d/);
     h.child.kill("SIGTERM");
     expect(await h.exited).toBe(0);
+    expect(h.output()).toContain("Hearth stopped.");
   });
 });
