@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/clock.js";
 import { loadTestConfig, startTestHub, type TestHub } from "../../test/helpers/hub.js";
 import { sampleInstance } from "../../test/helpers/samples.js";
+import { queryStore } from "../../test/helpers/store.js";
 import { waitFor } from "../../test/helpers/wait.js";
 
 let hub: TestHub | undefined;
@@ -52,5 +53,27 @@ describe("my_metric", () => {
     // And it reaches the series API like any other metric, after a flush.
     const series = (await (await fetch(`${t.httpUrl}/api/series?metric=my_metric`)).json()) as { series: { metric: string; tags: string[] }[] };
     expect(series.series.map((s) => [s.metric, s.tags])).toEqual([["my_metric", []]]);
+  });
+
+  it("collecting every 5 s with a 10 s flush stores every value at its own time, none lost", async () => {
+    const clock = new ManualClock(Date.parse("2026-01-05T08:00:00Z"));
+    const { name, instance } = sampleInstance("my_metric");
+    hub = await startTestHub({ config: { pipeline: { flush_interval: "10s" }, integrations: { [name]: { ...instance, min_collection_interval: 5 } } }, clock });
+    const t = hub;
+    const started = clock.now();
+    for (let i = 0; i < 12; i++) {
+      clock.advance(5_000);
+      await new Promise((r) => setImmediate(r));
+    }
+    const collected = t.samples.filter((s) => s.metric === "my_metric");
+    expect(collected).toHaveLength(12);
+    // A clean stop flushes what is held; the store is then read as any SQLite client would.
+    await t.hub.stop();
+    hub = undefined;
+    const stored = queryStore<{ time: number; value: number }>(t.dir, "SELECT p.time, p.value FROM points p JOIN series s ON s.id = p.series_id WHERE s.metric = 'my_metric' ORDER BY p.time");
+    fs.rmSync(t.dir, { recursive: true, force: true });
+    // The value drawn at start, then one per 5 s: 13 points, 2 per flush, with the values drawn.
+    expect(stored.map((p) => p.time - started)).toEqual(Array.from({ length: 13 }, (_, i) => i * 5_000));
+    expect(stored.slice(1).map((p) => p.value)).toEqual(collected.map((s) => s.value));
   });
 });

@@ -76,6 +76,9 @@ export class Session<C> {
       kind,
       ...(opts.unit ? { unit: opts.unit } : {}),
       ...(opts.attrs ? { attrs: opts.attrs } : {}),
+      // Each value an integration collects is a point of its time, as each run of a Datadog
+      // agent check is: two runs inside one flush interval make two points, not one.
+      ...(kind === "gauge" ? { stamped: true as const } : {}),
     });
   }
 

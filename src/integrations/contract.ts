@@ -39,7 +39,7 @@ export interface EmitOptions {
 
 /** The only way data leaves an integration (Telegraf's Accumulator). Emits after stop are dropped. */
 export interface Emitter {
-  /** A value at a point in time: the last one in a flush interval wins. */
+  /** A value at a point in time: each becomes its own point at its time, even several in one flush interval. */
   gauge(metric: string, value: number, tags?: readonly string[], opts?: EmitOptions): void;
   /** How many things happened since the last count: counts add up per flush interval. */
   count(metric: string, delta: number, tags?: readonly string[], opts?: EmitOptions): void;

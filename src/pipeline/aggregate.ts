@@ -26,6 +26,10 @@ interface SeriesState {
   acc: number;
   /** gauge: the time of the last value. */
   time: number;
+  /** gauge: the stamped values of this interval that a later value did not replace, oldest first. */
+  kept: { value: number; time: number }[];
+  /** gauge: the current `acc`/`time` is stamped, so a later value at another time does not replace it. */
+  stamped: boolean;
   /** monotonic: the previous raw counter reading. */
   previous: number | undefined;
   lastSample: { value: number; time: number };
@@ -46,7 +50,8 @@ export interface SeriesView {
 }
 
 /**
- * Per series and flush interval: gauges keep the last value, counts add up, monotonic counters
+ * Per series and flush interval: gauges keep the last value (and every stamped value before it,
+ * each at its own time), counts add up, monotonic counters
  * become a per-second rate of their increases (a reset, where the counter goes down, starts a
  * new baseline instead of making a negative spike).
  */
@@ -74,7 +79,7 @@ export class Aggregator {
     let s = this.series.get(series.key);
     if (s && s.kind === sample.kind && !this.staysFinite(s, sample.value)) return false;
     if (!s || s.kind !== sample.kind) {
-      s = { series, kind: sample.kind, unit: sample.unit, dirty: false, acc: 0, time: sample.time, previous: undefined, lastSample: { value: sample.value, time: sample.time }, lastPoint: undefined, seenAt: sample.time };
+      s = { series, kind: sample.kind, unit: sample.unit, dirty: false, acc: 0, time: sample.time, kept: [], stamped: false, previous: undefined, lastSample: { value: sample.value, time: sample.time }, lastPoint: undefined, seenAt: sample.time };
       this.series.set(series.key, s);
     }
     s.lastSample.value = sample.value;
@@ -83,6 +88,14 @@ export class Aggregator {
     if (sample.unit !== undefined) s.unit = sample.unit;
     switch (sample.kind) {
       case "gauge":
+        // A stamped value is a point of its own time (Datadog's agent sends each check run as
+        // its own point): a later value at another time keeps it rather than replacing it.
+        if (s.dirty && s.stamped && sample.time !== s.time) s.kept.push({ value: s.acc, time: s.time });
+        s.stamped = sample.stamped === true;
+        s.acc = sample.value;
+        s.time = sample.time;
+        s.dirty = true;
+        break;
       case "rate":
         s.acc = sample.value;
         s.time = sample.time;
@@ -121,6 +134,8 @@ export class Aggregator {
       }
       const type = s.kind === "monotonic" ? "rate" : s.kind;
       const value = s.kind === "monotonic" ? s.acc / (interval / 1000) : s.acc;
+      for (const k of s.kept) points.push({ key, metric: s.series.metric, tags: s.series.tags, type, unit: s.unit, time: k.time, value: k.value, interval });
+      s.kept = [];
       const p: Point = { key, metric: s.series.metric, tags: s.series.tags, type, unit: s.unit, time: s.kind === "gauge" ? s.time : now, value, interval };
       points.push(p);
       s.lastPoint = p;

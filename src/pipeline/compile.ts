@@ -86,17 +86,18 @@ export function compileMapping(m: Mapping, origin: RuleOrigin): CompiledRule {
         json = decoded.value;
       }
       let time = msg.receivedAt;
+      let stamped = false;
       if (timeOf) {
         const t = timeOf(json);
         if (t === undefined) out.skips.push({ metric: "(time)", why: `no usable timestamp at "${m.time!.path}", using the receive time`, reason: "bad_timestamp" });
-        else time = t;
+        else [time, stamped] = [t, true];
       }
-      for (const spec of compiled) extractSpec(spec, msg, json, captures, time, out);
+      for (const spec of compiled) extractSpec(spec, msg, json, captures, time, stamped, out);
     },
   };
 }
 
-function extractSpec(spec: CompiledSpec, msg: Message, json: unknown, captures: Record<string, string>, time: number, out: RuleOutput): void {
+function extractSpec(spec: CompiledSpec, msg: Message, json: unknown, captures: Record<string, string>, time: number, stamped: boolean, out: RuleOutput): void {
   let hits: { value: unknown; captures: Record<string, string> | undefined }[];
   if (spec.path) {
     hits = evaluatePath(spec.path, json);
@@ -125,6 +126,7 @@ function extractSpec(spec: CompiledSpec, msg: Message, json: unknown, captures: 
       unit: spec.unit ?? reading.unit,
       time,
       state: reading.state,
+      ...(stamped ? { stamped: true as const } : {}),
     };
     out.drafts.push(draft);
   }

@@ -103,6 +103,7 @@ export class Pipeline {
       const sample: Sample = { metric: d.metric, value: d.value, tags: d.tags, time: d.time, kind: d.kind };
       if (d.unit) sample.unit = d.unit;
       if (d.state) sample.attrs = { state: d.state };
+      if (d.stamped) sample.stamped = true;
       // The sample is this method's own: the chain may name it in place instead of copying it.
       this.chain.run(sample, this.accept, true);
     }

@@ -11,6 +11,8 @@ export interface Draft {
   unit: string | undefined;
   time: number;
   state: string | undefined;
+  /** The time came from the payload's own timestamp (see Sample.stamped). */
+  stamped?: true;
 }
 
 /** What `hearth check --explain` shows for a sample spec that produced nothing. */

@@ -16,6 +16,12 @@ export interface Sample {
   unit?: string;
   /** What is not a number: the raw state word (`ON`), a text reading. */
   attrs?: Record<string, string>;
+  /**
+   * The value is a point of its own time: an integration's collection run, or a device reading
+   * whose payload carries its timestamp. A gauge keeps every such value as its own point
+   * instead of only the last of the flush interval.
+   */
+  stamped?: true;
 }
 
 /** Why a payload or a field could not become a number. Each reason is a label on `hearth_ingest_rejected_total`. */

@@ -9,9 +9,9 @@ const T0 = Date.UTC(2026, 0, 15, 11, 0, 0);
 function aggregator() {
   const agg = new Aggregator(T0);
   const namer = new SeriesNamer(["env:home"]);
-  const add = (metric: string, tags: string[], value: number, time: number, kind: MetricKind = "gauge") => {
+  const add = (metric: string, tags: string[], value: number, time: number, kind: MetricKind = "gauge", stamped = false) => {
     const series = namer.name(metric, tags);
-    agg.add(series, { metric: series.metric, tags: series.tags, value, time, kind });
+    agg.add(series, { metric: series.metric, tags: series.tags, value, time, kind, ...(stamped ? { stamped: true as const } : {}) });
   };
   return { agg, add };
 }
@@ -31,6 +31,29 @@ describe("aggregation per series and flush interval", () => {
       ["meter.pulses", "count", 7, T0 + 10_000, 10_000],
       ["power.energy_total", "rate", 3, T0 + 10_000, 10_000],
     ]);
+  });
+
+  it("keeps every stamped gauge value of an interval as its own point, while unstamped values still replace each other", () => {
+    const { agg, add } = aggregator();
+    // A collection every 5 s with a 10 s flush: both runs are points.
+    add("my_metric", [], 10, T0 + 0, "gauge", true);
+    add("my_metric", [], 20, T0 + 5_000, "gauge", true);
+    // A device that sends twice at the same timestamp: the later value is the point of that time.
+    add("tank.level", [], 40, T0 + 3_000, "gauge", true);
+    add("tank.level", [], 41, T0 + 3_000, "gauge", true);
+    // Readings stamped on arrival (no timestamp of their own) are DogStatsD-like: the last wins.
+    add("power.watts", [], 100, T0 + 1_000);
+    add("power.watts", [], 120, T0 + 6_000);
+    const first = agg.flush(T0 + 10_000);
+    expect(first.map((p) => [p.metric, p.value, p.time - T0])).toEqual([
+      ["my_metric", 10, 0],
+      ["my_metric", 20, 5_000],
+      ["tank.level", 41, 3_000],
+      ["power.watts", 120, 6_000],
+    ]);
+    add("my_metric", [], 30, T0 + 10_000, "gauge", true);
+    expect(agg.flush(T0 + 20_000).map((p) => [p.metric, p.value, p.time - T0])).toEqual([["my_metric", 30, 10_000]]);
+    expect(agg.view().find((v) => v.metric === "my_metric")?.point).toEqual({ value: 30, time: T0 + 10_000, type: "gauge" });
   });
 
   it("does not turn a counter reset into a negative spike", () => {
