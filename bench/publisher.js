@@ -5,10 +5,14 @@
 //   {cmd: "flood", qos, seconds}: as fast as the broker takes them (QoS 0: socket backpressure;
 //                                 QoS 1: a window of unacknowledged messages per connection)
 //   {cmd: "rate", qos, rate, seconds}: a fixed total rate, each payload carrying its publish time
+// The fourth argument is the protocol level: 4 (MQTT 3.1.1, the default) or 5 (MQTT 5: the same
+// payloads, with the empty property lists MQTT 5 adds to CONNECT and PUBLISH).
 import net from "node:net";
 import { performance } from "node:perf_hooks";
 
-const [port, connections, devices] = process.argv.slice(2).map(Number);
+const [port, connections, devices, protocol = 4] = process.argv.slice(2).map(Number);
+/** MQTT 5 §3.1.2.11 and §3.3.2.3: a property length of 0 where 3.1.1 has nothing. */
+const noProperties = protocol === 5 ? [0] : [];
 const WINDOW = 64;
 /** Messages sent to each device so far: its next Power reading. */
 const seqs = new Uint32Array(devices);
@@ -54,16 +58,16 @@ function varint(n) {
 function publishPacket(topic, payload, qos) {
   const t = Buffer.from(topic);
   const p = Buffer.from(payload);
-  const remaining = 2 + t.length + (qos ? 2 : 0) + p.length;
+  const remaining = 2 + t.length + (qos ? 2 : 0) + noProperties.length + p.length;
   const head = Buffer.from([0x30 | (qos << 1), ...varint(remaining), t.length >> 8, t.length & 0xff]);
-  const buf = Buffer.concat([head, t, Buffer.alloc(qos ? 2 : 0), p]);
+  const buf = Buffer.concat([head, t, Buffer.alloc(qos ? 2 : 0), Buffer.from(noProperties), p]);
   const power = p.indexOf('"Power":') + 8;
-  return { buf, idAt: head.length + t.length, powerAt: head.length + t.length + (qos ? 2 : 0) + power };
+  return { buf, idAt: head.length + t.length, powerAt: head.length + t.length + (qos ? 2 : 0) + noProperties.length + power };
 }
 
 function connectPacket(clientId) {
   const id = Buffer.from(clientId);
-  const body = Buffer.concat([Buffer.from([0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 0x02, 0, 0]), Buffer.from([id.length >> 8, id.length & 0xff]), id]);
+  const body = Buffer.concat([Buffer.from([0, 4, 0x4d, 0x51, 0x54, 0x54, protocol, 0x02, 0, 0, ...noProperties]), Buffer.from([id.length >> 8, id.length & 0xff]), id]);
   return Buffer.concat([Buffer.from([0x10, ...varint(body.length)]), body]);
 }
 
@@ -89,16 +93,15 @@ class Conn {
       s.on("data", (chunk) => {
         let buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
         let i = 0;
-        if (!connected) {
-          if (buf.length < 4) return void (this.pending = buf);
-          connected = true;
-          i = 4;
-          resolve();
-        }
+        // Packets sent to a client with no subscriptions: CONNACK, then PUBACKs (0x40 0x02 id id; an
+        // MQTT 5 one may add a reason code and properties). Every remaining length here is below 128.
         let acks = 0;
-        while (buf.length - i >= 4) {
-          acks++; // PUBACK: 0x40 0x02 id id (nothing else is sent to a client with no subscriptions)
-          i += 4;
+        while (buf.length - i >= 2 && buf.length - i >= 2 + buf[i + 1]) {
+          if (!connected) {
+            connected = true;
+            resolve();
+          } else acks++;
+          i += 2 + buf[i + 1];
         }
         this.pending = buf.subarray(i);
         if (acks) {

@@ -55,8 +55,8 @@ async function startReceiver(mode, opts = {}, execArgv = []) {
   return { ...r, port: ready.port, httpPort: ready.httpPort, pid: ready.pid, stop: () => r.ask({ cmd: "stop" }, "stopped") };
 }
 
-async function startPublisher(port, devices) {
-  const p = child("publisher.js", [String(port), String(CONNECTIONS), String(devices)]);
+async function startPublisher(port, devices, protocol = 4) {
+  const p = child("publisher.js", [String(port), String(CONNECTIONS), String(devices), String(protocol)]);
   await p.once("ready");
   return { ...p, close: () => p.ask({ cmd: "close" }, "closed") };
 }
@@ -152,6 +152,7 @@ const RECEIVERS = {
   aedes: { label: "aedes + counter", mode: "aedes", baseline: true },
   minimal: { label: "minimal pipeline", mode: "minimal", baseline: true, intakeKind: "minimal" },
   hearth: { label: "Hearth, Datadog sink on", mode: "hearth", sink: true, intakeKind: "hearth" },
+  hearth5: { label: "Hearth, Datadog sink on, MQTT 5 publishers", mode: "hearth", sink: true, intakeKind: "hearth", protocol: 5 },
   store: { label: "Hearth, store only", mode: "hearth", sink: false },
 };
 
@@ -168,7 +169,7 @@ async function measure(series, plan, intake) {
     const r = RECEIVERS[name];
     const execArgv = [...(r.execArgv ?? []), ...(plan.profile && r.mode === "hearth" ? ["--cpu-prof", "--cpu-prof-dir", path.join(here, "profiles")] : [])];
     const recv = await startReceiver(r.mode, { sink: r.sink ?? false, intake: intake.url }, execArgv);
-    const pub = await startPublisher(recv.port, devicesFor(series));
+    const pub = await startPublisher(recv.port, devicesFor(series), r.protocol);
     started.push({ name, ...r, recv, pub, series, rounds: new Map(), arrivals: new Map(), latency: [] });
   }
   // Not measured: every series exists, the first flush has written them, the JIT has warmed up.
@@ -240,6 +241,10 @@ function report(runs, intake) {
     lines.push("| receiver | series | requests | p99 ms | max ms |", "| --- | ---: | ---: | ---: | ---: |");
     for (const { x, t } of probes) lines.push(`| ${x.label} | ${fmt(x.seriesHeld ?? x.series)} | ${t.httpAll.n} | ${t.httpAll.p99.toFixed(1)} | ${t.httpAll.max.toFixed(1)} |`);
   }
+  for (const run of runs) {
+    const [v4, v5] = ["hearth", "hearth5"].map((n) => run.find((x) => x.name === n));
+    if (v4 && v5) for (const t of v5.throughput) lines.push("", `MQTT 5 publishers ÷ 3.1.1 publishers, same run, QoS ${t.qos}: **${(t.rate / v4.throughput.find((y) => y.qos === t.qos).rate).toFixed(2)}×**`);
+  }
   if (intake) lines.push("", `Intake received ${fmt(intake.counts.requests)} requests, ${fmt(intake.counts.points)} points.`);
   return lines.join("\n");
 }
@@ -287,11 +292,11 @@ async function main() {
     const qos = argv.includes("--qos") ? [option("qos", 0)] : [0, 1];
     // 11 s at 5k msg/s: every latency window holds one of the 10 s aggregation flushes.
     const latency = flag("no-latency") ? [] : [[0, 5000]];
-    for (const series of [1000, 10_000]) runs.push(await measure(series, { receivers: ["aedes", "minimal", "hearth"], rounds: 3, qos, seconds: 2, latency, latencySeconds: 11, profile }, intake));
+    for (const series of [1000, 10_000]) runs.push(await measure(series, { receivers: ["aedes", "minimal", "hearth", "hearth5"], rounds: 3, qos, seconds: 2, latency, latencySeconds: 11, profile }, intake));
   } else {
     const latency = [[0, 1000], [0, 5000], [0, 20_000], [1, 5000]];
     for (const series of [1000, 10_000])
-      runs.push(await measure(series, { receivers: ["aedes", "minimal", "hearth", "store"], rounds: 3, qos: [0, 1], seconds: 5, latency, latencySeconds: 11, baselineLatency: series === 10_000, profile }, intake));
+      runs.push(await measure(series, { receivers: ["aedes", "minimal", "hearth", "hearth5", "store"], rounds: 3, qos: [0, 1], seconds: 5, latency, latencySeconds: 11, baselineLatency: series === 10_000, profile }, intake));
   }
   console.log(report(runs, intake));
   console.log(`\n(${((performance.now() - t0) / 1000).toFixed(0)} s)`);

@@ -9,6 +9,9 @@ import type { Loaded } from "./config/load.js";
 import { Health } from "./health.js";
 import { registerEventsApi } from "./http/api-events.js";
 import { registerHouseApi } from "./http/api-house.js";
+import { HomeAssistantAnnouncer } from "./home-assistant/announcer.js";
+import { publishThrough } from "./home-assistant/broker-publish.js";
+import { Moments } from "./home-assistant/feed.js";
 import { registerSeriesApi } from "./http/api-series.js";
 import { HttpServer } from "./http/server.js";
 import { IntegrationHost } from "./integrations/host.js";
@@ -63,6 +66,7 @@ export class Hub {
   readonly recentEvents = new RecentAlertEvents();
   /** The demo's webhook receiver, when the simulator is on. */
   readonly phone: DemoPhone | undefined;
+  readonly homeAssistant: HomeAssistantAnnouncer;
   private simulator: Simulator | undefined;
   private loaded: Loaded;
   private readonly startedAt: number;
@@ -91,6 +95,7 @@ export class Hub {
     const alertLog = this.log.child({ module: "alerts" });
     this.notifier = new Notifier({ config, store: this.store, clock: this.clock, telemetry: this.telemetry, health: this.health, log: this.log.child({ module: "notify" }) });
     const logEvent = logAlertEvents(alertLog);
+    const monitorsSettled = new Moments();
     const selfFacts = new HubSelfFacts({ health: this.health, store: this.store, storage: () => this.loaded.config.storage, lanes: () => this.notifier.lanes() });
     this.alerts = new AlertEngine({
       loaded: opts.loaded,
@@ -106,7 +111,10 @@ export class Hub {
       },
       state: this.notifier.savedEngineState(),
       selfFacts,
-      onSettled: () => this.notifier.settle(this.alerts.exportState()),
+      onSettled: () => {
+        this.notifier.settle(this.alerts.exportState());
+        monitorsSettled.tell();
+      },
     });
     registerAlertsApi(this.http.app, this.alerts);
     registerQuietApi(this.http.app, this.alerts);
@@ -117,6 +125,14 @@ export class Hub {
       this.phone = new DemoPhone(() => this.clock.now());
       this.phone.register(this.http.app);
     }
+    this.homeAssistant = new HomeAssistantAnnouncer(config.home_assistant, {
+      feed: { onSample: (l) => this.pipeline.onSample(l), onMonitorsSettled: (l) => monitorsSettled.on(l), monitorGroups: () => this.alerts.alerts() },
+      publish: publishThrough(this.broker),
+      log: this.log.child({ module: "home-assistant" }),
+      clock: this.clock,
+      host: config.host ?? "hearth",
+      version: VERSION,
+    });
     this.integrations = new IntegrationHost({ clock: this.clock, health: this.health, telemetry: this.telemetry, log: this.log.child({ module: "integrations" }), addSample: (s) => this.pipeline.addSample(s) });
   }
 
@@ -131,6 +147,7 @@ export class Hub {
       hub.alerts.start();
       await hub.broker.start();
       hub.bridges.start(hub.loaded.config.mqtt.bridges);
+      hub.homeAssistant.start();
       await hub.http.start();
       await hub.startSimulator();
       hub.integrations.start(hub.loaded.config.integrations);
@@ -191,6 +208,7 @@ export class Hub {
     this.forwarding.reconfigure(next.config);
     await this.broker.reconfigure(next.config.mqtt);
     await this.bridges.reconfigure(next.config.mqtt.bridges);
+    await this.homeAssistant.reconfigure(next.config.home_assistant);
     await this.http.reconfigure(next.config.http);
     if (JSON.stringify(previous.config.simulator) !== JSON.stringify(next.config.simulator)) {
       await this.simulator?.stop();
@@ -208,6 +226,7 @@ export class Hub {
     await this.integrations.stop();
     await this.simulator?.stop();
     await this.http.stop();
+    await this.homeAssistant.stop();
     await this.bridges.stop();
     await this.broker.stop();
     this.alerts.stop();

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AlertsConfig } from "../alerts/schema.js";
+import { HomeAssistantConfig } from "../home-assistant/schema.js";
 import { HttpConfig } from "../http/schema.js";
 import { IntegrationsConfig } from "../integrations/schema.js";
 import { MqttConfig } from "../mqtt/schema.js";
@@ -61,6 +62,7 @@ export const HearthConfig = z
     simulator: SimulatorConfig.optional(),
     alerts: AlertsConfig.prefault({}),
     notify: NotifyConfig.prefault({}),
+    home_assistant: HomeAssistantConfig.prefault({}),
     integrations: IntegrationsConfig,
   })
   .meta({ title: "Hearth configuration", description: "config/hearth.yaml: listeners, storage, Datadog, notifiers and integration instances." });

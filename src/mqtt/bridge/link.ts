@@ -41,7 +41,11 @@ interface Outgoing {
   payload: Buffer;
   qos: 0 | 1 | 2;
   retain: boolean;
+  userProperties: UserProperties | undefined;
 }
+
+/** MQTT 5 user properties (§3.3.2.3.7): name to value, a name given more than once to a list. */
+type UserProperties = Record<string, string | string[]>;
 
 /**
  * With MQTT 5 a session that is not clean must say how long the remote broker keeps it after a
@@ -92,7 +96,8 @@ export class BridgeLink {
     private readonly deps: LinkDeps,
   ) {
     this.routes = compileRoutes(config.topics);
-    this.echoes = config.protocol_version === 4 ? new EchoFilter() : undefined;
+    // No-local cannot be asked for on a shared subscription (MQTT 5 §3.8.3.1, [MQTT-3.8.3-4]): then, as on 3.1.1, Hearth drops the echoes itself.
+    this.echoes = config.protocol_version === 4 || config.share_group !== undefined ? new EchoFilter() : undefined;
     this.component = `bridge:${config.name}`;
     this.logLimit = new RateLimitedLog(() => deps.clock.now());
   }
@@ -109,7 +114,7 @@ export class BridgeLink {
     const client = mqttClient().connect(this.config.url, options);
     this.client = client;
     client.on("connect", (connack) => this.onConnect(connack.sessionPresent === true));
-    client.on("message", (topic, payload, packet) => this.onMessage(topic, payload, packet.qos, packet.retain));
+    client.on("message", (topic, payload, packet) => this.onMessage(topic, payload, packet.qos, packet.retain, packet.properties?.userProperties));
     client.on("error", (err) => {
       this.lastError = err.message;
     });
@@ -160,8 +165,10 @@ export class BridgeLink {
     const subs = this.routes.remoteSubscriptions;
     if (subs.length === 0 || !this.client) return;
     const v5 = this.config.protocol_version === 5;
+    const group = this.config.share_group;
     const map: Record<string, IClientSubscribeOptions> = {};
-    for (const s of subs) map[s.topic] = v5 ? { qos: s.qos, nl: true, rap: true, rh: 0 } : { qos: s.qos };
+    // Only the subscription names the group: messages still arrive on their own topics, so the routes match the plain filters.
+    for (const s of subs) map[group ? `$share/${group}/${s.topic}` : s.topic] = v5 ? { qos: s.qos, nl: !group, rap: true, rh: 0 } : { qos: s.qos };
     this.client.subscribe(map, (err, granted) => {
       const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
       if (!err && refused.length === 0) return;
@@ -171,7 +178,7 @@ export class BridgeLink {
     });
   }
 
-  private onMessage(topic: string, payload: Buffer, qos: number, retain: boolean): void {
+  private onMessage(topic: string, payload: Buffer, qos: number, retain: boolean, userProperties: UserProperties | undefined): void {
     if (this.echoes?.isEcho(topic, payload)) return;
     const local = rewrite(this.routes.inbound, topic, qos);
     if (!local) return;
@@ -183,7 +190,7 @@ export class BridgeLink {
     }
     this.deps.metrics.messages.inc({ bridge: this.name, direction: "in" });
     this.deps.broker
-      .publish({ cmd: "publish", topic: local.topic, payload, qos: local.qos, retain, dup: false }, this.name)
+      .publish({ cmd: "publish", topic: local.topic, payload, qos: local.qos, retain, dup: false, ...(userProperties ? { properties: { userProperties } } : {}) }, this.name)
       .catch((err: unknown) => this.deps.log.warn({ bridge: this.name, topic: local.topic, err: describeError(err) }, `Bridge "${this.name}": a message could not be published locally`));
   }
 
@@ -191,7 +198,8 @@ export class BridgeLink {
     if (origin === this.name) return;
     const remote = rewrite(this.routes.outbound, packet.topic, packet.qos);
     if (!remote) return;
-    const message: Outgoing = { topic: remote.topic, payload: Buffer.from(packet.payload), qos: remote.qos, retain: packet.retain };
+    const userProperties = (packet as { properties?: { userProperties?: UserProperties } }).properties?.userProperties;
+    const message: Outgoing = { topic: remote.topic, payload: Buffer.from(packet.payload), qos: remote.qos, retain: packet.retain, userProperties };
     if (this.connected) return this.send(message);
     if (message.qos === 0) return this.deps.metrics.dropped.inc({ bridge: this.name, reason: "link_down" });
     if (this.pending.length >= this.config.max_queued_messages) {
@@ -205,7 +213,8 @@ export class BridgeLink {
   private send(m: Outgoing): void {
     if (this.echoes && rewrite(this.routes.inbound, m.topic, m.qos)) this.echoes.sent(m.topic, m.payload);
     this.deps.metrics.messages.inc({ bridge: this.name, direction: "out" });
-    this.client?.publish(m.topic, m.payload, { qos: m.qos, retain: m.retain }, (err) => {
+    const properties = m.userProperties && this.config.protocol_version === 5 ? { properties: { userProperties: m.userProperties } } : {};
+    this.client?.publish(m.topic, m.payload, { qos: m.qos, retain: m.retain, ...properties }, (err) => {
       if (err) this.deps.log.debug({ bridge: this.name, topic: m.topic, err: err.message }, "Bridge publish not acknowledged");
     });
   }

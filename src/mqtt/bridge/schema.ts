@@ -71,6 +71,14 @@ export const BridgeConfig = z
       .union([z.literal(4), z.literal(5)])
       .default(5)
       .meta({ description: "5 (MQTT 5, the default) asks the remote broker not to echo Hearth's own messages back (no-local); 4 (MQTT 3.1.1) is for older brokers, and Hearth then recognises and drops those echoes itself." }),
+    share_group: z
+      .string()
+      .regex(/^[^/+#\s]+$/, { message: "a share group name has no '/', '+', '#' or spaces" })
+      .optional()
+      .meta({
+        description:
+          "Subscribe to the inbound topics as $share/<group>/<filter> (MQTT 5 shared subscriptions, which Mosquitto 2 and EMQX also grant to 3.1.1 clients): several hubs with the same group split the remote broker's messages, each message reaching one of them.",
+      }),
     clean: z.boolean().default(false).meta({ description: "Start a fresh session on each connection. Off by default, so the remote broker keeps QoS 1 messages for Hearth while the link is down." }),
     keepalive: Duration.prefault("60s").meta({ description: "MQTT keep-alive of the link." }),
     reconnect: z

@@ -9,8 +9,8 @@ import { levelsMatch, levelsOf, literalPrefix } from "../topic.js";
 /**
  * An aedes persistence on SQLite: retained messages, the subscriptions of persistent sessions,
  * their queued QoS 1/2 messages, QoS 2 messages awaiting PUBREL and wills, in one file that
- * survives a restart. It implements the asynchronous interface aedes 1.x calls
- * (aedes-persistence 11's `asyncPersistence.js` is the reference, and its abstract test suite
+ * survives a restart. It implements the asynchronous interface aedes 2 calls
+ * (aedes-persistence 10.3's `asyncPersistence.js` is the reference, and its abstract test suite
  * runs against this class in test/mqtt/sqlite-persistence.test.ts).
  *
  * better-sqlite3 is synchronous: each call is one short transaction on a WAL database, which

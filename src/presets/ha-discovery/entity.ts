@@ -37,6 +37,9 @@ export type EntityResult = { entity: DiscoveredEntity } | { problem: string } | 
 /** Shared options of a device-based message that each component inherits unless it sets its own. */
 const SHARED = ["availability", "availability_mode", "availability_template", "availability_topic", "payload_available", "payload_not_available", "state_topic", "~"];
 
+/** Only Hearth publishes here (devices are refused, see docs/broker.md). */
+const HEARTH_TOPICS = "hearth/";
+
 const READ_PLATFORMS = new Set(["sensor", "binary_sensor", "switch"]);
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -88,6 +91,8 @@ function entityOf(platform: string, objectId: string, fallbackDevice: string, p:
   if (!READ_PLATFORMS.has(platform)) return { ignored: `${platform} ${objectId}: Hearth reads sensor, binary_sensor and switch entities` };
   const stateTopic = str(p.state_topic);
   if (!stateTopic || /[+#]/.test(stateTopic) || topicFilterProblems(stateTopic).length > 0) return { problem: `${platform} ${objectId}: state_topic ${JSON.stringify(p.state_topic)} is not a topic` };
+  // Hearth's own announcements (home_assistant.discovery): reading them back would count every reading twice.
+  if (stateTopic.startsWith(HEARTH_TOPICS)) return { ignored: `${platform} ${objectId}: Hearth's own entity (${stateTopic})` };
   const device = deviceName(p, fallbackDevice);
   let template: CompiledTemplate | undefined;
   if (typeof p.value_template === "string") {
