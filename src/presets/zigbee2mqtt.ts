@@ -81,7 +81,7 @@ function readState(e: PresetEmitter, state: Record<string, unknown>, known: Know
 /** Whether the preset reads a state key itself (with or without a channel suffix). */
 const readsKey = (key: string): boolean => {
   const name = CHANNEL.exec(key)?.[1] ?? key;
-  return name === "state" || name === "voltage" || name === "illuminance" || Object.hasOwn(FIELDS, name);
+  return name === "state" || name === "voltage" || name === "illuminance" || FIELDS.has(name);
 };
 
 /**

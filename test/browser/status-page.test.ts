@@ -32,7 +32,7 @@ const api = async <T>(path: string): Promise<T> => (await (await fetch(`${t.http
 
 beforeAll(async () => {
   t = await startTestHub({ clock, rules: RULES });
-  seeded = seedWeek(t.hub.store, { metric: "power.watts", tags: ["appliance:stove"], unit: "W", until: NOW - 10_000, value: (i) => 1000 + (i % 720) + (i % 3) });
+  seeded = await seedWeek(t.hub.store, { metric: "power.watts", tags: ["appliance:stove"], unit: "W", until: NOW - 10_000, value: (i) => 1000 + (i % 720) + (i % 3) });
   // The latest readings, flushed and evaluated as a live hub would.
   for (let minute = 0; minute < 3; minute++) {
     t.hub.pipeline.addSample({ metric: "hydro.ph", value: 6.1, tags: ["tank:tank1"], time: clock.now(), kind: "gauge", unit: "pH" });

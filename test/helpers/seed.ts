@@ -6,7 +6,7 @@ import type { Store } from "../../src/store/store.js";
  * Writes a week of points at `stepMs` ending at `until` into a hub's store, the way flushes
  * would, and returns them: `value(i)` gives the i-th point's value.
  */
-export function seedWeek(store: Store, opts: { metric: string; tags: string[]; unit?: string; until: number; stepMs?: number; value: (i: number) => number }): [number, number][] {
+export async function seedWeek(store: Store, opts: { metric: string; tags: string[]; unit?: string; until: number; stepMs?: number; value: (i: number) => number }): Promise<[number, number][]> {
   const step = opts.stepMs ?? 10_000;
   const count = Math.floor((7 * 86_400_000) / step);
   const tags = [...opts.tags].sort();
@@ -19,10 +19,10 @@ export function seedWeek(store: Store, opts: { metric: string; tags: string[]; u
     points.push([time, value]);
     batch.push({ key, metric: opts.metric, tags, type: "gauge", unit: opts.unit, time, value, interval: step });
     if (batch.length === 10_000) {
-      store.append(batch, time);
+      await store.append(batch, time);
       batch = [];
     }
   }
-  if (batch.length) store.append(batch, opts.until);
+  if (batch.length) await store.append(batch, opts.until);
   return points;
 }

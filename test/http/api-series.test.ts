@@ -85,7 +85,7 @@ describe("GET /api/series with rollup and max_points", () => {
 
   it("sums a week of 10 s points per hour as .rollup(sum, 3600) does, and thins to max_points", async () => {
     t = await startTestHub({ clock: new ManualClock(NOW), rules: RULES });
-    const seeded = seedWeek(t.hub.store, { metric: "power.watts", tags: ["appliance:stove"], unit: "W", until: NOW, value: (i) => (i % 360) + (i % 7) / 10 });
+    const seeded = await seedWeek(t.hub.store, { metric: "power.watts", tags: ["appliance:stove"], unit: "W", until: NOW, value: (i) => (i % 360) + (i % 7) / 10 });
     expect(seeded).toHaveLength(60_480);
 
     const hourly = await get2("/api/series?metric=power.watts&from=7d&rollup=sum,3600");
