@@ -1,26 +1,12 @@
 import { promisify } from "node:util";
 import zlib from "node:zlib";
 import type { v2 } from "@datadog/datadog-api-client";
-// The client's transport alone: its configuration (site, base URL, API key), request context and
-// fetch library. The package's entry point would also load the serializer of every
-// generated model (MetricsApi's ObjectSerializer imports them all), 110 MB of memory for one
-// request shape whose JSON payload.ts already writes field for field.
-import {
-  applySecurityAuthentication,
-  createConfiguration,
-  type Configuration,
-} from "@datadog/datadog-api-client/dist/packages/datadog-api-client-common/configuration.js";
-import { BaseServerConfiguration } from "@datadog/datadog-api-client/dist/packages/datadog-api-client-common/servers.js";
-import { HttpMethod, type ResponseContext } from "@datadog/datadog-api-client/dist/packages/datadog-api-client-common/http/http.js";
-import { logger as clientLogger } from "@datadog/datadog-api-client/dist/logger.js";
+import type { ResponseContext } from "@datadog/datadog-api-client/dist/packages/datadog-api-client-common/http/http.js";
 import type { Clock } from "../../clock.js";
 import type { StoredPoint } from "../../store/points.js";
 import type { SendOutcome, Sink } from "../sink.js";
 import { buildPayload, fitPayload } from "./payload.js";
-
-// The client prints every failed request to the console by itself; Hearth logs each failure once,
-// with its code, in its own structured log, so the client's own lines would only be noise.
-clientLogger.setLevel("silent");
+import { bodyOf, DatadogTransport, errorsOf, networkDetail } from "./transport.js";
 
 const gzip = promisify(zlib.gzip);
 
@@ -37,33 +23,6 @@ export interface DatadogSinkSettings {
   timeout: number;
 }
 
-interface ErrorBody {
-  errors?: unknown;
-}
-
-const errorsOf = (body: unknown): string[] => {
-  const errors = (body as ErrorBody | undefined)?.errors;
-  if (Array.isArray(errors)) return errors.map(String);
-  return typeof body === "string" && body ? [body] : [];
-};
-
-/** A response body as JSON when it is JSON, else its text (a proxy's HTML error page). */
-async function bodyOf(response: ResponseContext): Promise<unknown> {
-  const text = await response.body.text();
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
-
-/** What a failed fetch says, down to the socket error (`connect ECONNREFUSED 127.0.0.1:443`). */
-function networkDetail(err: unknown): string {
-  const cause = (err as { cause?: { message?: string; code?: string } }).cause;
-  if (cause?.message) return cause.message;
-  return err instanceof Error ? err.message : String(err);
-}
-
 /**
  * Datadog's metrics intake, `POST /api/v2/series` gzip compressed, through the official client's
  * transport, built the way its `MetricsApi.submitMetrics` builds the request. The client's own
@@ -73,20 +32,13 @@ function networkDetail(err: unknown): string {
 export class DatadogSink implements Sink {
   readonly name = "datadog";
   readonly label = "Datadog";
-  private readonly configuration: Configuration;
+  private readonly transport: DatadogTransport;
 
   constructor(
     private readonly settings: DatadogSinkSettings,
     private readonly clock: Clock,
   ) {
-    this.configuration = createConfiguration({
-      authMethods: { apiKeyAuth: settings.apiKey },
-      // Node's own fetch rather than the client's cross-fetch fallback.
-      fetch: (url: string, init: RequestInit) => fetch(url, init),
-      // baseServer is the documented way to reach any URL, plain http included (docs/datadog-semantics.md, trap 5).
-      ...(settings.url ? { baseServer: new BaseServerConfiguration(settings.url.replace(/\/+$/, ""), {}) } : {}),
-    });
-    if (!settings.url) this.configuration.setServerVariables({ site: settings.site });
+    this.transport = new DatadogTransport(settings);
   }
 
   /**
@@ -96,14 +48,8 @@ export class DatadogSink implements Sink {
    * milliseconds per flush with thousands of series. A Buffer body it sends as it is.
    */
   private async submit(body: v2.MetricPayload, signal: AbortSignal): Promise<ResponseContext> {
-    const request = this.configuration.getServer(SUBMIT_METRICS).makeRequestContext("/api/v2/series", HttpMethod.POST);
-    request.setHeaderParam("Accept", "application/json");
-    request.setHttpConfig({ ...this.configuration.httpConfig, signal });
-    request.setHeaderParam("Content-Encoding", "gzip");
-    request.setHeaderParam("Content-Type", "application/json");
-    request.setBody(await gzip(JSON.stringify(body)));
-    applySecurityAuthentication(this.configuration, request, ["apiKeyAuth"]);
-    return this.configuration.httpApi.send(request);
+    const gzipped = await gzip(JSON.stringify(body));
+    return this.transport.send({ operation: SUBMIT_METRICS, method: "POST", path: "/api/v2/series", body: gzipped, headers: { "Content-Encoding": "gzip" }, auth: ["apiKeyAuth"], signal });
   }
 
   fit(points: readonly StoredPoint[], start: number): number {
