@@ -23,6 +23,8 @@ import { Notifier } from "./notify/notifier.js";
 import { HubSelfFacts } from "./notify/self-facts.js";
 import { assembleProcessing, type Processing } from "./pipeline/assemble.js";
 import type { Pipeline } from "./pipeline/pipeline.js";
+import { DatadogEvents } from "./sinks/datadog/events.js";
+import { HostTags } from "./sinks/datadog/host-tags.js";
 import { Forwarding } from "./sinks/forwarding.js";
 import { DemoPhone } from "./simulator/phone.js";
 import type { Simulator } from "./simulator/simulator.js";
@@ -62,6 +64,8 @@ export class Hub {
   readonly integrations: IntegrationHost;
   readonly store: Store;
   readonly forwarding: Forwarding;
+  readonly datadogEvents: DatadogEvents;
+  private readonly hostTags: HostTags;
   readonly notifier: Notifier;
   readonly recentEvents = new RecentAlertEvents();
   /** The demo's webhook receiver, when the simulator is on. */
@@ -91,6 +95,8 @@ export class Hub {
     this.forwarding = new Forwarding(config, this.store, this.clock, this.telemetry, this.health, this.log.child({ module: "sinks" }));
     // The points are written on the store's thread; the sinks hear of them once they are on disk.
     this.pipeline.onFlush((points, at) => void this.store.append(points, at).then(() => this.forwarding.wake()));
+    this.datadogEvents = new DatadogEvents(config, this.store, this.clock, this.telemetry, this.log.child({ module: "sinks" }));
+    this.hostTags = new HostTags(config, this.clock, this.health, this.log.child({ module: "sinks" }));
     registerSeriesApi(this.http.app, () => this.pipeline.aggregator, this.store, this.clock);
     const alertLog = this.log.child({ module: "alerts" });
     this.notifier = new Notifier({ config, store: this.store, clock: this.clock, telemetry: this.telemetry, health: this.health, log: this.log.child({ module: "notify" }) });
@@ -108,6 +114,7 @@ export class Hub {
         logEvent(e);
         this.recentEvents.add(e);
         this.notifier.accept(e);
+        this.datadogEvents.accept(e);
       },
       state: this.notifier.savedEngineState(),
       selfFacts,
@@ -142,6 +149,8 @@ export class Hub {
     try {
       hub.store.start();
       hub.forwarding.start();
+      hub.datadogEvents.start();
+      hub.hostTags.start();
       hub.pipeline.start();
       hub.notifier.start();
       hub.alerts.start();
@@ -206,6 +215,8 @@ export class Hub {
     this.alerts.reconfigure(next);
     this.store.reconfigure(next.config.storage);
     this.forwarding.reconfigure(next.config);
+    this.datadogEvents.reconfigure(next.config);
+    this.hostTags.reconfigure(next.config);
     await this.broker.reconfigure(next.config.mqtt);
     await this.bridges.reconfigure(next.config.mqtt.bridges);
     await this.homeAssistant.reconfigure(next.config.home_assistant);
@@ -234,6 +245,8 @@ export class Hub {
     this.processing.stop();
     await this.store.idle();
     await this.forwarding.stop();
+    await this.datadogEvents.stop();
+    this.hostTags.stop();
     await this.notifier.stop();
     await this.store.close();
     this.log.info("Hearth stopped");

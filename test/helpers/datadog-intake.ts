@@ -1,5 +1,8 @@
+import fs from "node:fs";
 import http from "node:http";
+import path from "node:path";
 import zlib from "node:zlib";
+import { ROOT } from "./cli.js";
 import { closeNow, listenLocal } from "./ports.js";
 
 /**
@@ -8,7 +11,17 @@ import { closeNow, listenLocal } from "./ports.js";
  * gzip/deflate/zstd1 Content-Encoding values, 500 KB compressed and 5 MB decompressed limits,
  * 202 with `{errors: []}`, and 400/403/408/413/429/5xx with `{errors: [...]}`. Points more than
  * an hour old or ten minutes ahead are accepted but not ingested, as Datadog does.
+ *
+ * Beside it, what the hub sends with the same keys: `POST /api/v1/events` (the API key alone;
+ * 202 with the body Datadog's client recorded, test/fixtures/datadog-api/event-posted.json; 400
+ * without a title or a text) and the Tags API's `POST /api/v1/tags/hosts/{host_name}` (the API
+ * and the application key; 404 for a host no series named yet; 201 `{host, tags}`), as
+ * https://docs.datadoghq.com/api/latest/events/ and https://docs.datadoghq.com/api/latest/tags/
+ * document them.
  */
+
+/** One event as the intake took it: the request's fields. */
+export type IntakeEvent = Record<string, unknown>;
 
 export interface IntakePoint {
   metric: string;
@@ -92,7 +105,13 @@ export class DatadogIntake {
   /** Points the intake took but would not ingest (outside the one-hour window). */
   readonly late: IntakePoint[] = [];
   readonly requests: IntakeRequest[] = [];
+  readonly events: IntakeEvent[] = [];
+  /** The host tags Datadog holds, by host, in the order they were added. */
+  readonly hostTags = new Map<string, string[]>();
+  /** Every `/api/v1/...` request, by path and status, for what was refused and retried. */
+  readonly apiRequests: { path: string; status: number }[] = [];
   private readonly script: Scripted[] = [];
+  private readonly eventScript: Scripted[] = [];
   private server: http.Server | undefined;
   private boundPort = 0;
   private apiKeys: Set<string>;
@@ -119,6 +138,11 @@ export class DatadogIntake {
     for (const a of answers) this.script.push(typeof a === "number" ? { status: a, errors: [http.STATUS_CODES[a] ?? "error"] } : a);
   }
 
+  /** The next events get these answers, in order, whatever they carry. */
+  respondToEvents(...answers: (number | Scripted)[]): void {
+    for (const a of answers) this.eventScript.push(typeof a === "number" ? { status: a, errors: [http.STATUS_CODES[a] ?? "error"] } : a);
+  }
+
   async start(): Promise<this> {
     const server = http.createServer((req, res) => this.handle(req, res));
     this.boundPort = await listenLocal(server, this.boundPort);
@@ -138,6 +162,7 @@ export class DatadogIntake {
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const raw = Buffer.concat(chunks);
+      if (req.url?.startsWith("/api/v1/")) return this.handleV1(req, raw, res);
       const encoding = req.headers["content-encoding"];
       const record: IntakeRequest = { status: 0, encoding, compressedBytes: raw.length, decompressedBytes: 0, points: 0 };
       this.requests.push(record);
@@ -186,6 +211,43 @@ export class DatadogIntake {
       }
       answer(202, []);
     });
+  }
+
+  private handleV1(req: http.IncomingMessage, raw: Buffer, res: http.ServerResponse): void {
+    const url = new URL(req.url ?? "/", "http://intake");
+    const answer = (status: number, body: unknown) => {
+      this.apiRequests.push({ path: url.pathname, status });
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+    };
+    if (req.method !== "POST") return answer(404, { errors: ["Not found"] });
+    if (!this.apiKeys.has(String(req.headers["dd-api-key"] ?? ""))) return answer(403, { errors: ["Forbidden"] });
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(raw.toString("utf8")) as Record<string, unknown>;
+    } catch {
+      return answer(400, { errors: ["Malformed JSON"] });
+    }
+    if (url.pathname === "/api/v1/events") {
+      const scripted = this.eventScript.shift();
+      if (scripted) return answer(scripted.status, { errors: scripted.errors });
+      const missing = ["title", "text"].filter((k) => typeof body[k] !== "string" || body[k] === "");
+      if (missing.length) return answer(400, { errors: missing.map((k) => `Event ${k} is required`) });
+      if (String(body.text).length > 4000) return answer(400, { errors: ["Event text is limited to 4000 characters"] });
+      this.events.push(body);
+      const posted = JSON.parse(fs.readFileSync(path.join(ROOT, "test/fixtures/datadog-api/event-posted.json"), "utf8")) as { event: Record<string, unknown> };
+      return answer(202, { ...posted, event: { ...posted.event, ...body, id_str: String(this.events.length) } });
+    }
+    const host = /^\/api\/v1\/tags\/hosts\/([^/]+)$/.exec(url.pathname)?.[1];
+    if (host === undefined) return answer(404, { errors: ["Not found"] });
+    if (!req.headers["dd-application-key"]) return answer(403, { errors: ["Forbidden"] });
+    const name = decodeURIComponent(host);
+    if (!this.points.some((p) => p.host === name) && !this.late.some((p) => p.host === name)) return answer(404, { errors: [`Host ${name} not found`] });
+    const tags = Array.isArray(body.tags) ? body.tags.map(String) : [];
+    // "If tags already exist, appends new tags to the tag list."
+    const held = this.hostTags.get(name) ?? [];
+    this.hostTags.set(name, [...held, ...tags.filter((t) => !held.includes(t))]);
+    return answer(201, { host: name, tags: this.hostTags.get(name) });
   }
 }
 
