@@ -142,7 +142,7 @@ describe("the status page in Chromium", () => {
     const stove = hourly.series.indexOf("appliance:stove");
     expect(stove).toBeGreaterThan(0);
     const sums = rollUp({ rollup: { fn: "sum", interval_s: 3600 }, from: w0.from, until: w0.until, data: [[], []] }, (vs) => vs.reduce((a, b) => a + b, 0));
-    const drawnSums = new Map(hourly.data[0]!.map((x, i) => [x!, hourly.data[stove]![i]!]).filter(([x]) => x * 1000 < NOW));
+    const drawnSums = new Map(hourly.data[0]!.map((x, i): [number, number] => [x!, hourly.data[stove]![i]!]).filter(([x]) => x * 1000 < NOW));
     expect([...drawnSums.keys()]).toEqual([...sums.keys()]);
     for (const [x, v] of sums) expect(drawnSums.get(x)).toBeCloseTo(v, 6);
 
