@@ -8,6 +8,7 @@ import { changedPaths } from "./config/diff.js";
 import type { Loaded } from "./config/load.js";
 import { Health } from "./health.js";
 import { registerEventsApi } from "./http/api-events.js";
+import { registerDashboardsApi } from "./http/api-dashboards.js";
 import { registerHouseApi } from "./http/api-house.js";
 import { HomeAssistantAnnouncer } from "./home-assistant/announcer.js";
 import { publishThrough } from "./home-assistant/broker-publish.js";
@@ -128,6 +129,7 @@ export class Hub {
     registerNotifyApi(this.http.app, this.notifier);
     registerEventsApi(this.http.app, this.recentEvents);
     registerHouseApi(this.http.app, () => this.loaded.rules.tanks);
+    registerDashboardsApi(this.http.app, () => this.loaded.rules.dashboards, this.store, this.clock, () => this.loaded.config.host ?? "");
     if (config.simulator?.enabled) {
       this.phone = new DemoPhone(() => this.clock.now());
       this.phone.register(this.http.app);

@@ -1,10 +1,12 @@
 import { get, post } from "./api.js";
 import { initChart, openChart } from "./chart.js";
 import { ago, esc, hubNow, num, setHubClock, tag, when, whenUtc, zoneLabel } from "./format.js";
+import { draw as drawDashboard, initDashboards } from "./dashboards.js";
 import { houseCards } from "./house.js";
 
 const $ = (id) => document.getElementById(id);
 const HISTORY_EVERY_MS = 15_000;
+const DASHBOARD_EVERY_MS = 15_000;
 let latest = [];
 let since = { "power.on": [], "presence.home": [] };
 let sinceAt = 0;
@@ -42,6 +44,10 @@ async function refresh() {
   }
 }
 
+// The list is redrawn every refresh: a snooze length picked but not yet sent survives it.
+const SNOOZE_LENGTHS = ["30m", "1h", "4h", "1d"];
+const snoozeLength = new Map();
+
 function renderAlerts(alerts, oneOffs) {
   if (!alerts.length) return void ($("alerts").innerHTML = `<div class="item muted">No monitor has had data yet.</div>`);
   $("alerts").innerHTML = alerts
@@ -61,7 +67,7 @@ function renderAlerts(alerts, oneOffs) {
           ${muted ? `<div class="note muted-by">${muted}</div>` : ""}${ack ? `<div class="note">${ack}</div>` : ""}</span>
         <span class="side">since ${when(a.since)}</span>
         <span class="actions">
-          <select aria-label="snooze length"><option>30m</option><option selected>1h</option><option>4h</option><option>1d</option></select>
+          <select aria-label="snooze length">${SNOOZE_LENGTHS.map((l) => `<option${l === (snoozeLength.get(`${a.monitor}\n${a.group}`) ?? "1h") ? " selected" : ""}>${l}</option>`).join("")}</select>
           <button data-act="snooze">Snooze</button>${a.state !== "OK" && !a.acknowledged_at ? `<button data-act="ack">Acknowledge</button>` : ""}
         </span></div>`;
     })
@@ -144,6 +150,11 @@ $("alerts").addEventListener("click", (e) => {
   else act(async () => (await post("/api/acks", { monitor, ...(group ? { group } : {}), by: "status page" }), `Acknowledged ${monitor}.`));
 });
 
+$("alerts").addEventListener("change", (e) => {
+  const row = e.target.closest(".alert");
+  if (row && e.target.tagName === "SELECT") snoozeLength.set(`${row.dataset.monitor}\n${row.dataset.group}`, e.target.value);
+});
+
 $("downtime-form").addEventListener("submit", (e) => {
   e.preventDefault();
   const form = new FormData(e.target);
@@ -162,3 +173,5 @@ $("filter").addEventListener("input", renderSeries);
 initChart();
 refresh();
 setInterval(refresh, 2000);
+initDashboards().catch((e) => ($("dashboard").textContent = `The dashboards could not be read: ${e.message}`));
+setInterval(() => drawDashboard().catch(() => undefined), DASHBOARD_EVERY_MS);

@@ -4,7 +4,7 @@ import { parseDuration } from "../config/common.js";
 import type { Aggregator } from "../pipeline/aggregate.js";
 import { normalizeTag } from "../pipeline/normalize.js";
 import { readableNumber } from "../readable-number.js";
-import { ROLLUP_FUNCTIONS, RollupReader, type RollupFunction } from "../store/rollup.js";
+import { ROLLUP_FUNCTIONS, RollupReader, rollupIntervalMs, type RollupFunction } from "../store/rollup.js";
 import type { Store } from "../store/store.js";
 
 interface SeriesQuery {
@@ -22,21 +22,6 @@ const MAX_LIMIT = 200_000;
 const DEFAULT_MAX_POINTS = 1500;
 const MAX_MAX_POINTS = 10_000;
 const MAX_ROLLED_SERIES = 500;
-/** Bucket widths a chart reads well, in seconds: the rollup interval is rounded up to one of them. */
-const STEPS_S = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800];
-
-/**
- * The rollup interval: the one asked for, widened (as Datadog widens one too small for the time
- * range, https://docs.datadoghq.com/dashboards/functions/rollup/) so the range holds at most
- * `maxPoints` buckets.
- */
-export function rollupIntervalMs(spanMs: number, maxPoints: number, askedS: number | undefined): number {
-  const needed = spanMs / 1000 / maxPoints;
-  if (askedS !== undefined && askedS >= needed) return askedS * 1000;
-  const step = STEPS_S.find((x) => x >= needed) ?? Math.ceil(needed / 86400) * 86400;
-  return Math.max(step, askedS ?? 0) * 1000;
-}
-
 /** `rollup=sum` or `rollup=sum,3600`, as `.rollup(sum, 3600)` writes it. */
 function parseRollup(text: string): { fn: RollupFunction; seconds: number | undefined } | string {
   const [fn, seconds, ...rest] = text.split(",").map((x) => x.trim());

@@ -15,6 +15,8 @@ export interface RollupQuery {
   intervalMs: number;
   /** The most series to return. */
   maxSeries: number;
+  /** Keeps only the series whose tags it accepts (a dashboard query's filters), before any point is read. */
+  accept?: (tags: readonly string[]) => boolean;
 }
 
 export interface RolledSeries {
@@ -23,6 +25,21 @@ export interface RolledSeries {
   unit: string | undefined;
   /** `[bucket start in ms, value]`, oldest first; buckets without points are left out. */
   points: [number, number][];
+}
+
+/** Bucket widths a chart reads well, in seconds: the rollup interval is rounded up to one of them. */
+const STEPS_S = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800];
+
+/**
+ * The rollup interval: the one asked for, widened (as Datadog widens one too small for the time
+ * range, https://docs.datadoghq.com/dashboards/functions/rollup/) so the range holds at most
+ * `maxPoints` buckets.
+ */
+export function rollupIntervalMs(spanMs: number, maxPoints: number, askedS: number | undefined): number {
+  const needed = spanMs / 1000 / maxPoints;
+  if (askedS !== undefined && askedS >= needed) return askedS * 1000;
+  const step = STEPS_S.find((x) => x >= needed) ?? Math.ceil(needed / 86400) * 86400;
+  return Math.max(step, askedS ?? 0) * 1000;
 }
 
 type RawSeries = { id: number; metric: string; tags: string; unit: string | null };
@@ -65,7 +82,7 @@ export class RollupReader {
     const stmt = this.statement(q.fn);
     for (const raw of rows) {
       const tags = JSON.parse(raw.tags) as string[];
-      if (!q.tags.every((t) => tags.includes(t))) continue;
+      if (!q.tags.every((t) => tags.includes(t)) || (q.accept && !q.accept(tags))) continue;
       const pts = (stmt.all({ interval: Math.max(1, Math.round(q.intervalMs)), series: raw.id, from: q.from, until: q.until }) as { t: number; v: number }[]).map((p): [number, number] => [p.t, p.v]);
       if (pts.length === 0) continue;
       if (out.length >= q.maxSeries) {

@@ -20,8 +20,10 @@ interface Notification {
   created_at: string;
 }
 
+const storyMinuteOf = (iso: string) => new Date(iso).getHours() * 60 + new Date(iso).getMinutes();
+
 describe("the demo's story", () => {
-  it("fires 'left on with nobody home' by the demo's phone within story time, and commands find the demo", async () => {
+  it("fires 'left on with nobody home' by the demo's phone, resolves it when Alex is back, within story time; commands find the demo", { timeout: 300_000 }, async () => {
     // Ports of its own (the webhook to the demo's phone follows HEARTH_HTTP_PORT), so it runs beside anything.
     const env = { HEARTH_MQTT_PORT: String(await freePort()), HEARTH_HTTP_PORT: String(await freePort()), HEARTH_DATA_DIR: dir };
     demo = spawnHearth(["start", "--config", "config/demo.yaml", "--rules", "rules", "--no-live"], env);
@@ -42,8 +44,7 @@ describe("the demo's story", () => {
     );
     expect(sent.channel).toBe("webhook:phone");
     expect(sent.title).toMatch(/^\[Triggered on \{appliance:(stove|curling_iron)\}\] left on with nobody home$/);
-    const storyMinute = new Date(sent.created_at).getHours() * 60 + new Date(sent.created_at).getMinutes();
-    expect(storyMinute).toBeGreaterThanOrEqual(8 * 60 + 10);
+    expect(storyMinuteOf(sent.created_at)).toBeGreaterThanOrEqual(8 * 60 + 10);
 
     // `hearth snooze` with no --config finds the running hub through the address it recorded.
     const record = JSON.parse(fs.readFileSync(path.join(dir, "hearth.json"), "utf8")) as { pid: number; url: string };
@@ -53,6 +54,23 @@ describe("the demo's story", () => {
     expect(snooze.code).toBe(0);
     const { one_offs } = (await (await fetch(`${hub}/api/downtimes`)).json()) as { one_offs: { monitor: string }[] };
     expect(one_offs.map((d) => d.monitor)).toContain("tank pH");
+
+    // Alex is back at 10:00 (the stove goes off then): the stove's group recovers, on the phone
+    // and in /api/alerts, before 10:30 story time, about three and a half minutes after the start.
+    const recovered = await waitFor(
+      async () => {
+        const h = (await (await fetch(`${hub}/healthz`)).json()) as { now: string };
+        if (storyMinuteOf(h.now) > 10 * 60 + 30) throw new Error(`story time ${h.now} and the stove alert has not recovered`);
+        const rows = ((await (await fetch(`${hub}/api/notifications`)).json()) as { notifications: Notification[] }).notifications;
+        return rows.find((n) => n.title === "[Recovered on {appliance:stove}] left on with nobody home" && n.status === "sent");
+      },
+      "the stove's recovery notification",
+      150_000,
+      500,
+    );
+    expect(storyMinuteOf(recovered.created_at)).toBeGreaterThanOrEqual(10 * 60);
+    const { alerts } = (await (await fetch(`${hub}/api/alerts`)).json()) as { alerts: { monitor: string; group: string; state: string }[] };
+    expect(alerts.filter((a) => a.monitor === "left on with nobody home").map((a) => [a.group, a.state])).toContainEqual(["appliance:stove", "OK"]);
 
     demo.child.kill("SIGINT");
     expect(await demo.exited).toBe(0);

@@ -21,6 +21,22 @@ const RULES = {
     ],
     calendars: [{ name: "quiet_hours", timezone: "UTC", windows: [{ days: "sat,sun" }] }],
   },
+  "dashboards.yaml": {
+    version: 1,
+    dashboards: [
+      {
+        name: "house",
+        title: "The house",
+        time: "1d",
+        widgets: [
+          { type: "timeseries", title: "Power per hour", queries: "avg:power.watts{*} by {appliance}.rollup(sum, 3600)", display: "bars" },
+          { type: "timeseries", title: "Stove, with anomalies", time: "4h", queries: ["anomalies(avg:power.watts{appliance:stove}, 'basic', 2)", "anomalies(avg:power.watts{appliance:stove}, 'robust', 3)"] },
+          { type: "query_value", title: "Stove at most", query: "max:power.watts{appliance:stove}", aggregator: "max", unit: "W" },
+          { type: "note", text: "Power comes from the `stove` plug." },
+        ],
+      },
+    ],
+  },
 };
 
 let t: TestHub;
@@ -110,6 +126,39 @@ describe("the status page in Chromium", () => {
     // The seeded week ends before NOW; the readings flushed from NOW on fall in buckets of their own.
     expect(hourly.data[0].filter((x) => x * 1000 < NOW)).toEqual([...sums.keys()]);
     for (const [x, v] of sums) expect(hourly.data[1][hourly.data[0].indexOf(x)]).toBeCloseTo(v, 6);
+    await page.close();
+    expect(errors).toEqual([]);
+  });
+
+  it("draws the rules' dashboard: hourly sums per appliance as the test sums them, the anomaly band, a query value and a note", async () => {
+    const { page, errors } = await openPage(1280);
+    type Drawn = { series: string[]; data: (number | null)[][]; widget: number };
+    type Board = { name: string; evaluated: { type: string; from: number; until: number; interval_s: number; value?: number }[]; drawn: Drawn[] };
+    const board = (await waitFor(() => page.evaluate("window.hearthDashboard") as Promise<Board | undefined>, "the dashboard")) as Board;
+    expect(board.name).toBe("house");
+    const hourly = board.drawn.find((d) => d.widget === 0)!;
+    const w0 = board.evaluated[0]!;
+    expect(w0.interval_s).toBe(3600);
+    const stove = hourly.series.indexOf("appliance:stove");
+    expect(stove).toBeGreaterThan(0);
+    const sums = rollUp({ rollup: { fn: "sum", interval_s: 3600 }, from: w0.from, until: w0.until, data: [[], []] }, (vs) => vs.reduce((a, b) => a + b, 0));
+    const drawnSums = new Map(hourly.data[0]!.map((x, i): [number, number] => [x!, hourly.data[stove]![i]!]).filter(([x]) => x * 1000 < NOW));
+    expect([...drawnSums.keys()]).toEqual([...sums.keys()]);
+    for (const [x, v] of sums) expect(drawnSums.get(x)).toBeCloseTo(v, 6);
+
+    // The basic band: two bounds around the stove's line, upper above lower wherever both are drawn.
+    const band = board.drawn.find((d) => d.widget === 1)!;
+    expect(band.series.slice(1)).toEqual(["all upper", "all lower", "all", "all"]);
+    const [upper, lower] = [band.data[1]!, band.data[2]!];
+    const drawnBounds = upper.map((u, i) => [u, lower[i]]).filter(([u, l]) => u !== null && l !== null);
+    expect(drawnBounds.length).toBeGreaterThan(100);
+    expect(drawnBounds.every(([u, l]) => u! >= l!)).toBe(true);
+    await expect.poll(() => page.locator('.widget[data-widget="1"]').textContent()).toContain("'robust' is seasonal: Datadog needs at least three weeks of history");
+
+    const max = Math.max(...seeded.filter(([time]) => time >= NOW + 3 * 60_000 - 86_400_000).map(([, v]) => v), 1200);
+    expect(board.evaluated[2]!.value).toBe(max);
+    await expect.poll(() => page.locator('.query-value[data-widget="2"] .value').textContent()).toBe(`${max} W`);
+    await expect.poll(() => page.locator(".note-widget code").textContent()).toBe("stove");
     await page.close();
     expect(errors).toEqual([]);
   });
