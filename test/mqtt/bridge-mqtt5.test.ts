@@ -39,6 +39,26 @@ describe("MQTT 5 bridges to a Mosquitto 2", () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it("speaks MQTT 3.1.1 to the remote broker unless protocol_version says 5 (MQTT 3.1.1 [MQTT-3.1.2-2]: an older broker refuses a level it does not support)", async () => {
+    const { protocol_version: _, ...withoutVersion } = bridge({});
+    const t = await startTestHub({
+      config: {
+        mqtt: {
+          bridges: [
+            { ...withoutVersion, name: "old", client_id: "hearth-default-level", topics: [{ topic: "old/#", direction: "in" }] },
+            bridge({ client_id: "hearth-level-5", topics: [{ topic: "new/#", direction: "in" }] }),
+          ],
+        },
+      },
+    });
+    hubs.push(t);
+    // Mosquitto logs each CONNECT's protocol level: p2 is its name for 3.1.1 (level 4), p5 for MQTT 5.
+    const connected = (id: string) => remote.output.join("").match(new RegExp(`as ${id} \\(p(\\d)`))?.[1];
+    await waitFor(() => connected("hearth-default-level") && connected("hearth-level-5"), "both bridges at the remote broker");
+    expect(connected("hearth-default-level")).toBe("2");
+    expect(connected("hearth-level-5")).toBe("5");
+  });
+
   it("carries MQTT 5 user properties both ways (MQTT-3.3.2-18: the server forwards user properties unaltered)", async () => {
     const t = await startTestHub({
       config: { mqtt: { bridges: [bridge({ client_id: "hearth-props", topics: [{ topic: "tele/#", direction: "in" }, { topic: "cmnd/#", direction: "out" }] })] } },

@@ -69,8 +69,10 @@ export const BridgeConfig = z
     password: Secret.optional().meta({ description: "Password on the remote broker: write ${ENV_VAR} or ${file:/path}." }),
     protocol_version: z
       .union([z.literal(4), z.literal(5)])
-      .default(5)
-      .meta({ description: "5 (MQTT 5, the default) asks the remote broker not to echo Hearth's own messages back (no-local); 4 (MQTT 3.1.1) is for older brokers, and Hearth then recognises and drops those echoes itself." }),
+      // 3.1.1 by default: every broker a house may already run speaks it, and an MQTT 5 CONNECT
+      // to a 3.1.1-only broker is refused (MQTT 3.1.1 [MQTT-3.1.2-2]: such a broker answers 0x01 and closes).
+      .default(4)
+      .meta({ description: "4 (MQTT 3.1.1, the default) works with every broker, old ones included; Hearth then recognises and drops the echoes of its own messages itself. 5 (MQTT 5) carries user properties across the link and asks the remote broker not to echo Hearth's own messages back (no-local)." }),
     share_group: z
       .string()
       .regex(/^[^/+#\s]+$/, { message: "a share group name has no '/', '+', '#' or spaces" })
