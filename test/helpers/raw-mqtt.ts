@@ -108,7 +108,7 @@ export class RawClient {
     return this.received;
   }
 
-  waitClosed(what: string, timeoutMs = 10_000): Promise<true> {
+  waitClosed(what: string, timeoutMs = 10_000): Promise<boolean> {
     return waitFor(() => this.closed, what, timeoutMs);
   }
 
