@@ -95,8 +95,12 @@ export const ERRORS = {
     fix: "Grant the topic to that user in mqtt.acl, or point the device at another topic; see hearth_mqtt_publish_denied_total and hearth_mqtt_subscribe_denied_total.",
   },
   HEARTH_E_MQTT_LIMIT: {
-    summary: "A broker limit was hit: a connection beyond mqtt.max_clients (CONNACK 3), a payload over mqtt.max_payload_bytes, or a full queue of an offline persistent session.",
+    summary: "A broker limit was hit: a connection beyond mqtt.max_clients (CONNACK 3; MQTT 5: 0x97), a payload over mqtt.max_payload_bytes, a packet announcing more than mqtt.max_connect_bytes or the payload limit (MQTT 5: 0x95), a packet slower than mqtt.packet_timeout, or a full queue of an offline persistent session.",
     fix: "Raise the limit if the traffic is legitimate; otherwise find the client named in the log.",
+  },
+  HEARTH_E_MQTT_PROTOCOL: {
+    summary: "A client broke the MQTT protocol where it protects the broker: a topic or filter that is not well-formed UTF-8 or holds U+0000 [MQTT-1.5.3-1/2], or a fixed header longer than the spec allows; the connection was closed.",
+    fix: "Find the client from the address in the log; its firmware or library sends packets no broker should accept.",
   },
   HEARTH_E_PASSWORD_FILE: {
     summary: "The broker's password file is missing or has a line that is not `user:$scrypt$…`.",

@@ -5,6 +5,7 @@ import { describeError } from "../errors.js";
 import { RateLimitedLog, type Logger } from "../log.js";
 import type { Telemetry } from "../telemetry.js";
 import type { Identity } from "./acl.js";
+import { connackV5, PacketGate, type GateClosure, type GateReporter } from "./packet-gate.js";
 import { CONNACK, authenticate, authorizePublish, authorizeSubscribe, mayReceive, type BrokerPolicy, type Denial, type LoginRefusal } from "./auth.js";
 
 /**
@@ -20,12 +21,16 @@ type Hooks = Required<Pick<AedesOptions, "authenticate" | "authorizePublish" | "
 
 type Refusal = LoginRefusal | "max_clients";
 
-/** What aedes keeps on a client that its types do not show: the will of the CONNECT being handled. */
+/** What aedes keeps on a client that its types do not show: the will of the CONNECT being handled, and the connection (a PacketGate). */
 interface ClientInternals {
   _will?: { topic: string; payload: Buffer | string };
   req?: { socket?: { remoteAddress?: string } };
-  conn: { remoteAddress?: string };
+  conn: { remoteAddress?: string; once(event: "close", listener: () => void): void };
+  version?: number;
 }
+
+/** MQTT 5 CONNACK 0x97 Quota exceeded (§3.2.2.2): "an implementation or administrative imposed limit has been exceeded". */
+const QUOTA_EXCEEDED = 0x97;
 
 const remoteOf = (client: Client): string | undefined => {
   const c = client as unknown as ClientInternals;
@@ -39,8 +44,15 @@ const byteLength = (payload: Buffer | string | undefined) => (payload === undefi
  * refusal, and remembers who each connected client is. A reload swaps the policy; clients
  * already connected are judged by the new one from their next message on.
  */
-export class BrokerGuard {
+export class BrokerGuard implements GateReporter {
   private readonly identities = new WeakMap<Client, Identity>();
+  /**
+   * Every client from the moment its login starts being checked until its connection closes:
+   * the password hash takes a while, and counting only clients aedes has registered let a
+   * burst of logins past mqtt.max_clients.
+   */
+  private readonly admitted = new Set<Client>();
+  private readonly gateClosures: Counter<"reason">;
   private readonly refusedLogins: Counter<"reason">;
   private readonly deniedPublishes: Counter<"reason">;
   private readonly deniedSubscriptions: Counter<"reason">;
@@ -61,6 +73,8 @@ export class BrokerGuard {
     this.deniedSubscriptions = telemetry.counter("mqtt_subscribe_denied_total", "MQTT subscriptions refused in the SUBACK (0x80), by reason.", ["reason"]);
     for (const r of ["reserved", "acl", "too_large"] as const) this.deniedPublishes.inc({ reason: r }, 0);
     for (const r of ["reserved", "acl"] as const) this.deniedSubscriptions.inc({ reason: r }, 0);
+    this.gateClosures = telemetry.counter("mqtt_connections_closed_total", "MQTT connections the broker closed for what the client sent: a packet over a limit, one that did not arrive in time, a topic that is not valid UTF-8 or holds U+0000, a malformed header; by reason.", ["reason"]);
+    for (const r of ["connect_too_large", "too_large", "slow_packet", "invalid_topic", "malformed"] as const) this.gateClosures.inc({ reason: r }, 0);
     this.deniedDeliveries = telemetry.counter("mqtt_deliveries_denied_total", "Messages not delivered to a subscriber because the ACL no longer lets it read the topic.");
   }
 
@@ -75,15 +89,28 @@ export class BrokerGuard {
     this.warn("tls", { code: "HEARTH_E_MQTT_LOGIN_REFUSED", remote, reason: "tls" }, `MQTT TLS connection refused from ${remote ?? "unknown"}: ${err.message}`);
   }
 
+  /** A connection its PacketGate closed. */
+  gateClosed(reason: GateClosure, remote: string | undefined, why: string): void {
+    this.gateClosures.inc({ reason });
+    const code = reason === "invalid_topic" || reason === "malformed" ? "HEARTH_E_MQTT_PROTOCOL" : "HEARTH_E_MQTT_LIMIT";
+    this.warn(`gate:${reason}`, { code, remote, reason }, `MQTT connection from ${remote ?? "unknown"} closed: ${why}`);
+  }
+
   hooks(broker: () => Aedes): Hooks {
     return {
       authenticate: (client, username, password, done) => {
         const aedes = broker();
-        const takeover = (aedes as unknown as { clients: Record<string, unknown> }).clients[client.id] !== undefined;
-        if (!takeover && aedes.connectedClients >= this.maxClients) {
-          this.refuse(client, username, "max_clients", `${this.maxClients} clients are connected already (mqtt.max_clients)`);
+        // Own keys only: a client id such as "constructor" is text from the wire, and aedes keeps its clients in a plain object.
+        const takeover = Object.hasOwn((aedes as unknown as { clients: Record<string, unknown> }).clients, client.id);
+        if (!takeover && this.admitted.size >= this.maxClients) {
+          this.refuse(client, username, "max_clients", `${this.maxClients} clients are connected or logging in already (mqtt.max_clients)`);
+          // aedes turns an authenticate refusal into a 3.1.1 return code (3 here, 0x88 for MQTT 5); MQTT 5's own code for a limit is 0x97, which the gate sends first.
+          const internals = client as unknown as ClientInternals;
+          if (internals.version === 5 && internals.conn instanceof PacketGate) internals.conn.finishWith(connackV5(QUOTA_EXCEEDED));
           return done(Object.assign(new Error("server unavailable"), { returnCode: CONNACK.serverUnavailable }), null);
         }
+        this.admitted.add(client);
+        (client as unknown as ClientInternals).conn.once("close", () => this.admitted.delete(client));
         const will = (client as unknown as ClientInternals)._will;
         const request = { clientId: client.id, username, password, will: will && { topic: will.topic, payload: Buffer.from(will.payload ?? "") } };
         authenticate(this.policy, request).then(

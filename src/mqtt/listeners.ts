@@ -7,6 +7,7 @@ import { HearthError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { BrokerGuard } from "./guard.js";
 import { listenOn, stopListening } from "./listen.js";
+import { HEADER_ROOM, PacketGate, gateLimits, type GateLimits } from "./packet-gate.js";
 import type { MqttConfig, TlsListenerConfig, WebSocketListenerConfig } from "./schema.js";
 
 export type ConnectionHandler = (stream: Duplex, req?: IncomingMessage) => void;
@@ -28,8 +29,6 @@ export interface ListenerPorts {
 
 /** The subprotocol names MQTT clients offer over WebSocket [MQTT-6.0.0-3]; "mqttv3.1" is what MQTT 3.1 clients sent. */
 const WS_SUBPROTOCOLS = ["mqtt", "mqttv3.1"];
-/** Room for the fixed header, topic and properties around the largest payload allowed. */
-const WS_FRAME_OVERHEAD = 65_536;
 
 /** Reads the certificate files for a TLS listener; any that cannot be read is one error naming the key and the file. */
 function readTlsFiles(cfg: TlsListenerConfig): tls.SecureContextOptions {
@@ -59,6 +58,8 @@ export class Listeners {
   private tcp: Open | undefined;
   private tls: Open | undefined;
   private ws: Open | undefined;
+  /** Read by every connection's gate at each packet; `apply` changes it in place. */
+  private readonly limits: GateLimits = { connectBytes: 0, packetBytes: 0, packetTimeoutMs: 0 };
 
   constructor(
     private readonly handle: ConnectionHandler,
@@ -71,6 +72,7 @@ export class Listeners {
   }
 
   async apply(config: MqttConfig): Promise<void> {
+    Object.assign(this.limits, gateLimits(config));
     this.tcp = await this.reopen(this.tcp, config.listen ? `${config.host}:${config.port}` : undefined, () => this.openTcp(config));
     const t = config.tls;
     const tlsSignature = t && `${t.host ?? config.host}:${t.port}:${t.ca ?? ""}:${t.require_client_cert}`;
@@ -83,6 +85,11 @@ export class Listeners {
   close(): void {
     for (const open of [this.tcp, this.tls, this.ws]) this.closeOne(open);
     this.tcp = this.tls = this.ws = undefined;
+  }
+
+  /** Every connection reaches aedes through a gate that bounds its packets (packet-gate.ts). */
+  private admit(stream: Duplex, remote: string | undefined, req?: IncomingMessage): void {
+    this.handle(new PacketGate(stream, this.limits, this.guard, remote), req);
   }
 
   private async reopen(current: Open | undefined, signature: string | undefined, open: () => Promise<Open>): Promise<Open | undefined> {
@@ -98,7 +105,7 @@ export class Listeners {
   }
 
   private async openTcp(config: MqttConfig): Promise<Open> {
-    const server = net.createServer({ noDelay: true }, (socket) => this.handle(socket));
+    const server = net.createServer({ noDelay: true }, (socket) => this.admit(socket, socket.remoteAddress));
     const port = await listenOn(server, config.host, config.port, "MQTT", "mqtt.port", "HEARTH_MQTT_PORT");
     this.log.info({ host: config.host, port }, `MQTT broker listening on ${config.host}:${port}`);
     return { signature: `${config.host}:${config.port}`, server, port };
@@ -107,7 +114,7 @@ export class Listeners {
   private async openTls(cfg: TlsListenerConfig, host: string): Promise<Open> {
     const server = tls.createServer({ ...readTlsFiles(cfg), requestCert: cfg.ca !== undefined, rejectUnauthorized: cfg.require_client_cert }, (socket) => {
       socket.setNoDelay(true);
-      this.handle(socket);
+      this.admit(socket, socket.remoteAddress);
     });
     server.on("tlsClientError", (err, socket) => this.guard.tlsRefused(socket.remoteAddress, err));
     const port = await listenOn(server, host, cfg.port, "MQTT TLS", "mqtt.tls.port", "HEARTH_MQTT_TLS_PORT");
@@ -124,10 +131,10 @@ export class Listeners {
     const wss = new WebSocketServer({
       server,
       ...(cfg.path ? { path: cfg.path } : {}),
-      maxPayload: maxPayloadBytes + WS_FRAME_OVERHEAD,
+      maxPayload: maxPayloadBytes + HEADER_ROOM,
       handleProtocols: (offered) => WS_SUBPROTOCOLS.find((p) => offered.has(p)) ?? false,
     });
-    wss.on("connection", (socket, req) => this.handle(createWebSocketStream(socket), req));
+    wss.on("connection", (socket, req) => this.admit(createWebSocketStream(socket), req.socket.remoteAddress, req));
     const port = await listenOn(server, host, cfg.port, "MQTT WebSocket", "mqtt.websocket.port", "HEARTH_MQTT_WS_PORT");
     this.log.info({ host, port, path: cfg.path ?? "any" }, `MQTT over WebSocket listening on ws://${host}:${port}${cfg.path ?? "/"}`);
     return { signature: `${host}:${cfg.port}:${cfg.path ?? ""}`, server, port, dispose: () => wss.close() };

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { HostAddress, Port } from "../config/common.js";
+import { ByteSize, Duration, HostAddress, Port } from "../config/common.js";
 import { BridgeConfig } from "./bridge/schema.js";
 import { filterProblems } from "./topic.js";
 
@@ -103,8 +103,22 @@ export const MqttConfig = z
       .positive()
       .max(268_435_455)
       .default(4_194_304)
-      .meta({ description: "Messages with a larger payload are dropped and counted (the largest a house usually sees is Zigbee2MQTT's device list)." }),
-    max_clients: z.number().int().positive().default(1000).meta({ description: "Connections beyond this many clients are refused (CONNACK 3, server unavailable) and counted." }),
+      .meta({
+        description:
+          "Messages with a larger payload are dropped and counted (the largest a house usually sees is Zigbee2MQTT's device list). A packet announcing more than this plus 64 KiB for its headers is refused as soon as its header arrives, and the client disconnected (MQTT 5: DISCONNECT 0x95).",
+      }),
+    max_connect_bytes: ByteSize.pipe(z.number().int().min(1024).max(268_435_455))
+      .prefault("64KiB")
+      .meta({ description: "The largest CONNECT (user name, password and will included) a client may send before it has logged in; a larger one is refused as soon as its header arrives (MQTT 5: CONNACK 0x95) and counted." }),
+    packet_timeout: Duration.pipe(z.number().positive())
+      .prefault("30s")
+      .meta({ description: "How long one packet may take from its first byte to its last; a client still sending one after this is disconnected and counted (a slow sender holding the broker's memory)." }),
+    max_clients: z
+      .number()
+      .int()
+      .positive()
+      .default(1000)
+      .meta({ description: "Connections beyond this many clients, those still logging in included, are refused (CONNACK 3 server unavailable; MQTT 5: 0x97 quota exceeded) and counted." }),
     persistence: Persistence,
     bridges: z
       .array(BridgeConfig)

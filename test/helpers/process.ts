@@ -41,6 +41,11 @@ export class HearthProcess {
     return waitFor(() => this.logs.find((l) => String(l.msg).includes(text)), `a log line with "${text}"`, timeoutMs);
   }
 
+  /** The process id, to read its memory from /proc. */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   signal(sig: NodeJS.Signals): void {
     this.child.kill(sig);
   }
