@@ -6,6 +6,7 @@ import { RateLimitedLog, type Logger } from "../log.js";
 import type { Telemetry } from "../telemetry.js";
 import type { Identity } from "./acl.js";
 import { CONNACK, authenticate, authorizePublish, authorizeSubscribe, mayReceive, type BrokerPolicy, type Denial, type LoginRefusal } from "./auth.js";
+import { IDENTIFIER_REJECTED, clientIdProblem, exceedsMaximumPacketSize } from "./mqtt5.js";
 
 /**
  * Where a refused message goes. MQTT 3.1.1 lets a server either acknowledge a PUBLISH it does
@@ -18,11 +19,16 @@ const DROPPED_TOPIC = "$hearth/dropped";
 
 type Hooks = Required<Pick<AedesOptions, "authenticate" | "authorizePublish" | "authorizeSubscribe" | "authorizeForward">>;
 
-type Refusal = LoginRefusal | "max_clients";
+type Refusal = LoginRefusal | "max_clients" | "client_id";
 
-/** What aedes keeps on a client that its types do not show: the will of the CONNECT being handled. */
+/**
+ * What aedes keeps on a client that its types do not show: the will of the CONNECT being
+ * handled, the protocol level, and the Maximum Packet Size an MQTT 5 client declared.
+ */
 interface ClientInternals {
   _will?: { topic: string; payload: Buffer | string };
+  version?: number;
+  maximumPacketSize?: number;
   req?: { socket?: { remoteAddress?: string } };
   conn: { remoteAddress?: string };
 }
@@ -31,6 +37,8 @@ const remoteOf = (client: Client): string | undefined => {
   const c = client as unknown as ClientInternals;
   return c.conn?.remoteAddress ?? c.req?.socket?.remoteAddress;
 };
+
+const isMqtt5 = (client: Client) => (client as unknown as ClientInternals).version === 5;
 
 const byteLength = (payload: Buffer | string | undefined) => (payload === undefined ? 0 : typeof payload === "string" ? Buffer.byteLength(payload) : payload.length);
 
@@ -45,6 +53,7 @@ export class BrokerGuard {
   private readonly deniedPublishes: Counter<"reason">;
   private readonly deniedSubscriptions: Counter<"reason">;
   private readonly deniedDeliveries: Counter;
+  private readonly oversizedDeliveries: Counter;
   private readonly logLimit: RateLimitedLog;
 
   constructor(
@@ -56,12 +65,13 @@ export class BrokerGuard {
   ) {
     this.logLimit = new RateLimitedLog(() => clock.now());
     this.refusedLogins = telemetry.counter("mqtt_connections_refused_total", "MQTT connections refused, by reason.", ["reason"]);
-    for (const r of ["bad_credentials", "anonymous", "will_denied", "max_clients", "tls"] as const) this.refusedLogins.inc({ reason: r }, 0);
+    for (const r of ["bad_credentials", "anonymous", "will_denied", "max_clients", "client_id", "tls"] as const) this.refusedLogins.inc({ reason: r }, 0);
     this.deniedPublishes = telemetry.counter("mqtt_publish_denied_total", "MQTT messages dropped because the client may not publish them, by reason.", ["reason"]);
-    this.deniedSubscriptions = telemetry.counter("mqtt_subscribe_denied_total", "MQTT subscriptions refused in the SUBACK (0x80), by reason.", ["reason"]);
+    this.deniedSubscriptions = telemetry.counter("mqtt_subscribe_denied_total", "MQTT subscriptions refused in the SUBACK (0x80; 0x87 for MQTT 5), by reason.", ["reason"]);
     for (const r of ["reserved", "acl", "too_large"] as const) this.deniedPublishes.inc({ reason: r }, 0);
     for (const r of ["reserved", "acl"] as const) this.deniedSubscriptions.inc({ reason: r }, 0);
     this.deniedDeliveries = telemetry.counter("mqtt_deliveries_denied_total", "Messages not delivered to a subscriber because the ACL no longer lets it read the topic.");
+    this.oversizedDeliveries = telemetry.counter("mqtt_deliveries_too_large_total", "Messages not delivered to an MQTT 5 subscriber because they exceed the Maximum Packet Size it declared.");
   }
 
   update(policy: BrokerPolicy, maxClients: number): void {
@@ -83,6 +93,11 @@ export class BrokerGuard {
         if (!takeover && aedes.connectedClients >= this.maxClients) {
           this.refuse(client, username, "max_clients", `${this.maxClients} clients are connected already (mqtt.max_clients)`);
           return done(Object.assign(new Error("server unavailable"), { returnCode: CONNACK.serverUnavailable }), null);
+        }
+        const badId = clientIdProblem(client.id);
+        if (badId) {
+          this.refuse(client, username, "client_id", `its client id is not accepted: ${badId}`, IDENTIFIER_REJECTED);
+          return done(Object.assign(new Error("client identifier not valid"), { returnCode: IDENTIFIER_REJECTED }), null);
         }
         const will = (client as unknown as ClientInternals)._will;
         const request = { clientId: client.id, username, password, will: will && { topic: will.topic, payload: Buffer.from(will.payload ?? "") } };
@@ -107,7 +122,15 @@ export class BrokerGuard {
         if (!client) return callback(null);
         const id = this.identityOf(client);
         const decision = authorizePublish(this.policy, id, packet.topic, byteLength(packet.payload));
-        if (!decision.ok) this.drop(client, id, packet, decision.reason, decision.why);
+        if (decision.ok) return callback(null);
+        // MQTT 5 has a reason code for this: aedes answers a QoS 1/2 publish with PUBACK/PUBREC
+        // 0x87 (Not authorized) and keeps the connection [MQTT-3.4.2-1]. A payload over the limit
+        // stays dropped and acknowledged as for 3.1.1.
+        if (isMqtt5(client) && decision.reason !== "too_large") {
+          this.count(client, id, packet, decision.reason, `MQTT publish refused (PUBACK 0x87 for QoS 1, not delivered for QoS 0): ${decision.why}`);
+          return callback(new Error(decision.why));
+        }
+        this.drop(client, id, packet, decision.reason, decision.why);
         callback(null);
       },
 
@@ -116,14 +139,21 @@ export class BrokerGuard {
         const decision = authorizeSubscribe(this.policy, id, sub.topic);
         if (decision.ok) return callback(null, sub);
         this.deniedSubscriptions.inc({ reason: decision.reason });
-        this.warn(`subscribe:${decision.reason}`, { code: "HEARTH_E_MQTT_FORBIDDEN", client: client.id, user: id.user, filter: sub.topic, reason: decision.reason }, `MQTT subscription refused (SUBACK 0x80): ${decision.why}`);
+        const suback = isMqtt5(client) ? "0x87" : "0x80";
+        this.warn(`subscribe:${decision.reason}`, { code: "HEARTH_E_MQTT_FORBIDDEN", client: client.id, user: id.user, filter: sub.topic, reason: decision.reason }, `MQTT subscription refused (SUBACK ${suback}): ${decision.why}`);
         callback(null, null as unknown as Subscription);
       },
 
       authorizeForward: (client, packet) => {
-        if (mayReceive(this.policy, this.identityOf(client), packet.topic)) return packet;
-        this.deniedDeliveries.inc();
-        return null;
+        if (!mayReceive(this.policy, this.identityOf(client), packet.topic)) {
+          this.deniedDeliveries.inc();
+          return null;
+        }
+        if (exceedsMaximumPacketSize(packet, (client as unknown as ClientInternals).maximumPacketSize)) {
+          this.oversizedDeliveries.inc();
+          return null;
+        }
+        return packet;
       },
     };
   }
@@ -133,11 +163,15 @@ export class BrokerGuard {
   }
 
   private drop(client: Client, id: Identity, packet: PublishPacket | AedesPublishPacket, reason: Denial, why: string): void {
-    this.deniedPublishes.inc({ reason });
-    const code = reason === "too_large" ? "HEARTH_E_MQTT_LIMIT" : "HEARTH_E_MQTT_FORBIDDEN";
-    this.warn(`publish:${reason}`, { code, client: client.id, user: id.user, topic: packet.topic, reason }, `MQTT publish dropped: ${why}`);
+    this.count(client, id, packet, reason, `MQTT publish dropped: ${why}`);
     packet.topic = DROPPED_TOPIC;
     packet.retain = false;
+  }
+
+  private count(client: Client, id: Identity, packet: PublishPacket | AedesPublishPacket, reason: Denial, message: string): void {
+    this.deniedPublishes.inc({ reason });
+    const code = reason === "too_large" ? "HEARTH_E_MQTT_LIMIT" : "HEARTH_E_MQTT_FORBIDDEN";
+    this.warn(`publish:${reason}`, { code, client: client.id, user: id.user, topic: packet.topic, reason }, message);
   }
 
   private refuse(client: Client, username: string | undefined, reason: Refusal, why: string, returnCode: number = CONNACK.serverUnavailable): void {
