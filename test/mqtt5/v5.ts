@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import fs from "node:fs";
 import mqtt, { type IClientOptions, type IConnackPacket, type MqttClient } from "mqtt";
 import { formatEntry, hashPassword } from "../../src/mqtt/passwd.js";
@@ -43,4 +44,13 @@ export function inbox(client: MqttClient) {
   const got: { topic: string; text: string; retain: boolean; properties: Record<string, unknown> | undefined }[] = [];
   client.on("message", (topic, payload, packet) => got.push({ topic, text: payload.toString(), retain: packet.retain, properties: packet.properties as Record<string, unknown> | undefined }));
   return got;
+}
+
+/** Runs the real `mosquitto_sub -V mqttv5` until it has printed `count` messages in `format` (its -F). */
+export function mosquittoSub5(port: number, topic: string, format: string, opts: { count?: number; login?: { username: string; password: string }; extra?: string[] } = {}): Promise<string> {
+  const args = ["-V", "mqttv5", "-h", "127.0.0.1", "-p", String(port), "-t", topic, "-C", String(opts.count ?? 1), "-W", "10", "-F", format, ...(opts.extra ?? [])];
+  if (opts.login) args.push("-u", opts.login.username, "-P", opts.login.password);
+  return new Promise((resolve, reject) =>
+    execFile("mosquitto_sub", args, { timeout: 15_000 }, (err, out, stderr) => (err ? reject(new Error(`mosquitto_sub ${args.join(" ")} failed: ${stderr || err.message}`)) : resolve(out))),
+  );
 }
