@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import fs from "node:fs";
-import mqtt, { type IClientOptions, type IConnackPacket, type MqttClient } from "mqtt";
+import mqtt, { type IClientOptions, type IClientSubscribeOptions, type IConnackPacket, type MqttClient } from "mqtt";
 import { formatEntry, hashPassword } from "../../src/mqtt/passwd.js";
 
 /** Cheaper scrypt parameters than the default, so the suite stays quick. */
@@ -53,4 +53,15 @@ export function mosquittoSub5(port: number, topic: string, format: string, opts:
   return new Promise((resolve, reject) =>
     execFile("mosquitto_sub", args, { timeout: 15_000 }, (err, out, stderr) => (err ? reject(new Error(`mosquitto_sub ${args.join(" ")} failed: ${stderr || err.message}`)) : resolve(out))),
   );
+}
+
+/** The SUBACK's codes, one per filter: mqtt.js rejects a SUBSCRIBE with any refused filter, carrying the SUBACK. */
+export async function subackCodes(client: MqttClient, filters: string[], opts: IClientSubscribeOptions): Promise<number[]> {
+  try {
+    return (await client.subscribeAsync(filters, opts)).map((g) => g.qos);
+  } catch (err) {
+    const granted = (err as { packet?: { granted?: number[] } }).packet?.granted;
+    if (!granted) throw err;
+    return granted;
+  }
 }
