@@ -9,6 +9,7 @@ import type { Telemetry } from "../telemetry.js";
 import { BrokerGuard } from "./guard.js";
 import { Listeners, type ListenerPorts } from "./listeners.js";
 import { createStore, type StoreChoice } from "./persistence/index.js";
+import { TOPIC_ALIAS_MAXIMUM } from "./mqtt5.js";
 import { loadPolicy } from "./policy.js";
 import type { MqttConfig } from "./schema.js";
 
@@ -81,7 +82,7 @@ export class Broker {
       onError: (err) => this.storeFailed(err),
     });
     try {
-      this.aedes = await Aedes.createBroker({ persistence: this.store.store, ...this.guard.hooks(() => this.instance) });
+      this.aedes = await Aedes.createBroker({ persistence: this.store.store, topicAliasMaximum: TOPIC_ALIAS_MAXIMUM, ...this.guard.hooks(() => this.instance) });
     } catch (err) {
       const detail = `the broker's store (${this.store.where}) cannot be opened: ${describeError(err)}`;
       health.set("broker", "down", { detail });

@@ -7,6 +7,7 @@ import type { Telemetry } from "../telemetry.js";
 import type { Identity } from "./acl.js";
 import { connackV5, PacketGate, type GateClosure, type GateReporter } from "./packet-gate.js";
 import { CONNACK, authenticate, authorizePublish, authorizeSubscribe, mayReceive, type BrokerPolicy, type Denial, type LoginRefusal } from "./auth.js";
+import { IDENTIFIER_REJECTED, clientIdProblem, exceedsMaximumPacketSize } from "./mqtt5.js";
 
 /**
  * Where a refused message goes. MQTT 3.1.1 lets a server either acknowledge a PUBLISH it does
@@ -19,14 +20,19 @@ const DROPPED_TOPIC = "$hearth/dropped";
 
 type Hooks = Required<Pick<AedesOptions, "authenticate" | "authorizePublish" | "authorizeSubscribe" | "authorizeForward">>;
 
-type Refusal = LoginRefusal | "max_clients";
+type Refusal = LoginRefusal | "max_clients" | "client_id";
 
-/** What aedes keeps on a client that its types do not show: the will of the CONNECT being handled, and the connection (a PacketGate). */
+/**
+ * What aedes keeps on a client that its types do not show: the will of the CONNECT being
+ * handled, the protocol level, the Maximum Packet Size an MQTT 5 client declared, and the
+ * connection (a PacketGate).
+ */
 interface ClientInternals {
   _will?: { topic: string; payload: Buffer | string };
+  version?: number;
+  maximumPacketSize?: number;
   req?: { socket?: { remoteAddress?: string } };
   conn: { remoteAddress?: string; once(event: "close", listener: () => void): void };
-  version?: number;
 }
 
 /** MQTT 5 CONNACK 0x97 Quota exceeded (§3.2.2.2): "an implementation or administrative imposed limit has been exceeded". */
@@ -36,6 +42,8 @@ const remoteOf = (client: Client): string | undefined => {
   const c = client as unknown as ClientInternals;
   return c.conn?.remoteAddress ?? c.req?.socket?.remoteAddress;
 };
+
+const isMqtt5 = (client: Client) => (client as unknown as ClientInternals).version === 5;
 
 const byteLength = (payload: Buffer | string | undefined) => (payload === undefined ? 0 : typeof payload === "string" ? Buffer.byteLength(payload) : payload.length);
 
@@ -57,6 +65,7 @@ export class BrokerGuard implements GateReporter {
   private readonly deniedPublishes: Counter<"reason">;
   private readonly deniedSubscriptions: Counter<"reason">;
   private readonly deniedDeliveries: Counter;
+  private readonly oversizedDeliveries: Counter;
   private readonly logLimit: RateLimitedLog;
 
   constructor(
@@ -68,14 +77,15 @@ export class BrokerGuard implements GateReporter {
   ) {
     this.logLimit = new RateLimitedLog(() => clock.now());
     this.refusedLogins = telemetry.counter("mqtt_connections_refused_total", "MQTT connections refused, by reason.", ["reason"]);
-    for (const r of ["bad_credentials", "anonymous", "will_denied", "max_clients", "tls"] as const) this.refusedLogins.inc({ reason: r }, 0);
+    for (const r of ["bad_credentials", "anonymous", "will_denied", "max_clients", "client_id", "tls"] as const) this.refusedLogins.inc({ reason: r }, 0);
     this.deniedPublishes = telemetry.counter("mqtt_publish_denied_total", "MQTT messages dropped because the client may not publish them, by reason.", ["reason"]);
-    this.deniedSubscriptions = telemetry.counter("mqtt_subscribe_denied_total", "MQTT subscriptions refused in the SUBACK (0x80), by reason.", ["reason"]);
+    this.deniedSubscriptions = telemetry.counter("mqtt_subscribe_denied_total", "MQTT subscriptions refused in the SUBACK (0x80; 0x87 for MQTT 5), by reason.", ["reason"]);
     for (const r of ["reserved", "acl", "too_large"] as const) this.deniedPublishes.inc({ reason: r }, 0);
     for (const r of ["reserved", "acl"] as const) this.deniedSubscriptions.inc({ reason: r }, 0);
     this.gateClosures = telemetry.counter("mqtt_connections_closed_total", "MQTT connections the broker closed for what the client sent: a packet over a limit, one that did not arrive in time, a topic that is not valid UTF-8 or holds U+0000, a malformed header; by reason.", ["reason"]);
     for (const r of ["connect_too_large", "too_large", "slow_packet", "invalid_topic", "malformed"] as const) this.gateClosures.inc({ reason: r }, 0);
     this.deniedDeliveries = telemetry.counter("mqtt_deliveries_denied_total", "Messages not delivered to a subscriber because the ACL no longer lets it read the topic.");
+    this.oversizedDeliveries = telemetry.counter("mqtt_deliveries_too_large_total", "Messages not delivered to an MQTT 5 subscriber because they exceed the Maximum Packet Size it declared.");
   }
 
   update(policy: BrokerPolicy, maxClients: number): void {
@@ -109,6 +119,11 @@ export class BrokerGuard implements GateReporter {
           if (internals.version === 5 && internals.conn instanceof PacketGate) internals.conn.finishWith(connackV5(QUOTA_EXCEEDED));
           return done(Object.assign(new Error("server unavailable"), { returnCode: CONNACK.serverUnavailable }), null);
         }
+        const badId = clientIdProblem(client.id);
+        if (badId) {
+          this.refuse(client, username, "client_id", `its client id is not accepted: ${badId}`, IDENTIFIER_REJECTED);
+          return done(Object.assign(new Error("client identifier not valid"), { returnCode: IDENTIFIER_REJECTED }), null);
+        }
         this.admitted.add(client);
         (client as unknown as ClientInternals).conn.once("close", () => this.admitted.delete(client));
         const will = (client as unknown as ClientInternals)._will;
@@ -134,7 +149,15 @@ export class BrokerGuard implements GateReporter {
         if (!client) return callback(null);
         const id = this.identityOf(client);
         const decision = authorizePublish(this.policy, id, packet.topic, byteLength(packet.payload));
-        if (!decision.ok) this.drop(client, id, packet, decision.reason, decision.why);
+        if (decision.ok) return callback(null);
+        // MQTT 5 has a reason code for this: aedes answers a QoS 1/2 publish with PUBACK/PUBREC
+        // 0x87 (Not authorized) and keeps the connection [MQTT-3.4.2-1]. A payload over the limit
+        // stays dropped and acknowledged as for 3.1.1.
+        if (isMqtt5(client) && decision.reason !== "too_large") {
+          this.count(client, id, packet, decision.reason, `MQTT publish refused (PUBACK 0x87 for QoS 1, not delivered for QoS 0): ${decision.why}`);
+          return callback(new Error(decision.why));
+        }
+        this.drop(client, id, packet, decision.reason, decision.why);
         callback(null);
       },
 
@@ -143,14 +166,21 @@ export class BrokerGuard implements GateReporter {
         const decision = authorizeSubscribe(this.policy, id, sub.topic);
         if (decision.ok) return callback(null, sub);
         this.deniedSubscriptions.inc({ reason: decision.reason });
-        this.warn(`subscribe:${decision.reason}`, { code: "HEARTH_E_MQTT_FORBIDDEN", client: client.id, user: id.user, filter: sub.topic, reason: decision.reason }, `MQTT subscription refused (SUBACK 0x80): ${decision.why}`);
+        const suback = isMqtt5(client) ? "0x87" : "0x80";
+        this.warn(`subscribe:${decision.reason}`, { code: "HEARTH_E_MQTT_FORBIDDEN", client: client.id, user: id.user, filter: sub.topic, reason: decision.reason }, `MQTT subscription refused (SUBACK ${suback}): ${decision.why}`);
         callback(null, null as unknown as Subscription);
       },
 
       authorizeForward: (client, packet) => {
-        if (mayReceive(this.policy, this.identityOf(client), packet.topic)) return packet;
-        this.deniedDeliveries.inc();
-        return null;
+        if (!mayReceive(this.policy, this.identityOf(client), packet.topic)) {
+          this.deniedDeliveries.inc();
+          return null;
+        }
+        if (exceedsMaximumPacketSize(packet, (client as unknown as ClientInternals).maximumPacketSize)) {
+          this.oversizedDeliveries.inc();
+          return null;
+        }
+        return packet;
       },
     };
   }
@@ -160,11 +190,15 @@ export class BrokerGuard implements GateReporter {
   }
 
   private drop(client: Client, id: Identity, packet: PublishPacket | AedesPublishPacket, reason: Denial, why: string): void {
-    this.deniedPublishes.inc({ reason });
-    const code = reason === "too_large" ? "HEARTH_E_MQTT_LIMIT" : "HEARTH_E_MQTT_FORBIDDEN";
-    this.warn(`publish:${reason}`, { code, client: client.id, user: id.user, topic: packet.topic, reason }, `MQTT publish dropped: ${why}`);
+    this.count(client, id, packet, reason, `MQTT publish dropped: ${why}`);
     packet.topic = DROPPED_TOPIC;
     packet.retain = false;
+  }
+
+  private count(client: Client, id: Identity, packet: PublishPacket | AedesPublishPacket, reason: Denial, message: string): void {
+    this.deniedPublishes.inc({ reason });
+    const code = reason === "too_large" ? "HEARTH_E_MQTT_LIMIT" : "HEARTH_E_MQTT_FORBIDDEN";
+    this.warn(`publish:${reason}`, { code, client: client.id, user: id.user, topic: packet.topic, reason }, message);
   }
 
   private refuse(client: Client, username: string | undefined, reason: Refusal, why: string, returnCode: number = CONNACK.serverUnavailable): void {
