@@ -43,7 +43,11 @@ describe("GET /api/series with from", () => {
     const health = (await (await fetch(`${t.httpUrl}/healthz`)).json()) as { components: Record<string, { state: string; detail?: string }> };
     expect(health.components.datadog).toMatchObject({ state: "disabled", detail: "no API key (datadog.api_key or DD_API_KEY): points are kept in the local store only" });
 
-    const hour = await get("/api/series?metric=hydro.ph&from=1h");
+    // The store's writer thread commits the last flush on its own time: wait until it has.
+    const hour = await waitFor(async () => {
+      const answer = await get("/api/series?metric=hydro.ph&from=1h");
+      return answer.body.series?.[0]?.points.length === 12 ? answer : undefined;
+    }, "the last flush in the store");
     expect(hour.status).toBe(200);
     expect(hour.body.from).toBe(new Date(now - 3_600_000).toISOString());
     expect(hour.body.series.map((s) => [s.metric, s.tags, s.unit, s.type])).toEqual([
