@@ -1,42 +1,28 @@
-import fs from "node:fs";
 import net from "node:net";
-import os from "node:os";
-import path from "node:path";
 import type { MqttClient } from "mqtt";
 import mqttPacket from "mqtt-packet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestHub, type TestHub } from "../helpers/hub.js";
+import type { TestHub } from "../helpers/hub.js";
 import { connectMqtt } from "../helpers/mqtt.js";
 import { metricValue, scrape } from "../helpers/metrics.js";
 import { waitFor } from "../helpers/wait.js";
-import { handshake, inbox, refusal, writePasswords } from "./v5.js";
+import { LOGIN, handshake, inbox, refusal, startAclHub } from "./v5.js";
 
 /** CONNACK for MQTT 5 clients, side by side with 3.1.1 ones, on one hub with a password file and an ACL. */
 describe("MQTT 5 CONNECT and CONNACK", () => {
   let t: TestHub;
-  let dir: string;
-  const clients: MqttClient[] = [];
-  const keep = (c: MqttClient) => (clients.push(c), c);
-  const login = { username: "homeowner", password: "root-pass" };
+  let house: Awaited<ReturnType<typeof startAclHub>>;
+  const keep = (c: MqttClient) => house.keep(c);
+  const login = LOGIN;
   const v5 = (clientId: string, extra: Record<string, unknown> = {}) => keep2(connectMqtt(t.mqttUrl, { protocolVersion: 5, clientId, ...login, ...extra }));
   const keep2 = async (p: Promise<MqttClient>) => keep(await p);
   const refused = async (reason: string) => metricValue(await scrape(t.httpUrl), "hearth_mqtt_connections_refused_total", { reason });
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "hearth-v5connect-"));
-    const passwd = path.join(dir, "passwd");
-    await writePasswords(passwd, { homeowner: "root-pass", tasmota: "plug-pass" });
-    const acl = [
-      { user: "homeowner", both: ["#"] },
-      { user: "tasmota", publish: ["tele/%c/#"], subscribe: ["cmnd/%c/#"] },
-    ];
-    t = await startTestHub({ config: { mqtt: { allow_anonymous: false, password_file: passwd, acl } } });
+    house = await startAclHub("connect");
+    t = house.hub;
   });
-  afterAll(async () => {
-    await Promise.all(clients.map((c) => c.endAsync(true)));
-    await t.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => house.stop());
 
   it("[MQTT-3.1.2-4] [MQTT-3.2.2-2] [MQTT-3.2.2-3] clean start discards the session: session present 0 and no queued message, where clean start 0 resumes it", async () => {
     const session = { clean: false, properties: { sessionExpiryInterval: 300 } };

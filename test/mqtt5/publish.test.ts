@@ -1,44 +1,29 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import type { MqttClient } from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { startTestHub, type TestHub } from "../helpers/hub.js";
+import type { TestHub } from "../helpers/hub.js";
 import { connectMqtt, mosquittoPub } from "../helpers/mqtt.js";
 import { metricValue, scrape } from "../helpers/metrics.js";
 import { waitFor } from "../helpers/wait.js";
-import { handshake, inbox, mosquittoSub5, writePasswords } from "./v5.js";
+import { LOGIN, handshake, inbox, mosquittoSub5, startAclHub } from "./v5.js";
 
 /** PUBLISH from and to MQTT 5 clients, with 3.1.1 clients beside them. */
 describe("MQTT 5 PUBLISH", () => {
   let t: TestHub;
-  let dir: string;
-  const clients: MqttClient[] = [];
-  const login = { username: "homeowner", password: "root-pass" };
+  let house: Awaited<ReturnType<typeof startAclHub>>;
+  const login = LOGIN;
   const connect = async (clientId: string, version: 4 | 5 = 5, extra: Record<string, unknown> = {}) => {
     const c = await connectMqtt(t.mqttUrl, { protocolVersion: version, clientId, ...login, ...extra });
-    clients.push(c);
-    return c;
+    return house.keep(c);
   };
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "hearth-v5publish-"));
-    const passwd = path.join(dir, "passwd");
-    await writePasswords(passwd, { homeowner: "root-pass", tasmota: "plug-pass" });
-    const acl = [
-      { user: "homeowner", both: ["#"] },
-      { user: "tasmota", publish: ["tele/%c/#"], subscribe: ["cmnd/%c/#"] },
-    ];
-    t = await startTestHub({ config: { mqtt: { allow_anonymous: false, password_file: passwd, acl } } });
+    house = await startAclHub("publish");
+    t = house.hub;
   });
   afterEach(() => {
     vi.useRealTimers();
   });
-  afterAll(async () => {
-    await Promise.all(clients.map((c) => c.endAsync(true)));
-    await t.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => house.stop());
 
   /**
    * An offline MQTT 5 session, and messages with and without an expiry waiting for it. The
@@ -60,7 +45,7 @@ describe("MQTT 5 PUBLISH", () => {
     vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 120_000 });
     const back = await handshake(t.mqttUrl, { protocolVersion: 5, clientId: id, ...login, ...session });
     if (!back.ok) throw new Error("refused");
-    clients.push(back.client);
+    house.keep(back.client);
     const queued = inbox(back.client);
     // A new subscriber, for the retained messages.
     const late = await connect(`${id}-late`);
@@ -97,7 +82,7 @@ describe("MQTT 5 PUBLISH", () => {
     await v4sub.subscribeAsync("alias/#", { qos: 1 });
     const h = await handshake(t.mqttUrl, { protocolVersion: 5, clientId: "alias-pub", ...login });
     if (!h.ok) throw new Error("refused");
-    clients.push(h.client);
+    house.keep(h.client);
     const max = h.connack.properties?.topicAliasMaximum;
     expect(max).toBe(10);
     await h.client.publishAsync("alias/kitchen/temp", "20.5", { qos: 1, properties: { topicAlias: 1 } });

@@ -1,24 +1,19 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestHub, type TestHub } from "../helpers/hub.js";
+import type { TestHub } from "../helpers/hub.js";
 import { connectMqtt } from "../helpers/mqtt.js";
 import { metricValue, scrape } from "../helpers/metrics.js";
 import { waitFor } from "../helpers/wait.js";
-import { inbox, mosquittoSub5, subackCodes, writePasswords } from "./v5.js";
+import { LOGIN, inbox, mosquittoSub5, startAclHub, subackCodes } from "./v5.js";
 
 /** SUBSCRIBE options and SUBACK reason codes for MQTT 5 clients, with 3.1.1 clients beside them. */
 describe("MQTT 5 SUBSCRIBE", () => {
   let t: TestHub;
-  let dir: string;
-  const clients: MqttClient[] = [];
-  const login = { username: "homeowner", password: "root-pass" };
+  let house: Awaited<ReturnType<typeof startAclHub>>;
+  const login = LOGIN;
   const connect = async (clientId: string, version: 4 | 5 = 5, extra: Record<string, unknown> = {}) => {
     const c = await connectMqtt(t.mqttUrl, { protocolVersion: version, clientId, ...login, ...extra });
-    clients.push(c);
-    return c;
+    return house.keep(c);
   };
   /** Publishes a marker and waits until `got` holds it: everything published before it on that topic has arrived too. */
   const settle = async (pub: MqttClient, got: { text: string }[], topic: string) => {
@@ -27,20 +22,10 @@ describe("MQTT 5 SUBSCRIBE", () => {
   };
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "hearth-v5subscribe-"));
-    const passwd = path.join(dir, "passwd");
-    await writePasswords(passwd, { homeowner: "root-pass", tasmota: "plug-pass" });
-    const acl = [
-      { user: "homeowner", both: ["#"] },
-      { user: "tasmota", publish: ["tele/%c/#"], subscribe: ["cmnd/%c/#"] },
-    ];
-    t = await startTestHub({ config: { mqtt: { allow_anonymous: false, password_file: passwd, acl } } });
+    house = await startAclHub("subscribe");
+    t = house.hub;
   });
-  afterAll(async () => {
-    await Promise.all(clients.map((c) => c.endAsync(true)));
-    await t.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => house.stop());
 
   it("[MQTT-3.8.3-3] no local: a client's own messages are not sent back on a subscription with No Local, while others' are", async () => {
     const me = await connect("nl-me");

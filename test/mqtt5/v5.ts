@@ -1,7 +1,10 @@
 import { execFile } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import mqtt, { type IClientOptions, type IClientSubscribeOptions, type IConnackPacket, type MqttClient } from "mqtt";
 import { formatEntry, hashPassword } from "../../src/mqtt/passwd.js";
+import { startTestHub, type TestHub } from "../helpers/hub.js";
 
 /** Cheaper scrypt parameters than the default, so the suite stays quick. */
 const CHEAP = { ln: 10, r: 8, p: 1 };
@@ -64,4 +67,34 @@ export async function subackCodes(client: MqttClient, filters: string[], opts: I
     if (!granted) throw err;
     return granted;
   }
+}
+
+export const LOGIN = { username: "homeowner", password: "root-pass" };
+
+/**
+ * One hub with a password file and an ACL, as a house has it: the homeowner may use every
+ * topic, a Tasmota plug only its own. Clients handed to `keep` are ended by `stop`.
+ */
+export async function startAclHub(name: string) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `hearth-v5${name}-`));
+  const passwd = path.join(dir, "passwd");
+  await writePasswords(passwd, { homeowner: LOGIN.password, tasmota: "plug-pass" });
+  const acl = [
+    { user: "homeowner", both: ["#"] },
+    { user: "tasmota", publish: ["tele/%c/#"], subscribe: ["cmnd/%c/#"] },
+  ];
+  const hub: TestHub = await startTestHub({ config: { mqtt: { allow_anonymous: false, password_file: passwd, acl } } });
+  const clients: MqttClient[] = [];
+  return {
+    hub,
+    keep(client: MqttClient): MqttClient {
+      clients.push(client);
+      return client;
+    },
+    async stop(): Promise<void> {
+      await Promise.all(clients.map((c) => c.endAsync(true)));
+      await hub.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
