@@ -91,10 +91,6 @@ export class Broker {
       throw new HearthError("HEARTH_E_BROKER_STORE", detail, { cause: err });
     }
     const aedes = this.aedes;
-    // aedes keeps its clients in a plain object keyed by client id, text from the wire: a client
-    // named "constructor" found Object's constructor there and crashed the takeover. No client has
-    // connected yet, so the table can start again without a prototype.
-    (aedes as unknown as { clients: Record<string, unknown> }).clients = Object.create(null) as Record<string, unknown>;
     aedes.on("publish", (packet: AedesPublishPacket) => this.published(packet));
     aedes.on("clientError", (client: Client, err: Error) => log.debug({ client: client.id, err: err.message }, "MQTT client error"));
     // aedes reports a failing store here; without a listener the error would end the process.
