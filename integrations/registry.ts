@@ -1,4 +1,4 @@
-import type { Integration } from "../src/integrations/contract.js";
+import type { Integration } from "../src/integration-host/contract.js";
 import my_metric from "./my_metric/index.js";
 import openhab from "./openhab/index.js";
 import postgres from "./postgres/index.js";
@@ -14,3 +14,6 @@ export const INTEGRATIONS = {
   postgres,
   proxmox,
 } as const satisfies Record<string, Integration>;
+
+/** The same, as the hub hands it to the integration host and the configuration reads it: by any `type:` string. */
+export const INTEGRATIONS_BY_TYPE: Readonly<Record<string, Integration>> = INTEGRATIONS;

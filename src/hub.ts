@@ -1,12 +1,13 @@
+import { INTEGRATIONS_BY_TYPE } from "../integrations/registry.js";
 import { registerAlertsApi } from "./alerts/api.js";
 import { registerQuietApi } from "./alerts/quiet-api.js";
 import { AlertEngine } from "./alerts/engine.js";
 import { logAlertEvents } from "./alerts/log-sink.js";
 import { RecentAlertEvents } from "./alerts/recent-events.js";
-import { systemClock, type Clock } from "./clock.js";
-import { changedPaths } from "./config/diff.js";
+import { systemClock, type Clock } from "./kit/clock.js";
+import { changedPaths } from "./config-kit/diff.js";
 import type { Loaded } from "./config/load.js";
-import { Health } from "./health.js";
+import { Health } from "./kit/health.js";
 import { registerEventsApi } from "./http/api-events.js";
 import { registerDashboardsApi } from "./http/api-dashboards.js";
 import { registerHouseApi } from "./http/api-house.js";
@@ -15,14 +16,15 @@ import { publishThrough } from "./home-assistant/broker-publish.js";
 import { Moments } from "./home-assistant/feed.js";
 import { registerSeriesApi } from "./http/api-series.js";
 import { HttpServer } from "./http/server.js";
-import { IntegrationHost } from "./integrations/host.js";
-import type { Logger } from "./log.js";
+import { IntegrationHost } from "./integration-host/host.js";
+import type { Logger } from "./kit/log.js";
 import { Bridges } from "./mqtt/bridge/bridges.js";
 import { Broker } from "./mqtt/broker.js";
 import { registerNotifyApi } from "./notify/api.js";
 import { Notifier } from "./notify/notifier.js";
 import { HubSelfFacts } from "./notify/self-facts.js";
-import { assembleProcessing, type Processing } from "./pipeline/assemble.js";
+import { assembleProcessing, type Processing } from "./assembly/assemble.js";
+import { alertSettingsOf, notifierSettingsOf, sinkSettingsOf } from "./assembly/sections.js";
 import type { Pipeline } from "./pipeline/pipeline.js";
 import { DatadogEvents } from "./sinks/datadog/events.js";
 import { HostTags } from "./sinks/datadog/host-tags.js";
@@ -30,8 +32,8 @@ import { Forwarding } from "./sinks/forwarding.js";
 import { DemoPhone } from "./simulator/phone.js";
 import type { Simulator } from "./simulator/simulator.js";
 import { Store } from "./store/store.js";
-import { Telemetry } from "./telemetry.js";
-import { VERSION } from "./version.js";
+import { Telemetry } from "./kit/telemetry.js";
+import { VERSION } from "./kit/version.js";
 
 const rulesForDiff = ({ rules: r }: Loaded) => ({
   presets: [...r.presets],
@@ -93,19 +95,19 @@ export class Hub {
     this.bridges = new Bridges({ broker: this.broker, clock: this.clock, log: mqttLog, health: this.health, telemetry: this.telemetry, hostName: config.host ?? "hearth" });
     this.http = new HttpServer(config.http, this.health, this.telemetry, this.log.child({ module: "http" }), () => this.about());
     this.store = Store.open(config.storage, this.clock, this.telemetry, this.health, this.log.child({ module: "store" }), { thread: true });
-    this.forwarding = new Forwarding(config, this.store, this.clock, this.telemetry, this.health, this.log.child({ module: "sinks" }));
+    this.forwarding = new Forwarding(sinkSettingsOf(config), this.store, this.clock, this.telemetry, this.health, this.log.child({ module: "sinks" }));
     // The points are written on the store's thread; the sinks hear of them once they are on disk.
     this.pipeline.onFlush((points, at) => void this.store.append(points, at).then(() => this.forwarding.wake()));
-    this.datadogEvents = new DatadogEvents(config, this.store, this.clock, this.telemetry, this.log.child({ module: "sinks" }));
-    this.hostTags = new HostTags(config, this.clock, this.health, this.log.child({ module: "sinks" }));
+    this.datadogEvents = new DatadogEvents(sinkSettingsOf(config), this.store, this.clock, this.telemetry, this.log.child({ module: "sinks" }));
+    this.hostTags = new HostTags(sinkSettingsOf(config), this.clock, this.health, this.log.child({ module: "sinks" }));
     registerSeriesApi(this.http.app, () => this.pipeline.aggregator, this.store, this.clock);
     const alertLog = this.log.child({ module: "alerts" });
-    this.notifier = new Notifier({ config, store: this.store, clock: this.clock, telemetry: this.telemetry, health: this.health, log: this.log.child({ module: "notify" }) });
+    this.notifier = new Notifier({ settings: notifierSettingsOf(config), store: this.store, clock: this.clock, telemetry: this.telemetry, health: this.health, log: this.log.child({ module: "notify" }) });
     const logEvent = logAlertEvents(alertLog);
     const monitorsSettled = new Moments();
     const selfFacts = new HubSelfFacts({ health: this.health, store: this.store, storage: () => this.loaded.config.storage, lanes: () => this.notifier.lanes() });
     this.alerts = new AlertEngine({
-      loaded: opts.loaded,
+      settings: alertSettingsOf(opts.loaded),
       pipeline: this.pipeline,
       presence: this.processing.presence,
       clock: this.clock,
@@ -142,7 +144,7 @@ export class Hub {
       host: config.host ?? "hearth",
       version: VERSION,
     });
-    this.integrations = new IntegrationHost({ clock: this.clock, health: this.health, telemetry: this.telemetry, log: this.log.child({ module: "integrations" }), addSample: (s) => this.pipeline.addSample(s) });
+    this.integrations = new IntegrationHost({ registry: INTEGRATIONS_BY_TYPE, clock: this.clock, health: this.health, telemetry: this.telemetry, log: this.log.child({ module: "integrations" }), addSample: (s) => this.pipeline.addSample(s) });
   }
 
   /** Starts a hub; if any part fails to start, what did start is stopped again and the error is rethrown. */
@@ -213,12 +215,12 @@ export class Hub {
     const previous = this.loaded;
     this.loaded = next;
     this.processing.reconfigure(next);
-    this.notifier.reconfigure(next.config);
-    this.alerts.reconfigure(next);
+    this.notifier.reconfigure(notifierSettingsOf(next.config));
+    this.alerts.reconfigure(alertSettingsOf(next));
     this.store.reconfigure(next.config.storage);
-    this.forwarding.reconfigure(next.config);
-    this.datadogEvents.reconfigure(next.config);
-    this.hostTags.reconfigure(next.config);
+    this.forwarding.reconfigure(sinkSettingsOf(next.config));
+    this.datadogEvents.reconfigure(sinkSettingsOf(next.config));
+    this.hostTags.reconfigure(sinkSettingsOf(next.config));
     await this.broker.reconfigure(next.config.mqtt);
     await this.bridges.reconfigure(next.config.mqtt.bridges);
     await this.homeAssistant.reconfigure(next.config.home_assistant);

@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import { defineIntegration } from "../../src/integrations/contract.js";
+import { defineIntegration } from "../../src/integration-host/contract.js";
 import { MyMetricConfig } from "./schema.js";
 
 /**

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { stringify, parse } from "yaml";
 import { afterEach, describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/clock.js";
+import { ManualClock } from "../../src/kit/clock.js";
 import { loadTestConfig, startTestHub, type TestHub } from "../../test/helpers/hub.js";
 import { sampleInstance } from "../../test/helpers/samples.js";
 import { queryStore } from "../../test/helpers/store.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Duration } from "../../src/config/common.js";
+import { Duration } from "../../src/config-kit/common.js";
 
 export const MyMetricConfig = z
   .strictObject({

@@ -1,7 +1,7 @@
 import { EventSource, type FetchLike } from "eventsource";
-import type { Cancel, Clock } from "../../src/clock.js";
-import { HearthError } from "../../src/errors.js";
-import { deadline, requestFailure, statusFailure } from "../../src/integrations/http.js";
+import type { Cancel, Clock } from "../../src/kit/clock.js";
+import { HearthError } from "../../src/kit/errors.js";
+import { deadline, requestFailure, statusFailure } from "../../src/integration-host/http.js";
 import { EVENT_TOPICS } from "./events.js";
 import { toItem, type Item } from "./items.js";
 import type { OpenhabConfig } from "./schema.js";

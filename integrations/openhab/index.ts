@@ -1,5 +1,5 @@
-import { systemClock } from "../../src/clock.js";
-import { defineIntegration, type IntegrationContext } from "../../src/integrations/contract.js";
+import { systemClock } from "../../src/kit/clock.js";
+import { defineIntegration, type IntegrationContext } from "../../src/integration-host/contract.js";
 import { readValue } from "../../src/pipeline/value.js";
 import { OpenhabClient } from "./client.js";
 import { parseEvent, type StreamEvent } from "./events.js";

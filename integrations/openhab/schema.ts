@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { Duration, Name, Secret } from "../../src/config/common.js";
-import type { ConfigProblem } from "../../src/integrations/contract.js";
+import { Duration, Name, Secret } from "../../src/config-kit/common.js";
+import type { ConfigProblem } from "../../src/integration-host/contract.js";
 
 const ITEM_NAME = /^[A-Za-z0-9_]+$/;
 const ITEM_PATTERN = /^[A-Za-z0-9_*?]+$/;

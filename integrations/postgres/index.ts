@@ -1,8 +1,8 @@
 import type pg from "pg";
-import { HearthError } from "../../src/errors.js";
-import { defineIntegration, type IntegrationContext } from "../../src/integrations/contract.js";
-import { CounterTracker } from "../../src/integrations/counters.js";
-import { requestFailure } from "../../src/integrations/http.js";
+import { HearthError } from "../../src/kit/errors.js";
+import { defineIntegration, type IntegrationContext } from "../../src/integration-host/contract.js";
+import { CounterTracker } from "../../src/integration-host/counters.js";
+import { requestFailure } from "../../src/integration-host/http.js";
 import { BGWRITER_COLUMNS, bgwriterQuery, CONNECTION_COLUMNS, CONNECTIONS_QUERY, DATABASE_COLUMNS, DATABASE_QUERY, TABLE_COUNT_QUERY, type Column } from "./metrics.js";
 import { PostgresConfig } from "./schema.js";
 

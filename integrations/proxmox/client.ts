@@ -2,9 +2,9 @@ import fs from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import tls from "node:tls";
-import type { Clock } from "../../src/clock.js";
-import { HearthError } from "../../src/errors.js";
-import { deadline, requestFailure, statusFailure } from "../../src/integrations/http.js";
+import type { Clock } from "../../src/kit/clock.js";
+import { HearthError } from "../../src/kit/errors.js";
+import { deadline, requestFailure, statusFailure } from "../../src/integration-host/http.js";
 import type { ProxmoxConfig } from "./schema.js";
 
 const REQUEST_TIMEOUT_MS = 15_000;

@@ -1,7 +1,7 @@
-import { systemClock } from "../../src/clock.js";
-import { HearthError } from "../../src/errors.js";
-import { defineIntegration, type IntegrationContext } from "../../src/integrations/contract.js";
-import { CounterTracker } from "../../src/integrations/counters.js";
+import { systemClock } from "../../src/kit/clock.js";
+import { HearthError } from "../../src/kit/errors.js";
+import { defineIntegration, type IntegrationContext } from "../../src/integration-host/contract.js";
+import { CounterTracker } from "../../src/integration-host/counters.js";
 import { ProxmoxClient } from "./client.js";
 import { at, NODE_STATUS_GAUGES, num, RESOURCE_COUNTERS, RESOURCE_GAUGES, resourceTags, toResource, type Resource } from "./resources.js";
 import { checkProxmoxConfig, ProxmoxConfig } from "./schema.js";

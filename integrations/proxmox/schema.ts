@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { z } from "zod";
-import { Duration, Secret } from "../../src/config/common.js";
-import type { ConfigProblem } from "../../src/integrations/contract.js";
+import { Duration, Secret } from "../../src/config-kit/common.js";
+import type { ConfigProblem } from "../../src/integration-host/contract.js";
 
 /** `USER@REALM!TOKENID`, as Proxmox shows a token (pve-docs pveum.adoc, "API Tokens"). */
 const TOKEN_ID = /^[^\s@!]+@[^\s@!]+![A-Za-z][A-Za-z0-9._-]*$/;

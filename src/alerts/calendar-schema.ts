@@ -1,6 +1,6 @@
 import { IANAZone } from "luxon";
 import { z } from "zod";
-import { Duration, Name, Tags } from "../config/common.js";
+import { Duration, Name, Tags } from "../config-kit/common.js";
 import { windowProblems } from "./windows.js";
 import { NotifyStates, Recipients } from "./schema-parts.js";
 

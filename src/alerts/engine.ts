@@ -1,13 +1,13 @@
 import type { Counter } from "prom-client";
-import type { Cancel, Clock } from "../clock.js";
-import type { Loaded, Sourced } from "../config/load.js";
+import type { Cancel, Clock } from "../kit/clock.js";
+import type { Sourced } from "../config-kit/issues.js";
 import type { PresenceView } from "../house/presence.js";
-import type { Logger } from "../log.js";
+import type { Logger } from "../kit/log.js";
 import type { Point } from "../pipeline/aggregate.js";
-import { suggestion } from "../config/issues.js";
+import { suggestion } from "../config-kit/issues.js";
 import { normalizeTag } from "../pipeline/normalize.js";
 import type { Pipeline } from "../pipeline/pipeline.js";
-import type { Telemetry } from "../telemetry.js";
+import type { Telemetry } from "../kit/telemetry.js";
 import { monitorsToRun } from "./builtin-monitors.js";
 import { calendarFingerprint, CalendarSchedule, mutesMonitor, type Schedule } from "./calendar.js";
 import type { Calendar } from "./calendar-schema.js";
@@ -34,6 +34,7 @@ import { oneOffAnnouncement, oneOffCalendar, oneOffName, OneOffSchedule, oneOffV
 import { windowView, type WindowView } from "./preview.js";
 import { RequestError } from "./request-error.js";
 import type { MonitorRuntime } from "./runtime.js";
+import type { AlertSettings } from "./settings.js";
 import type { AlertState } from "./state.js";
 import { compileTemplate, type Template, type TemplateContext } from "./templates.js";
 import type { Interval } from "./windows.js";
@@ -115,7 +116,7 @@ export interface DowntimeView {
 }
 
 export interface AlertEngineOptions {
-  loaded: Loaded;
+  settings: AlertSettings;
   pipeline: Pipeline;
   presence: PresenceView;
   clock: Clock;
@@ -203,18 +204,18 @@ export class AlertEngine {
     this.log = opts.log;
     this.selfFacts = opts.selfFacts;
     this.settled = opts.onSettled ?? (() => undefined);
-    const { config, rules } = opts.loaded;
-    this.host = config.host ?? "";
-    this.hostIp = config.host_ip ?? "";
-    this.intervalMs = config.alerts.evaluation_interval;
+    const { settings } = opts;
+    this.host = settings.host;
+    this.hostIp = settings.hostIp;
+    this.intervalMs = settings.evaluationInterval;
     this.evaluations = opts.telemetry.counter("alert_evaluations_total", "Monitor evaluations.");
     this.transitions = opts.telemetry.counter("alert_transitions_total", "Monitor state changes, by new state.", ["to"]);
     this.notifications = opts.telemetry.counter("alert_notifications_total", "Notifications produced, muted or not.", ["muted"]);
     opts.telemetry.gauge("alert_groups", "Monitor groups by state.", ["state"], (g) => {
       for (const s of ["OK", "WARN", "ALERT", "NO_DATA"] as const) g.set({ state: s }, this.monitors.reduce((n, m) => n + [...m.groups.values()].filter((x) => x.state === s).length, 0));
     });
-    this.monitors = monitorsToRun(opts.loaded, this.selfFacts !== undefined).map((def) => this.buildMonitor(def));
-    this.calendars = rules.calendars.map((def) => this.buildCalendar(def));
+    this.monitors = monitorsToRun(settings, this.selfFacts !== undefined).map((def) => this.buildMonitor(def));
+    this.calendars = settings.calendars.map((def) => this.buildCalendar(def));
     this.link();
     if (opts.state) this.restore(opts.state);
   }
@@ -243,10 +244,9 @@ export class AlertEngine {
   }
 
   /** Puts new rules in force. A monitor whose query (or watched appliances) is unchanged keeps its state and data. */
-  reconfigure(loaded: Loaded): void {
+  reconfigure(settings: AlertSettings): void {
     const now = this.clock.now();
-    const { config, rules } = loaded;
-    const nextCalendars = new Map(rules.calendars.map((def) => [def.name, def]));
+    const nextCalendars = new Map(settings.calendars.map((def) => [def.name, def]));
     // Windows of removed or changed calendars that are no longer in force end as canceled, judged against the old monitors.
     for (const c of this.calendars) {
       if (!c.active || c.oneOff) continue;
@@ -255,9 +255,9 @@ export class AlertEngine {
       if (!stillActive) this.endWindow(c, now, true);
     }
     const old = new Map(this.monitors.map((m) => [m.def.name, m]));
-    this.host = config.host ?? "";
-    this.hostIp = config.host_ip ?? "";
-    this.monitors = monitorsToRun(loaded, this.selfFacts !== undefined).map((def) => {
+    this.host = settings.host;
+    this.hostIp = settings.hostIp;
+    this.monitors = monitorsToRun(settings, this.selfFacts !== undefined).map((def) => {
       const m = this.buildMonitor(def);
       const before = old.get(def.name);
       if (before && before.runtime.fingerprint === m.runtime.fingerprint) {
@@ -268,7 +268,7 @@ export class AlertEngine {
     });
     const oldCalendars = new Map(this.calendars.map((c) => [c.def.name, c]));
     const oneOffs = this.calendars.filter((c) => c.oneOff);
-    this.calendars = rules.calendars.map((def) => {
+    this.calendars = settings.calendars.map((def) => {
       const c = this.buildCalendar(def);
       const before = oldCalendars.get(def.name);
       if (before?.active) {
@@ -281,8 +281,8 @@ export class AlertEngine {
     this.calendars.push(...oneOffs);
     this.link();
     for (const c of this.calendars) if (this.announced.get(c.def.name) !== c.fingerprint) this.scheduled(c, now, oldCalendars.has(c.def.name));
-    if (config.alerts.evaluation_interval !== this.intervalMs) {
-      this.intervalMs = config.alerts.evaluation_interval;
+    if (settings.evaluationInterval !== this.intervalMs) {
+      this.intervalMs = settings.evaluationInterval;
       this.nextEvaluation = this.alignedAfter(now);
     }
     if (this.unsubscribe) {

@@ -1,4 +1,4 @@
-import { formatDuration } from "../config/common.js";
+import { formatDuration } from "../config-kit/common.js";
 import { checkOf, HEARTH_CHECKS, type HearthCheck, type SelfFacts } from "./hearth-checks.js";
 import type { HearthMonitor } from "./monitor-schema.js";
 import type { EvaluationInput, MonitorRuntime, Observation } from "./runtime.js";

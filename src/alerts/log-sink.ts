@@ -1,4 +1,4 @@
-import type { Logger } from "../log.js";
+import type { Logger } from "../kit/log.js";
 import type { AlertSink } from "./events.js";
 
 const on = (group: string) => (group === "*" ? "" : ` {${group}}`);

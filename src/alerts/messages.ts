@@ -1,4 +1,4 @@
-import { formatDuration } from "../config/common.js";
+import { formatDuration } from "../config-kit/common.js";
 import type { AlertState } from "./state.js";
 import type { TemplateContext, TemplateVocabulary } from "./templates.js";
 

@@ -1,4 +1,4 @@
-import { formatDuration } from "../config/common.js";
+import { formatDuration } from "../config-kit/common.js";
 import type { Point } from "../pipeline/aggregate.js";
 import type { MetricMonitor } from "./monitor-schema.js";
 import { aggregate, groupOf, matchesFilters, parseQuery, type MetricQuery } from "./query.js";

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { Duration, Name, Tags } from "../config/common.js";
-import { suggestion } from "../config/issues.js";
+import { Duration, Name, Tags } from "../config-kit/common.js";
+import { suggestion } from "../config-kit/issues.js";
 import { checkOf, HEARTH_CHECKS, HEARTH_PREFIX, hearthVocabulary } from "./hearth-checks.js";
 import { metricVocabulary, nobodyHomeVocabulary } from "./messages.js";
 import { parseQuery, QueryError, type Comparator, type MetricQuery } from "./query.js";

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { IANAZone } from "luxon";
 import { z } from "zod";
-import { parseDuration } from "../config/common.js";
+import { parseDuration } from "../config-kit/common.js";
 import type { AlertEngine } from "./engine.js";
 import { RequestError } from "./request-error.js";
 

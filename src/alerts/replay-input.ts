@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { MetricKind, MetricName, Tags } from "../config/common.js";
-import type { Issue } from "../config/issues.js";
-import { validate } from "../config/validate.js";
+import { MetricKind, MetricName, Tags } from "../config-kit/common.js";
+import type { Issue } from "../config-kit/issues.js";
+import { validate } from "../config-kit/validate.js";
 import type { MetricKind as Kind } from "../pipeline/sample.js";
 
 /**

@@ -1,4 +1,4 @@
-import { HearthError } from "../errors.js";
+import { HearthError } from "../kit/errors.js";
 
 /**
  * A snooze, acknowledgement or downtime that cannot be done as asked: an unknown monitor, group

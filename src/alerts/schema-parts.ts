@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Name, parseDuration } from "../config/common.js";
+import { Name, parseDuration } from "../config-kit/common.js";
 import type { AlertState } from "./state.js";
 
 /** Shared pieces of the monitor and calendar schemas. */

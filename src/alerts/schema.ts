@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Duration } from "../config/common.js";
+import { Duration } from "../config-kit/common.js";
 
 /** `alerts:` in config/hearth.yaml: how the alert engine runs. Monitors and calendars live in rules/. */
 export const AlertsConfig = z

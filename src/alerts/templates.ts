@@ -1,6 +1,6 @@
 import Handlebars from "handlebars";
 import { DateTime, IANAZone } from "luxon";
-import { didYouMean } from "../config/issues.js";
+import { didYouMean } from "../config-kit/issues.js";
 
 /**
  * Monitor messages in Datadog's template syntax (docs/datadog-semantics.md §3.4), rendered by

@@ -37,8 +37,8 @@ export function registerCheck(program: Command): void {
         );
         process.exitCode = EXIT.ok;
         if (opts.probe) {
-          const { formatProbe, probeInstances } = await import("../integrations/probe.js");
-          const results = await probeInstances(loaded.config.integrations);
+          const [{ formatProbe, probeInstances }, { INTEGRATIONS_BY_TYPE }] = await Promise.all([import("../integration-host/probe.js"), import("../../integrations/registry.js")]);
+          const results = await probeInstances(loaded.config.integrations, INTEGRATIONS_BY_TYPE);
           process.stdout.write(`Probing ${results.length} integration instance${results.length === 1 ? "" : "s"}:\n${results.map(formatProbe).join("\n")}\n`);
           const failed = results.filter((r) => r.outcome === "failed").length;
           if (failed > 0) {

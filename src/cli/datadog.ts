@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { formatSource } from "../config/issues.js";
+import { formatSource } from "../config-kit/issues.js";
 import { CONFIG_OPTION, RULES_OPTION, type ConfigOptions } from "./options.js";
 import { EXIT } from "./exit.js";
 import { loadOrReport } from "./load.js";

@@ -1,16 +1,16 @@
-import type { Clock } from "../clock.js";
-import { formatSource } from "../config/issues.js";
+import type { Clock } from "../kit/clock.js";
+import { formatSource } from "../config-kit/issues.js";
 import type { Loaded } from "../config/load.js";
-import { houseStages } from "../pipeline/assemble.js";
+import { houseStages } from "../assembly/assemble.js";
 import { Ingest } from "../pipeline/ingest.js";
 import type { CompiledRule } from "../pipeline/rule.js";
 import { SeriesNamer } from "../pipeline/normalize.js";
 import { pathText, type RuleOrigin } from "../pipeline/rule.js";
-import { buildRuleSet } from "../pipeline/ruleset.js";
+import { buildRuleSet } from "../assembly/ruleset.js";
 import type { Sample } from "../pipeline/sample.js";
 import { SampleChain } from "../pipeline/stage.js";
 import { PresetRuntime } from "../presets/runtime.js";
-import { formatNumber, readableNumber } from "../readable-number.js";
+import { formatNumber, readableNumber } from "../kit/readable-number.js";
 
 export interface ExplainedSample {
   metric: string;

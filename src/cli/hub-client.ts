@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ERRORS } from "../errors.js";
+import { ERRORS } from "../kit/errors.js";
 import { readHubRecord } from "./hub-record.js";
 
 /** The running hub's HTTP API, as the configuration it runs with describes it. */
@@ -28,7 +28,7 @@ export const askerZone = (): string => Intl.DateTimeFormat().resolvedOptions().t
  * A hub listening on every address is reached on this machine's loopback.
  */
 export async function hubAddress(configFile: string): Promise<HubAddress> {
-  const [{ loadConfigFile }, { formatIssue }] = await Promise.all([import("../config/load.js"), import("../config/issues.js")]);
+  const [{ loadConfigFile }, { formatIssue }] = await Promise.all([import("../config/load.js"), import("../config-kit/issues.js")]);
   const { config, issues } = loadConfigFile(configFile, process.env);
   if (!config) throw new HubCallError(`${issues.map(formatIssue).join("\n")}\nhearth: cannot tell where the hub listens (HEARTH_E_CONFIG_INVALID: ${ERRORS.HEARTH_E_CONFIG_INVALID.fix})`);
   const { host, port, token } = config.http;

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { headlineRank } from "../http/headlines.js";
 import type { Hub } from "../hub.js";
-import { formatNumber } from "../readable-number.js";
+import { formatNumber } from "../kit/readable-number.js";
 
 /** Keeps the last log lines in memory, so a live screen can show them under its table. */
 export class LogTail extends Writable {

@@ -1,5 +1,5 @@
-import { ERRORS } from "../errors.js";
-import { formatIssue } from "../config/issues.js";
+import { ERRORS } from "../kit/errors.js";
+import { formatIssue } from "../config-kit/issues.js";
 import { loadAll, type Loaded } from "../config/load.js";
 import { checkReferences } from "../config/references.js";
 import type { ConfigOptions } from "./options.js";

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
-import { VERSION } from "../version.js";
+import { VERSION } from "../kit/version.js";
 import { registerAck } from "./ack.js";
 import { registerCheck } from "./check.js";
 import { registerDatadog } from "./datadog.js";

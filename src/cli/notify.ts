@@ -12,7 +12,7 @@ export function registerNotify(program: Command): void {
     .option(...RULES_OPTION)
     .addHelpText("after", "\nIt sends directly, whether or not the hub runs; nothing goes through the outbox.\n\nExample:\n  hearth notify test alex")
     .action(async (recipient: string, opts: ConfigOptions) => {
-      const [{ loadOrReport }, { suggestion }, { sendTestMessages }] = await Promise.all([import("./load.js"), import("../config/issues.js"), import("../notify/test-message.js")]);
+      const [{ loadOrReport }, { suggestion }, { sendTestMessages }] = await Promise.all([import("./load.js"), import("../config-kit/issues.js"), import("../notify/test-message.js")]);
       const loaded = loadOrReport(opts);
       if (!loaded) {
         process.exitCode = EXIT.invalid;
@@ -24,7 +24,7 @@ export function registerNotify(program: Command): void {
         process.exitCode = EXIT.invalid;
         return;
       }
-      const results = await sendTestMessages(loaded.config, recipient, Date.now());
+      const results = await sendTestMessages(loaded.config.notify, loaded.config.host ?? "hearth", recipient, Date.now());
       if (results.length === 0) {
         process.stderr.write(`hearth: ${recipient} has no channel in notify.recipients: add email, ntfy, pushover, gotify or webhook\n`);
         process.exitCode = EXIT.invalid;

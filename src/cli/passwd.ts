@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import type { Command } from "commander";
-import { formatIssue } from "../config/issues.js";
+import { formatIssue } from "../config-kit/issues.js";
 import { hashPassword, parsePasswordFile, updatePasswordText, userNameProblem, writePasswordFile } from "../mqtt/passwd.js";
 import { EXIT } from "./exit.js";
 

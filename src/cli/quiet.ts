@@ -1,6 +1,6 @@
 import { DateTime } from "luxon";
 import type { OneOffView } from "../alerts/one-off.js";
-import { parseDuration } from "../config/common.js";
+import { parseDuration } from "../config-kit/common.js";
 import { EXIT } from "./exit.js";
 import { HubCallError } from "./hub-client.js";
 

@@ -1,9 +1,9 @@
-import { formatIssue } from "../config/issues.js";
+import { formatIssue } from "../config-kit/issues.js";
 import { loadAll } from "../config/load.js";
 import { checkReferences } from "../config/references.js";
-import { describeError } from "../errors.js";
+import { describeError } from "../kit/errors.js";
 import type { Hub } from "../hub.js";
-import type { Logger } from "../log.js";
+import type { Logger } from "../kit/log.js";
 import type { ConfigOptions } from "./options.js";
 
 /**

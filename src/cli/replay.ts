@@ -39,10 +39,10 @@ export function registerReplay(program: Command): void {
       const [{ loadOrReport }, { parseReplayInput }, { replay }, { formatIssue }, { ERRORS }, { createLogger }, { pino }] = await Promise.all([
         import("./load.js"),
         import("../alerts/replay-input.js"),
-        import("../alerts/replay.js"),
-        import("../config/issues.js"),
-        import("../errors.js"),
-        import("../log.js"),
+        import("../assembly/replay.js"),
+        import("../config-kit/issues.js"),
+        import("../kit/errors.js"),
+        import("../kit/log.js"),
         import("pino"),
       ]);
       const loaded = loadOrReport(opts);

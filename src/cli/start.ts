@@ -24,9 +24,9 @@ export function registerStart(program: Command): void {
       // The hub and everything it runs load only for this command: `hearth --help` stays quick.
       const [{ loadOrReport }, { createLogger }, { Hub }, { describeError, isHearthError }, { LogTail, startLiveSummary }, { serialReloader }, { watchConfig }, { writeHubRecord, removeHubRecord }] = await Promise.all([
         import("./load.js"),
-        import("../log.js"),
+        import("../kit/log.js"),
         import("../hub.js"),
-        import("../errors.js"),
+        import("../kit/errors.js"),
         import("./live.js"),
         import("./reload.js"),
         import("../config/watch.js"),

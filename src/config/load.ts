@@ -8,14 +8,11 @@ import type { Appliance, Person, Tank } from "../house/schema.js";
 import type { Mapping } from "../pipeline/mapping-schema.js";
 import { PRESETS, type EnabledPresets } from "../presets/index.js";
 import { RulesFile } from "../rules/schema.js";
-import type { Issue, SourceRef } from "./issues.js";
-import { formatSource, sortIssues } from "./issues.js";
+import type { Issue, SourceRef, Sourced } from "../config-kit/issues.js";
+import { formatSource, sortIssues } from "../config-kit/issues.js";
 import { HearthConfig } from "./schema.js";
-import { validate, type Locator } from "./validate.js";
-import { locate, readYamlFile, type Env, type YamlFile } from "./yaml.js";
-
-/** A value from a rules file, with where it was written. */
-export type Sourced<T> = T & { source: SourceRef };
+import { validate, type Locator } from "../config-kit/validate.js";
+import { locate, readYamlFile, type Env, type YamlFile } from "../config-kit/yaml.js";
 
 /** Every rules file of the directory, combined. */
 export interface Rules {

@@ -1,7 +1,7 @@
-import { checkAlertReferences } from "../alerts/references.js";
-import { checkBroker } from "../mqtt/check.js";
-import { checkNotify } from "../notify/references.js";
-import type { Issue } from "./issues.js";
+import { checkAlertReferences } from "./checks/alert-references.js";
+import { checkBroker } from "./checks/broker-files.js";
+import { checkNotify } from "./checks/notify-references.js";
+import type { Issue } from "../config-kit/issues.js";
 import type { Loaded } from "./load.js";
 
 /**

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { AlertsConfig } from "../alerts/schema.js";
 import { HomeAssistantConfig } from "../home-assistant/schema.js";
 import { HttpConfig } from "../http/schema.js";
-import { IntegrationsConfig } from "../integrations/schema.js";
+import { IntegrationsConfig } from "./integrations.js";
 import { MqttConfig } from "../mqtt/schema.js";
 import { NotifyConfig } from "../notify/schema.js";
 import { DatadogConfig } from "../sinks/datadog/schema.js";
@@ -10,7 +10,7 @@ import { DogStatsdConfig } from "../sinks/dogstatsd/schema.js";
 import { ForwardConfig } from "../sinks/schema.js";
 import { SimulatorConfig } from "../simulator/schema.js";
 import { StorageConfig } from "../store/schema.js";
-import { Duration, Tags } from "./common.js";
+import { Duration, Tags } from "../config-kit/common.js";
 
 /**
  * config/hearth.yaml: the infrastructure (listeners, storage, Datadog, notifier transports,

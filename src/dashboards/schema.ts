@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Name } from "../config/common.js";
+import { Name } from "../config-kit/common.js";
 import { DashboardQueryError, parseDashboardQuery, type DashboardQuery } from "./query.js";
 
 /**

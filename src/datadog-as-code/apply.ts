@@ -1,4 +1,4 @@
-import { formatSource } from "../config/issues.js";
+import { formatSource } from "../config-kit/issues.js";
 import type { DesiredObject } from "./desired.js";
 import type { Plan } from "./plan.js";
 import { DatadogApiError, type DatadogApi } from "./remote.js";

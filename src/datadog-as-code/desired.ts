@@ -1,6 +1,7 @@
 import type { MetricMonitor } from "../alerts/monitor-schema.js";
-import type { SourceRef } from "../config/issues.js";
-import type { Loaded, Sourced } from "../config/load.js";
+import type { SourceRef } from "../config-kit/issues.js";
+import type { Loaded } from "../config/load.js";
+import type { Sourced } from "../config-kit/issues.js";
 import { keyOf, type Kind } from "./identity.js";
 import { dashboardJson, type Json } from "./translate-dashboard.js";
 import { downtimeJson } from "./translate-downtime.js";

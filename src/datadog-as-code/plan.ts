@@ -1,4 +1,4 @@
-import { formatSource } from "../config/issues.js";
+import { formatSource } from "../config-kit/issues.js";
 import type { DesiredObject } from "./desired.js";
 import { diffFields, type FieldChange } from "./diff.js";
 import type { RemoteObject } from "./remote.js";

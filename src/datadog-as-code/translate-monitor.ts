@@ -3,7 +3,7 @@ import type { Calendar } from "../alerts/calendar-schema.js";
 import type { MetricMonitor } from "../alerts/monitor-schema.js";
 import { parseQuery } from "../alerts/query.js";
 import type { AlertState } from "../alerts/state.js";
-import type { Sourced } from "../config/load.js";
+import type { Sourced } from "../config-kit/issues.js";
 import type { Json } from "./translate-dashboard.js";
 import { MANAGED_TAG, idTag, keyOf, tagSafe } from "./identity.js";
 

@@ -1,6 +1,6 @@
-import type { Cancel, Clock } from "../clock.js";
-import { describeError } from "../errors.js";
-import { RateLimitedLog, type Logger } from "../log.js";
+import type { Cancel, Clock } from "../kit/clock.js";
+import { describeError } from "../kit/errors.js";
+import { RateLimitedLog, type Logger } from "../kit/log.js";
 import type { Sample } from "../pipeline/sample.js";
 import { AVAILABLE, NOT_AVAILABLE, availabilityTopic, configTopic, discoveryConfig, stateTopic, type Announcing } from "./discovery.js";
 import { monitorEntity, sampleEntity, type Entity } from "./entities.js";

@@ -1,4 +1,4 @@
-import type { Cancel } from "../clock.js";
+import type { Cancel } from "../kit/clock.js";
 import type { Sample } from "../pipeline/sample.js";
 import type { MonitorGroup } from "./entities.js";
 

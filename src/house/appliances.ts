@@ -1,5 +1,5 @@
-import type { Cancel, Clock } from "../clock.js";
-import type { Sourced } from "../config/load.js";
+import type { Cancel, Clock } from "../kit/clock.js";
+import type { Sourced } from "../config-kit/issues.js";
 import { normalizeTag } from "../pipeline/normalize.js";
 import type { Sample } from "../pipeline/sample.js";
 import type { SampleStage } from "../pipeline/stage.js";

@@ -1,4 +1,4 @@
-import type { Sourced } from "../config/load.js";
+import type { Sourced } from "../config-kit/issues.js";
 import type { CompiledRule, RuleOrigin } from "../pipeline/rule.js";
 import { parseDecimal, stateWords } from "../pipeline/value.js";
 import { codeRule, type PresetEmitter } from "../presets/preset.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Duration, Name } from "../config/common.js";
+import { Duration, Name } from "../config-kit/common.js";
 import { TopicFilter } from "../pipeline/mapping-schema.js";
 import { CROP_NAMES } from "./crops.js";
 

@@ -1,4 +1,4 @@
-import type { Sourced } from "../config/load.js";
+import type { Sourced } from "../config-kit/issues.js";
 import { twoPointLine } from "../pipeline/compile.js";
 import { compilePath, evaluatePath, type CompiledPath } from "../pipeline/json-path.js";
 import type { Message } from "../pipeline/message.js";

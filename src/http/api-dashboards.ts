@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
-import type { Clock } from "../clock.js";
-import type { Sourced } from "../config/load.js";
+import type { Clock } from "../kit/clock.js";
+import type { Sourced } from "../config-kit/issues.js";
 import { evaluateWidget } from "../dashboards/evaluate.js";
 import type { Dashboard } from "../dashboards/schema.js";
 import { RollupReader } from "../store/rollup.js";

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import type { Sourced } from "../config/load.js";
+import type { Sourced } from "../config-kit/issues.js";
 import { CROP_PROFILES, type Range } from "../house/crops.js";
 import type { Tank } from "../house/schema.js";
 

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from "fastify";
-import type { Clock } from "../clock.js";
-import { parseDuration } from "../config/common.js";
+import type { Clock } from "../kit/clock.js";
+import { parseDuration } from "../config-kit/common.js";
 import type { Aggregator } from "../pipeline/aggregate.js";
 import { normalizeTag } from "../pipeline/normalize.js";
-import { readableNumber } from "../readable-number.js";
+import { readableNumber } from "../kit/readable-number.js";
 import { ROLLUP_FUNCTIONS, RollupReader, rollupIntervalMs, type RollupFunction } from "../store/rollup.js";
 import type { Store } from "../store/store.js";
 

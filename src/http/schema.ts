@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { HostAddress, Port, Secret } from "../config/common.js";
+import { HostAddress, Port, Secret } from "../config-kit/common.js";
 
 export const HttpConfig = z
   .strictObject({

@@ -1,10 +1,10 @@
 import { timingSafeEqual } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { HearthError } from "../errors.js";
-import type { Health } from "../health.js";
-import type { Logger } from "../log.js";
+import { HearthError } from "../kit/errors.js";
+import type { Health } from "../kit/health.js";
+import type { Logger } from "../kit/log.js";
 import { listenOn, stopListening } from "../mqtt/listen.js";
-import type { Telemetry } from "../telemetry.js";
+import type { Telemetry } from "../kit/telemetry.js";
 import { hubNames, refusal } from "./request-guard.js";
 import type { HttpConfig } from "./schema.js";
 import { isPublicPath, registerStatusPage } from "./status-page.js";

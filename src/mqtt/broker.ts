@@ -1,11 +1,11 @@
 import type { EventEmitter } from "node:events";
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from "aedes";
 import type { Counter } from "prom-client";
-import type { Clock } from "../clock.js";
-import { HearthError, describeError } from "../errors.js";
-import type { Health } from "../health.js";
-import { RateLimitedLog, type Logger } from "../log.js";
-import type { Telemetry } from "../telemetry.js";
+import type { Clock } from "../kit/clock.js";
+import { HearthError, describeError } from "../kit/errors.js";
+import type { Health } from "../kit/health.js";
+import { RateLimitedLog, type Logger } from "../kit/log.js";
+import type { Telemetry } from "../kit/telemetry.js";
 import { BrokerGuard } from "./guard.js";
 import { Listeners, type ListenerPorts } from "./listeners.js";
 import { createStore, type StoreChoice } from "./persistence/index.js";

@@ -1,9 +1,9 @@
 import type { Aedes, AedesOptions, AedesPublishPacket, Client, PublishPacket, Subscription } from "aedes";
 import type { Counter } from "prom-client";
-import type { Clock } from "../clock.js";
-import { describeError } from "../errors.js";
-import { RateLimitedLog, type Logger } from "../log.js";
-import type { Telemetry } from "../telemetry.js";
+import type { Clock } from "../kit/clock.js";
+import { describeError } from "../kit/errors.js";
+import { RateLimitedLog, type Logger } from "../kit/log.js";
+import type { Telemetry } from "../kit/telemetry.js";
 import type { Identity } from "./acl.js";
 import { connackV5, PacketGate, type GateClosure, type GateReporter } from "./packet-gate.js";
 import { CONNACK, authenticate, authorizePublish, authorizeSubscribe, mayReceive, type BrokerPolicy, type Denial, type LoginRefusal } from "./auth.js";

@@ -1,5 +1,5 @@
 import type net from "node:net";
-import { HearthError } from "../errors.js";
+import { HearthError } from "../kit/errors.js";
 
 /**
  * Starts a listener and turns the usual failures into one clear line naming the port and what

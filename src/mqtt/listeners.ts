@@ -3,8 +3,8 @@ import { createServer as createHttpServer, type IncomingMessage } from "node:htt
 import net from "node:net";
 import type { Duplex } from "node:stream";
 import tls from "node:tls";
-import { HearthError } from "../errors.js";
-import type { Logger } from "../log.js";
+import { HearthError } from "../kit/errors.js";
+import type { Logger } from "../kit/log.js";
 import type { BrokerGuard } from "./guard.js";
 import { listenOn, stopListening } from "./listen.js";
 import { HEADER_ROOM, PacketGate, gateLimits, type GateLimits } from "./packet-gate.js";

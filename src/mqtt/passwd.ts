@@ -1,7 +1,7 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import type { Issue } from "../config/issues.js";
+import type { Issue } from "../config-kit/issues.js";
 
 /**
  * The broker's password file, the way Mosquitto's works: one `user:hash` line per user,

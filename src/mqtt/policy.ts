@@ -1,5 +1,5 @@
-import { HearthError } from "../errors.js";
-import { formatIssue } from "../config/issues.js";
+import { HearthError } from "../kit/errors.js";
+import { formatIssue } from "../config-kit/issues.js";
 import { Acl } from "./acl.js";
 import type { BrokerPolicy } from "./auth.js";
 import { readPasswordFile } from "./passwd.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ByteSize, Duration, HostAddress, Port } from "../config/common.js";
+import { ByteSize, Duration, HostAddress, Port } from "../config-kit/common.js";
 import { BridgeConfig } from "./bridge/schema.js";
 import { filterProblems } from "./topic.js";
 

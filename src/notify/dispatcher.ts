@@ -1,6 +1,6 @@
 import type { Counter } from "prom-client";
-import type { Cancel, Clock } from "../clock.js";
-import { RateLimitedLog, type Logger } from "../log.js";
+import type { Cancel, Clock } from "../kit/clock.js";
+import { RateLimitedLog, type Logger } from "../kit/log.js";
 import { backoffDelay } from "../sinks/backoff.js";
 import type { Message } from "./message.js";
 import type { NotificationRow, OutboxTable } from "./outbox.js";

@@ -1,16 +1,16 @@
 import type { EngineState } from "../alerts/engine.js";
 import type { AlertEvent } from "../alerts/events.js";
 import { HEARTH_PREFIX } from "../alerts/hearth-checks.js";
-import type { Cancel, Clock } from "../clock.js";
-import type { HearthConfig } from "../config/schema.js";
-import { describeError } from "../errors.js";
-import type { Health } from "../health.js";
-import type { Logger } from "../log.js";
+import type { Cancel, Clock } from "../kit/clock.js";
+import { describeError } from "../kit/errors.js";
+import type { Health } from "../kit/health.js";
+import type { Logger } from "../kit/log.js";
 import type { Store } from "../store/store.js";
-import type { Telemetry } from "../telemetry.js";
+import type { Telemetry } from "../kit/telemetry.js";
 import { Dispatcher, type LaneState } from "./dispatcher.js";
 import { priorityFor } from "./message.js";
 import { NOTIFY_MIGRATIONS, OutboxTable, type NewNotification, type NotificationKind, type NotificationRow } from "./outbox.js";
+import type { NotifyConfig } from "./schema.js";
 import { Transports } from "./transports/index.js";
 
 /** How long a clean stop waits for sends in flight (each is bounded by notify.timeout too). */
@@ -21,8 +21,16 @@ const FAILING_MONITOR = `${HEARTH_PREFIX}notify_failing`;
 /** The group of hearth.notify_failing for one recipient's channel: its tags, sorted. */
 export const laneGroup = (recipient: string, channel: string): string => `channel:${channel},recipient:${recipient}`;
 
+/** The notifier's part of the configuration: its own section, the hub's name for messages, and how long the store keeps what was sent. */
+export interface NotifierSettings {
+  notify: NotifyConfig;
+  host: string;
+  /** `storage.retention`, in milliseconds. */
+  retention: number;
+}
+
 export interface NotifierOptions {
-  config: HearthConfig;
+  settings: NotifierSettings;
   store: Store;
   clock: Clock;
   telemetry: Telemetry;
@@ -40,7 +48,7 @@ export interface NotifierOptions {
  * the acceptance and the mark, that one notification goes out once more.
  */
 export class Notifier {
-  private config: HearthConfig;
+  private settings: NotifierSettings;
   private transports: Transports;
   private readonly outbox: OutboxTable;
   private readonly dispatcher: Dispatcher;
@@ -52,14 +60,14 @@ export class Notifier {
   private readonly log: Logger;
 
   constructor(o: NotifierOptions) {
-    this.config = o.config;
+    this.settings = o.settings;
     this.clock = o.clock;
     this.health = o.health;
     this.log = o.log;
     o.store.migrate(NOTIFY_MIGRATIONS);
     this.outbox = new OutboxTable(o.store.db);
     this.savedState = this.outbox.loadState();
-    this.transports = new Transports(o.config.notify);
+    this.transports = new Transports(o.settings.notify);
     const metrics = {
       done: o.telemetry.counter("notify_notifications_total", "Notifications dealt with, by channel and status: sent, failed (refused for good), expired (notify.max_age), dropped (channel removed).", ["channel", "status"]),
       retries: o.telemetry.counter("notify_retries_total", "Failed delivery attempts that will be retried, by channel and error code.", ["channel", "code"]),
@@ -75,7 +83,7 @@ export class Notifier {
     this.dispatcher = new Dispatcher({
       outbox: this.outbox,
       transports: () => this.transports,
-      settings: () => ({ retry: this.config.notify.retry, maxAge: this.config.notify.max_age, statusUrl: this.config.notify.status_url, host: this.config.host ?? "hearth" }),
+      settings: () => ({ retry: this.settings.notify.retry, maxAge: this.settings.notify.max_age, statusUrl: this.settings.notify.status_url, host: this.settings.host }),
       clock: o.clock,
       metrics,
       log: o.log,
@@ -151,13 +159,13 @@ export class Notifier {
 
   start(): void {
     this.dispatcher.wake();
-    this.maintenance = this.clock.setInterval(() => this.outbox.forgetDoneBefore(this.clock.now() - this.config.storage.retention), MAINTENANCE_EVERY_MS);
+    this.maintenance = this.clock.setInterval(() => this.outbox.forgetDoneBefore(this.clock.now() - this.settings.retention), MAINTENANCE_EVERY_MS);
   }
 
-  reconfigure(config: HearthConfig): void {
-    this.config = config;
+  reconfigure(settings: NotifierSettings): void {
+    this.settings = settings;
     this.transports.close();
-    this.transports = new Transports(config.notify);
+    this.transports = new Transports(settings.notify);
     this.report();
     this.dispatcher.retryNow();
   }
@@ -180,8 +188,8 @@ export class Notifier {
 
   /** `notify` on /healthz: degraded while a channel fails, with what its server said. */
   private report(): void {
-    const recipients = Object.keys(this.config.notify.recipients).length;
-    if (!Object.keys(this.config.notify.recipients).some((r) => this.transports.of(r)?.length)) {
+    const recipients = Object.keys(this.settings.notify.recipients).length;
+    if (!Object.keys(this.settings.notify.recipients).some((r) => this.transports.of(r)?.length)) {
       this.health.set("notify", "disabled", { detail: "no recipient has a channel in notify.recipients: notifications are only logged" });
       return;
     }

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { Duration, HostAddress, Name, Port, Secret } from "../config/common.js";
-import { suggestion } from "../config/issues.js";
+import { Duration, HostAddress, Name, Port, Secret } from "../config-kit/common.js";
+import { suggestion } from "../config-kit/issues.js";
 
 /**
  * `notify:` in config/hearth.yaml: the transports (SMTP, ntfy, Pushover, Gotify, webhooks) and

@@ -1,5 +1,5 @@
 import type { HearthCheck, SelfFact, SelfFacts } from "../alerts/hearth-checks.js";
-import type { Health } from "../health.js";
+import type { Health } from "../kit/health.js";
 import type { Store } from "../store/store.js";
 import type { StorageConfig } from "../store/schema.js";
 import type { LaneState } from "./dispatcher.js";

@@ -1,4 +1,4 @@
-import type { HearthConfig } from "../config/schema.js";
+import type { NotifyConfig } from "./schema.js";
 import type { Message } from "./message.js";
 import { Transports } from "./transports/index.js";
 
@@ -14,11 +14,10 @@ export interface TestResult {
  * Sends one test message through each of a recipient's channels, at once and without the outbox
  * (a test is not a notification to keep or retry), and says what each server answered.
  */
-export async function sendTestMessages(config: HearthConfig, recipient: string, now: number): Promise<TestResult[]> {
-  const transports = new Transports(config.notify);
+export async function sendTestMessages(notify: NotifyConfig, host: string, recipient: string, now: number): Promise<TestResult[]> {
+  const transports = new Transports(notify);
   try {
     const channels = transports.of(recipient) ?? [];
-    const host = config.host ?? "hearth";
     return await Promise.all(
       channels.map(async (channel) => {
         const msg: Message = {
@@ -28,10 +27,10 @@ export async function sendTestMessages(config: HearthConfig, recipient: string, 
           priority: "default",
           title: "Hearth test message",
           body: `A test from Hearth on ${host}: ${channel.describe} reaches ${recipient}.`,
-          ...(config.notify.status_url ? { url: config.notify.status_url } : {}),
+          ...(notify.status_url ? { url: notify.status_url } : {}),
           host,
         };
-        const outcome = await channel.send(msg, now, AbortSignal.timeout(config.notify.timeout));
+        const outcome = await channel.send(msg, now, AbortSignal.timeout(notify.timeout));
         return { channel: channel.key, describe: channel.describe, ok: outcome.kind === "delivered", answer: outcome.answer };
       }),
     );

@@ -1,5 +1,5 @@
 import { DateTime } from "luxon";
-import type { SourceRef } from "../config/issues.js";
+import type { SourceRef } from "../config-kit/issues.js";
 import { compilePath, evaluatePath, type CompiledPath } from "./json-path.js";
 import { placeholdersOf, type Mapping, type SampleSpec } from "./mapping-schema.js";
 import type { Message } from "./message.js";

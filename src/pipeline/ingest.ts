@@ -1,6 +1,6 @@
 import { Message } from "./message.js";
 import type { CompiledRule, RuleOutput } from "./rule.js";
-import type { RuleSet } from "./ruleset.js";
+import type { RuleSet } from "./rule-set.js";
 import type { TopicMatch } from "./topic-trie.js";
 
 export interface RuleTrace {

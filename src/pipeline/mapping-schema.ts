@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { MetricKind, MetricName } from "../config/common.js";
+import { MetricKind, MetricName } from "../config-kit/common.js";
 import { compilePath } from "./json-path.js";
 
 const CAPTURE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -1,13 +1,13 @@
 import type { Counter } from "prom-client";
-import type { Cancel, Clock } from "../clock.js";
-import { describeError } from "../errors.js";
-import { RateLimitedLog, type Logger } from "../log.js";
-import type { Telemetry } from "../telemetry.js";
+import type { Cancel, Clock } from "../kit/clock.js";
+import { describeError } from "../kit/errors.js";
+import { RateLimitedLog, type Logger } from "../kit/log.js";
+import type { Telemetry } from "../kit/telemetry.js";
 import { Aggregator, type Point } from "./aggregate.js";
 import { Ingest } from "./ingest.js";
 import { SeriesNamer, type Series } from "./normalize.js";
 import type { RuleOutput } from "./rule.js";
-import type { RuleSet } from "./ruleset.js";
+import type { RuleSet } from "./rule-set.js";
 import { REJECT_REASONS, type RejectReason, type Sample } from "./sample.js";
 import { SampleChain, type SampleStage } from "./stage.js";
 

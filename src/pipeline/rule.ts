@@ -1,4 +1,4 @@
-import type { SourceRef } from "../config/issues.js";
+import type { SourceRef } from "../config-kit/issues.js";
 import type { Message } from "./message.js";
 import type { MetricKind, RejectReason } from "./sample.js";
 

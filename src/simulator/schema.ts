@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Duration } from "../config/common.js";
+import { Duration } from "../config-kit/common.js";
 
 export const SimulatorConfig = z
   .strictObject({

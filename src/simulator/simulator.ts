@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from "mqtt";
-import type { Cancel, Clock } from "../clock.js";
-import type { Logger } from "../log.js";
+import type { Cancel, Clock } from "../kit/clock.js";
+import type { Logger } from "../kit/log.js";
 import type { SimulatorConfig } from "./schema.js";
 import { houseStory, type DeviceState } from "./story.js";
 

@@ -1,5 +1,5 @@
-import type { Clock } from "../clock.js";
-import { systemClock } from "../clock.js";
+import type { Clock } from "../kit/clock.js";
+import { systemClock } from "../kit/clock.js";
 
 /**
  * The demo's clock: it starts at the story's first moment and runs `speed` times faster than the

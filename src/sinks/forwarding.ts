@@ -1,9 +1,9 @@
-import type { Clock } from "../clock.js";
-import type { HearthConfig } from "../config/schema.js";
-import type { Health } from "../health.js";
-import type { Logger } from "../log.js";
+import type { Clock } from "../kit/clock.js";
+import type { SinkSettings } from "./settings.js";
+import type { Health } from "../kit/health.js";
+import type { Logger } from "../kit/log.js";
 import type { Store } from "../store/store.js";
-import type { Telemetry } from "../telemetry.js";
+import type { Telemetry } from "../kit/telemetry.js";
 import { DatadogSink } from "./datadog/sink.js";
 import { DogStatsdSink } from "./dogstatsd/sink.js";
 import { UdpTransport, UnixStreamTransport } from "./dogstatsd/transport.js";
@@ -26,10 +26,10 @@ export class Forwarding {
   private readonly runners = new Map<string, { runner: SinkRunner; settings: string }>();
   private readonly policy: ForwardPolicy;
   private readonly metrics: SinkMetrics;
-  private config: HearthConfig;
+  private config: SinkSettings;
 
   constructor(
-    config: HearthConfig,
+    config: SinkSettings,
     private readonly store: Store,
     private readonly clock: Clock,
     telemetry: Telemetry,
@@ -50,7 +50,7 @@ export class Forwarding {
     for (const { runner } of this.runners.values()) runner.wake();
   }
 
-  reconfigure(config: HearthConfig): void {
+  reconfigure(config: SinkSettings): void {
     this.config = config;
     this.policy.reconfigure(config.forward);
     this.apply();
@@ -64,7 +64,7 @@ export class Forwarding {
 
   private wanted(): Map<string, Wanted> {
     const c = this.config;
-    const host = c.host!;
+    const host = c.host;
     const wanted = new Map<string, Wanted>();
     const dd = c.datadog;
     if (dd.enabled && dd.api_key) {

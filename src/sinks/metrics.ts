@@ -1,5 +1,5 @@
 import type { Counter } from "prom-client";
-import type { Telemetry } from "../telemetry.js";
+import type { Telemetry } from "../kit/telemetry.js";
 import { WITHHELD_REASONS } from "./policy.js";
 
 /** Delivery counters, labelled by sink, shared by every sink runner. */

@@ -1,5 +1,5 @@
-import type { Clock } from "../clock.js";
-import { RateLimitedLog, type Logger } from "../log.js";
+import type { Clock } from "../kit/clock.js";
+import { RateLimitedLog, type Logger } from "../kit/log.js";
 import type { StoredPoint } from "../store/points.js";
 import type { ForwardConfig } from "./schema.js";
 

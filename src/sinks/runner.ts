@@ -1,7 +1,7 @@
-import type { Cancel, Clock } from "../clock.js";
-import type { ErrorCode } from "../errors.js";
-import type { Health } from "../health.js";
-import { RateLimitedLog, type Logger } from "../log.js";
+import type { Cancel, Clock } from "../kit/clock.js";
+import type { ErrorCode } from "../kit/errors.js";
+import type { Health } from "../kit/health.js";
+import { RateLimitedLog, type Logger } from "../kit/log.js";
 import type { StoredPoint } from "../store/points.js";
 import type { Store } from "../store/store.js";
 import { backoffDelay } from "./backoff.js";

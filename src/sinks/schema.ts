@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Duration } from "../config/common.js";
+import { Duration } from "../config-kit/common.js";
 
 /** A metric name pattern: `*` matches any run of characters, dots included (`power.*`, `*.debug`). */
 export const MetricPattern = z

@@ -1,4 +1,4 @@
-import type { ErrorCode } from "../errors.js";
+import type { ErrorCode } from "../kit/errors.js";
 import type { StoredPoint } from "../store/points.js";
 
 /** What became of one send: the runner decides what happens to the points from this. */

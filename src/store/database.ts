@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { HearthError, describeError } from "../errors.js";
+import { HearthError, describeError } from "../kit/errors.js";
 
 export type Db = Database.Database;
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ByteSize, Duration } from "../config/common.js";
+import { ByteSize, Duration } from "../config-kit/common.js";
 
 export const StorageConfig = z
   .strictObject({

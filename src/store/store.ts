@@ -1,11 +1,11 @@
 import path from "node:path";
 import type { Counter } from "prom-client";
-import type { Cancel, Clock } from "../clock.js";
-import { describeError } from "../errors.js";
-import type { Health } from "../health.js";
-import { RateLimitedLog, type Logger } from "../log.js";
+import type { Cancel, Clock } from "../kit/clock.js";
+import { describeError } from "../kit/errors.js";
+import type { Health } from "../kit/health.js";
+import { RateLimitedLog, type Logger } from "../kit/log.js";
 import type { Point } from "../pipeline/aggregate.js";
-import type { Telemetry } from "../telemetry.js";
+import type { Telemetry } from "../kit/telemetry.js";
 import { migrate, openDatabaseOrReadOnly, type Db, type Migrations } from "./database.js";
 import { OUTBOX_MIGRATIONS, OutboxTable } from "./outbox.js";
 import { POINT_MIGRATIONS, PointTable, SET_ASIDE_REASONS } from "./points.js";

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { describeError } from "../errors.js";
+import { describeError } from "../kit/errors.js";
 import { openDatabase } from "./database.js";
 import { PointUnpacker } from "./point-batch.js";
 import type { WriterRequest, WriterResponse } from "./writer-port.js";

@@ -1,4 +1,4 @@
-import { describeError } from "../errors.js";
+import { describeError } from "../kit/errors.js";
 import type { Point } from "../pipeline/aggregate.js";
 import type { Db } from "./database.js";
 import { OutboxTable } from "./outbox.js";

@@ -2,11 +2,12 @@ import fs from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { AlertEngine, type EngineState } from "../../src/alerts/engine.js";
 import type { AlertEvent } from "../../src/alerts/events.js";
-import { ManualClock } from "../../src/clock.js";
+import { ManualClock } from "../../src/kit/clock.js";
 import type { Loaded } from "../../src/config/load.js";
-import { silentLogger } from "../../src/log.js";
-import { assembleProcessing } from "../../src/pipeline/assemble.js";
-import { Telemetry } from "../../src/telemetry.js";
+import { silentLogger } from "../../src/kit/log.js";
+import { alertSettingsOf } from "../../src/assembly/sections.js";
+import { assembleProcessing } from "../../src/assembly/assemble.js";
+import { Telemetry } from "../../src/kit/telemetry.js";
 import { loadTestConfig, writeTestConfig } from "../helpers/hub.js";
 
 const dirs: string[] = [];
@@ -26,7 +27,7 @@ function startEngine(loaded: Loaded, start: string, state?: EngineState) {
   const telemetry = new Telemetry();
   const processing = assembleProcessing(loaded, clock, telemetry, silentLogger());
   const events: AlertEvent[] = [];
-  const engine = new AlertEngine({ loaded, pipeline: processing.pipeline, presence: processing.presence, clock, telemetry, log: silentLogger(), emit: (e) => events.push(e), ...(state ? { state } : {}) });
+  const engine = new AlertEngine({ settings: alertSettingsOf(loaded), pipeline: processing.pipeline, presence: processing.presence, clock, telemetry, log: silentLogger(), emit: (e) => events.push(e), ...(state ? { state } : {}) });
   processing.pipeline.start();
   engine.start();
   const temp = (room: string, value: number) => processing.pipeline.addSample({ metric: "temp", value, tags: [`room:${room}`], time: clock.now(), kind: "gauge" });
@@ -76,11 +77,11 @@ describe("alert engine state", () => {
   it("keeps a monitor's state across a reload unless its query changed", () => {
     const h = startEngine(load(MONITOR), "2026-01-07T12:00:00Z");
     h.run("2026-01-07T12:03:00Z", { kitchen: 35 });
-    h.engine.reconfigure(load(MONITOR.replace("renotify_interval: 10m", "renotify_interval: 5m")));
+    h.engine.reconfigure(alertSettingsOf(load(MONITOR.replace("renotify_interval: 10m", "renotify_interval: 5m"))));
     h.run("2026-01-07T12:07:00Z", { kitchen: 35 });
     expect(h.brief().slice(2)).toEqual(["12:06 room:kitchen ALERT sent: [Still triggered on {room:kitchen}] too warm"]);
 
-    h.engine.reconfigure(load(MONITOR.replace("> 30", "> 40")));
+    h.engine.reconfigure(alertSettingsOf(load(MONITOR.replace("> 30", "> 40"))));
     expect(h.engine.alerts()).toEqual([]);
     h.run("2026-01-07T12:10:00Z", { kitchen: 35 });
     expect(h.engine.alerts()).toMatchObject([{ group: "room:kitchen", state: "OK" }]);
@@ -126,7 +127,7 @@ calendars:
 `;
     const h = startEngine(load(calendar("14:00")), "2026-01-07T12:00:00Z");
     h.run("2026-01-07T12:10:00Z", { kitchen: 35 });
-    h.engine.reconfigure(load(calendar("12:05")));
+    h.engine.reconfigure(alertSettingsOf(load(calendar("12:05"))));
     h.run("2026-01-07T12:12:00Z", { kitchen: 35 });
     expect(h.brief()).toEqual([
       "12:00 downtime scheduled",

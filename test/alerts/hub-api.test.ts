@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/clock.js";
+import { ManualClock } from "../../src/kit/clock.js";
 import { loadTestConfig, startTestHub, type TestHub } from "../helpers/hub.js";
 import { mosquittoPub } from "../helpers/mqtt.js";
 import { waitFor } from "../helpers/wait.js";

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { formatIssue } from "../../src/config/issues.js";
+import { formatIssue } from "../../src/config-kit/issues.js";
 import { loadAll } from "../../src/config/load.js";
 import { checkReferences } from "../../src/config/references.js";
 import { writeTestConfig } from "../helpers/hub.js";

@@ -1,7 +1,7 @@
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BrowserContext, Page } from "playwright-core";
-import { ManualClock } from "../../src/clock.js";
+import { ManualClock } from "../../src/kit/clock.js";
 import { launchChromium } from "../helpers/browser.js";
 import { startTestHub, type TestHub } from "../helpers/hub.js";
 import { closeNow, listenLocal } from "../helpers/ports.js";

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { formatIssue } from "../../src/config/issues.js";
+import { formatIssue } from "../../src/config-kit/issues.js";
 import { loadAll } from "../../src/config/load.js";
 import { writeTestConfig } from "../helpers/hub.js";
 

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ERRORS } from "../../src/errors.js";
+import { ERRORS } from "../../src/kit/errors.js";
 import { ROOT } from "../helpers/cli.js";
 
 /** The rows of docs/error-codes.md's tables: code → [meaning, what to do]. */

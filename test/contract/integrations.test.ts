@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { INTEGRATIONS } from "../../integrations/registry.js";
 import { loadConfigFile } from "../../src/config/load.js";
-import { formatIssue } from "../../src/config/issues.js";
+import { formatIssue } from "../../src/config-kit/issues.js";
 
 /**
  * The shape every integration keeps (Telegraf's all_test.go, Home Assistant's hassfest): one

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { monitorsToRun } from "../../src/alerts/builtin-monitors.js";
+import { alertSettingsOf } from "../../src/assembly/sections.js";
 import { loadTestConfig, writeTestConfig } from "../helpers/hub.js";
 
 describe("evaluate: local | datadog | both", () => {
@@ -9,7 +10,7 @@ describe("evaluate: local | datadog | both", () => {
       rules: { "m.yaml": { version: 1, monitors: [monitor("here", "local"), monitor("there", "datadog"), monitor("twice", "both")] } },
     });
     const loaded = loadTestConfig(configFile, rulesDir);
-    expect(monitorsToRun(loaded, false).map((m) => m.name)).toEqual(["here", "twice"]);
+    expect(monitorsToRun(alertSettingsOf(loaded), false).map((m) => m.name)).toEqual(["here", "twice"]);
     expect(loaded.rules.monitors.map((m) => (m.type === "metric" ? m.evaluate : undefined))).toEqual(["local", "datadog", "both"]);
   });
 

@@ -4,11 +4,11 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { stringify } from "yaml";
-import { formatIssue } from "../../src/config/issues.js";
+import { formatIssue } from "../../src/config-kit/issues.js";
 import { loadAll, type Loaded } from "../../src/config/load.js";
 import { checkReferences } from "../../src/config/references.js";
 import { Hub } from "../../src/hub.js";
-import type { Clock } from "../../src/clock.js";
+import type { Clock } from "../../src/kit/clock.js";
 import type { Sample } from "../../src/pipeline/sample.js";
 
 /** Log lines a test can look at: each pino line parsed. */

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/clock.js";
+import { ManualClock } from "../../src/kit/clock.js";
 import { loadTestConfig, startTestHub, type TestHub } from "../helpers/hub.js";
 import { connectMqtt } from "../helpers/mqtt.js";
 import { tagged } from "../helpers/want.js";

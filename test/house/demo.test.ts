@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/clock.js";
+import { ManualClock } from "../../src/kit/clock.js";
 import { startTestHub, type TestHub } from "../helpers/hub.js";
 import { waitFor } from "../helpers/wait.js";
 

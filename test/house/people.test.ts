@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MqttClient } from "mqtt";
-import { ManualClock } from "../../src/clock.js";
+import { ManualClock } from "../../src/kit/clock.js";
 import { readFixture, readMessages } from "../helpers/fixtures.js";
 import { startTestHub, type TestHub } from "../helpers/hub.js";
 import { connectMqtt, mosquittoPub } from "../helpers/mqtt.js";

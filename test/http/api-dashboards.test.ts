@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/clock.js";
+import { ManualClock } from "../../src/kit/clock.js";
 import type { EvaluatedWidget } from "../../src/dashboards/evaluate.js";
 import { startTestHub, type TestHub } from "../helpers/hub.js";
 import { seedWeek } from "../helpers/seed.js";

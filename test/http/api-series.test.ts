@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/clock.js";
+import { ManualClock } from "../../src/kit/clock.js";
 import { startTestHub, type TestHub } from "../helpers/hub.js";
 import { connectMqtt } from "../helpers/mqtt.js";
 import { seedWeek } from "../helpers/seed.js";

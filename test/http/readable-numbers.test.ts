@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/clock.js";
+import { ManualClock } from "../../src/kit/clock.js";
 import { Explainer, formatExplanation } from "../../src/cli/explain.js";
-import { formatNumber, readableNumber } from "../../src/readable-number.js";
+import { formatNumber, readableNumber } from "../../src/kit/readable-number.js";
 import { runCli } from "../helpers/cli.js";
 import { readMessages } from "../helpers/fixtures.js";
 import { loadTestConfig, startTestHub, type TestHub } from "../helpers/hub.js";

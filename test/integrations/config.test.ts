@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../src/config/load.js";
-import { formatIssue } from "../../src/config/issues.js";
+import { formatIssue } from "../../src/config-kit/issues.js";
 
 const write = (text: string) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hearth-int-config-"));

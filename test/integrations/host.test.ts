@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ManualClock } from "../../src/clock.js";
-import { HearthError } from "../../src/errors.js";
-import { Health } from "../../src/health.js";
-import { defineIntegration, type InstanceCommon, type Integration, type IntegrationContext } from "../../src/integrations/contract.js";
-import { IntegrationHost } from "../../src/integrations/host.js";
-import { silentLogger } from "../../src/log.js";
+import { ManualClock } from "../../src/kit/clock.js";
+import { HearthError } from "../../src/kit/errors.js";
+import { Health } from "../../src/kit/health.js";
+import { defineIntegration, type InstanceCommon, type Integration, type IntegrationContext } from "../../src/integration-host/contract.js";
+import { IntegrationHost } from "../../src/integration-host/host.js";
+import { silentLogger } from "../../src/kit/log.js";
 import type { Sample } from "../../src/pipeline/sample.js";
-import { Telemetry } from "../../src/telemetry.js";
+import { Telemetry } from "../../src/kit/telemetry.js";
 
 /** A server the test controls: whether it answers, and a collection the test finishes by hand. */
 class FakeServer {

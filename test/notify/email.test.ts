@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/clock.js";
+import { ManualClock } from "../../src/kit/clock.js";
 import { makeCertificates } from "../helpers/certs.js";
 import { startTestHub, type TestHub } from "../helpers/hub.js";
 import { mosquittoPub } from "../helpers/mqtt.js";

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/clock.js";
+import { ManualClock } from "../../src/kit/clock.js";
 import { startTestHub, type TestHub } from "../helpers/hub.js";
 import { mosquittoPub } from "../helpers/mqtt.js";
 import { RecordingServer, type RecordedRequest } from "../helpers/recorder.js";

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/clock.js";
+import { ManualClock } from "../../src/kit/clock.js";
 import { startIntake, type DatadogIntake } from "../helpers/datadog-intake.js";
 import { loadTestConfig, startTestHub, type TestHub, type TestHubOptions } from "../helpers/hub.js";
 import { OpenhabServer } from "../helpers/openhab-server.js";

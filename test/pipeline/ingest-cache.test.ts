@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DiscoveredRules } from "../../src/pipeline/discovered.js";
 import { Ingest } from "../../src/pipeline/ingest.js";
 import type { CompiledRule, RuleOutput } from "../../src/pipeline/rule.js";
-import type { RuleSet } from "../../src/pipeline/ruleset.js";
+import type { RuleSet } from "../../src/pipeline/rule-set.js";
 import { TopicTrie } from "../../src/pipeline/topic-trie.js";
 
 /** A rule that emits one reading named `metric`, tagged with the topic's captures. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/clock.js";
+import { ManualClock } from "../../src/kit/clock.js";
 import { Explainer, formatExplanation } from "../../src/cli/explain.js";
 import { readFixture, readMessages, type RecordedMessage } from "../helpers/fixtures.js";
 import { loadTestConfig, startTestHub, type TestHub } from "../helpers/hub.js";

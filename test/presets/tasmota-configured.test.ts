@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Explainer, formatExplanation } from "../../src/cli/explain.js";
 import { bothWays } from "../helpers/both-ways.js";
 import { readFixture, readMessages } from "../helpers/fixtures.js";
-import { formatIssue } from "../../src/config/issues.js";
+import { formatIssue } from "../../src/config-kit/issues.js";
 import { loadAll } from "../../src/config/load.js";
 import { loadTestConfig, startTestHub, writeTestConfig, type TestHub } from "../helpers/hub.js";
 import { rejected, tagged, type Want } from "../helpers/want.js";

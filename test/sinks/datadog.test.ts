@@ -2,7 +2,7 @@ import fs from "node:fs";
 import type { MqttClient } from "mqtt";
 import { client, v2 } from "@datadog/datadog-api-client";
 import { afterEach, describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/clock.js";
+import { ManualClock } from "../../src/kit/clock.js";
 import type { Point } from "../../src/pipeline/aggregate.js";
 import { startIntake, type DatadogIntake, type IntakePoint } from "../helpers/datadog-intake.js";
 import { loadTestConfig, startTestHub, type TestHub } from "../helpers/hub.js";

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import type { MqttClient } from "mqtt";
 import { afterEach, describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/clock.js";
+import { ManualClock } from "../../src/kit/clock.js";
 import { startIntake, type DatadogIntake } from "../helpers/datadog-intake.js";
 import { startTestHub, type TestHub } from "../helpers/hub.js";
 import { connectMqtt } from "../helpers/mqtt.js";

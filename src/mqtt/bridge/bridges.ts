@@ -1,7 +1,7 @@
-import type { Clock } from "../../clock.js";
-import type { Health } from "../../health.js";
-import type { Logger } from "../../log.js";
-import type { Telemetry } from "../../telemetry.js";
+import type { Clock } from "../../kit/clock.js";
+import type { Health } from "../../kit/health.js";
+import type { Logger } from "../../kit/log.js";
+import type { Telemetry } from "../../kit/telemetry.js";
 import type { Broker } from "../broker.js";
 import { BridgeLink, type BridgeMetrics } from "./link.js";
 import type { BridgeConfig } from "./schema.js";

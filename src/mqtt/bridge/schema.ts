@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Duration, Name, Secret } from "../../config/common.js";
+import { Duration, Name, Secret } from "../../config-kit/common.js";
 import { filterProblems } from "../topic.js";
 import { reservedProblem } from "../reserved.js";
 

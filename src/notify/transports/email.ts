@@ -2,7 +2,7 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import type { Transporter } from "nodemailer";
 import type SMTPTransport from "nodemailer/lib/smtp-transport/index.js";
-import { describeError } from "../../errors.js";
+import { describeError } from "../../kit/errors.js";
 import { bodyAt, type Message, type Priority } from "../message.js";
 import type { NotifyConfig } from "../schema.js";
 import type { Channel, Outcome } from "./channel.js";

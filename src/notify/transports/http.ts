@@ -1,4 +1,4 @@
-import { describeError } from "../../errors.js";
+import { describeError } from "../../kit/errors.js";
 import type { Outcome } from "./channel.js";
 
 /** What a server said, short enough for a log line and the outbox row. */

@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { VERSION } from "../../version.js";
+import { VERSION } from "../../kit/version.js";
 import { bodyAt, type Message } from "../message.js";
 import type { NotifyConfig } from "../schema.js";
 import type { Channel, Outcome } from "./channel.js";

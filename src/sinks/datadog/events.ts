@@ -1,9 +1,9 @@
 import type { AlertEvent } from "../../alerts/events.js";
-import type { Cancel, Clock } from "../../clock.js";
-import type { HearthConfig } from "../../config/schema.js";
-import { RateLimitedLog, type Logger } from "../../log.js";
+import type { Cancel, Clock } from "../../kit/clock.js";
+import type { SinkSettings } from "../settings.js";
+import { RateLimitedLog, type Logger } from "../../kit/log.js";
 import type { Store } from "../../store/store.js";
-import type { Telemetry } from "../../telemetry.js";
+import type { Telemetry } from "../../kit/telemetry.js";
 import { backoffDelay } from "../backoff.js";
 import { EVENT_MAX_AGE_MS, eventBody } from "./event-body.js";
 import { DATADOG_EVENT_MIGRATIONS, EventOutbox, type QueuedEvent } from "./event-outbox.js";
@@ -18,7 +18,7 @@ const REFUSED_RECHECK_MS = 300_000;
 interface Settings {
   transport: DatadogTransport;
   host: string;
-  tags: string[];
+  tags: readonly string[];
   timeout: number;
   key: string;
 }
@@ -35,7 +35,7 @@ type Outcome = "sent" | "rejected" | "refused" | "retry";
 export class DatadogEvents {
   private readonly outbox: EventOutbox;
   private settings: Settings | undefined;
-  private config: HearthConfig;
+  private config: SinkSettings;
   private running: Promise<void> | undefined;
   private retryTimer: Cancel | undefined;
   private attempt = 0;
@@ -45,7 +45,7 @@ export class DatadogEvents {
   private readonly counted;
 
   constructor(
-    config: HearthConfig,
+    config: SinkSettings,
     store: Store,
     private readonly clock: Clock,
     telemetry: Telemetry,
@@ -76,7 +76,7 @@ export class DatadogEvents {
     this.wake();
   }
 
-  reconfigure(config: HearthConfig): void {
+  reconfigure(config: SinkSettings): void {
     this.config = config;
     const next = settingsOf(config);
     if (next?.key === this.settings?.key) return;
@@ -168,9 +168,9 @@ export class DatadogEvents {
   }
 }
 
-function settingsOf(c: HearthConfig): Settings | undefined {
+function settingsOf(c: SinkSettings): Settings | undefined {
   const dd = c.datadog;
   if (!dd.enabled || !dd.api_key || !dd.events) return undefined;
   const t = { apiKey: dd.api_key, site: dd.site ?? "datadoghq.com", url: dd.url };
-  return { transport: new DatadogTransport(t), host: c.host!, tags: c.tags, timeout: dd.timeout, key: JSON.stringify({ ...t, host: c.host, tags: c.tags, timeout: dd.timeout }) };
+  return { transport: new DatadogTransport(t), host: c.host, tags: c.tags, timeout: dd.timeout, key: JSON.stringify({ ...t, host: c.host, tags: c.tags, timeout: dd.timeout }) };
 }

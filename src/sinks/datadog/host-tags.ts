@@ -1,7 +1,7 @@
-import type { Cancel, Clock } from "../../clock.js";
-import type { HearthConfig } from "../../config/schema.js";
-import type { Health } from "../../health.js";
-import type { Logger } from "../../log.js";
+import type { Cancel, Clock } from "../../kit/clock.js";
+import type { SinkSettings } from "../settings.js";
+import type { Health } from "../../kit/health.js";
+import type { Logger } from "../../kit/log.js";
 import { normalizeTags } from "../../pipeline/normalize.js";
 import { backoffDelay } from "../backoff.js";
 import { bodyOf, DatadogTransport, errorsOf, networkDetail } from "./transport.js";
@@ -38,7 +38,7 @@ export class HostTags {
   private stopped = false;
 
   constructor(
-    private config: HearthConfig,
+    private config: SinkSettings,
     private readonly clock: Clock,
     private readonly health: Health,
     private readonly log: Logger,
@@ -48,7 +48,7 @@ export class HostTags {
     this.reconfigure(this.config);
   }
 
-  reconfigure(config: HearthConfig): void {
+  reconfigure(config: SinkSettings): void {
     this.config = config;
     this.wanted = this.want(config);
     if (!this.wanted || this.wanted.key === this.done) return;
@@ -65,7 +65,7 @@ export class HostTags {
     this.inflight?.abort();
   }
 
-  private want(c: HearthConfig): Wanted | undefined {
+  private want(c: SinkSettings): Wanted | undefined {
     const dd = c.datadog;
     if (!dd.host_tags) {
       this.health.remove("datadog_host_tags");
@@ -77,7 +77,7 @@ export class HostTags {
     }
     const t = { apiKey: dd.api_key, appKey: dd.app_key, site: dd.site ?? "datadoghq.com", url: dd.url };
     const tags = normalizeTags(c.tags);
-    return { transport: new DatadogTransport(t), host: c.host!, tags, timeout: dd.timeout, key: JSON.stringify({ ...t, host: c.host, tags }) };
+    return { transport: new DatadogTransport(t), host: c.host, tags, timeout: dd.timeout, key: JSON.stringify({ ...t, host: c.host, tags }) };
   }
 
   private async send(w: Wanted): Promise<void> {

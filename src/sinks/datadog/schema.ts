@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Duration, Secret } from "../../config/common.js";
+import { Duration, Secret } from "../../config-kit/common.js";
 
 export const DatadogConfig = z
   .strictObject({

@@ -2,7 +2,7 @@ import { promisify } from "node:util";
 import zlib from "node:zlib";
 import type { v2 } from "@datadog/datadog-api-client";
 import type { ResponseContext } from "@datadog/datadog-api-client/dist/packages/datadog-api-client-common/http/http.js";
-import type { Clock } from "../../clock.js";
+import type { Clock } from "../../kit/clock.js";
 import type { StoredPoint } from "../../store/points.js";
 import type { SendOutcome, Sink } from "../sink.js";
 import { buildPayload, fitPayload } from "./payload.js";

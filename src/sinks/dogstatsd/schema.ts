@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { HostAddress, Port } from "../../config/common.js";
+import { HostAddress, Port } from "../../config-kit/common.js";
 
 export const DogStatsdConfig = z
   .strictObject({

@@ -1,4 +1,4 @@
-import { describeError } from "../../errors.js";
+import { describeError } from "../../kit/errors.js";
 import type { StoredPoint } from "../../store/points.js";
 import type { SendOutcome, Sink } from "../sink.js";
 import { dogstatsdLine, packLines } from "./format.js";

@@ -3,22 +3,12 @@ import { peopleRules } from "../house/people.js";
 import { tankRules } from "../house/tanks.js";
 import { PRESETS } from "../presets/index.js";
 import { PresetRuntime } from "../presets/runtime.js";
-import { compileMapping, mappingOrigin } from "./compile.js";
-import type { DiscoveredRules } from "./discovered.js";
-import type { CompiledRule } from "./rule.js";
-import { TopicTrie } from "./topic-trie.js";
+import { compileMapping, mappingOrigin } from "../pipeline/compile.js";
+import type { CompiledRule } from "../pipeline/rule.js";
+import type { RuleSet } from "../pipeline/rule-set.js";
+import { TopicTrie } from "../pipeline/topic-trie.js";
 
-/**
- * The compiled ingest rules: presets first, then the homeowner's own mappings, people's
- * presence sources and tanks, in a topic trie; and the rules devices announced at runtime.
- */
-export interface RuleSet {
-  trie: TopicTrie<CompiledRule>;
-  rules: CompiledRule[];
-  discovered: DiscoveredRules;
-}
-
-/** `runtime` is what presets learned from devices; a fresh one (for `--explain`, checks) knows nothing yet. */
+/** The pipeline's rule set from the rules. `runtime` is what presets learned from devices; a fresh one (for `--explain`, checks) knows nothing yet. */
 export function buildRuleSet(rules: Rules, runtime = new PresetRuntime()): RuleSet {
   const compiled: CompiledRule[] = [];
   for (const [name, options] of rules.presets) compiled.push(...PRESETS[name]!.rules(options, runtime));

@@ -1,6 +1,6 @@
 import type { z } from "zod";
-import type { Clock } from "../clock.js";
-import type { Logger } from "../log.js";
+import type { Clock } from "../kit/clock.js";
+import type { Logger } from "../kit/log.js";
 
 /**
  * The one interface every integration implements. An integration reads a server (openHAB,

@@ -1,5 +1,5 @@
-import { formatSource, suggestion, type Issue } from "../config/issues.js";
-import type { Loaded } from "../config/load.js";
+import { formatSource, suggestion, type Issue } from "../../config-kit/issues.js";
+import type { Loaded } from "../load.js";
 
 /**
  * Checks across rules files: monitor and calendar names are unique (a monitor's name is its

@@ -1,13 +1,14 @@
-import { ManualClock } from "../clock.js";
+import { ManualClock } from "../kit/clock.js";
 import type { Loaded } from "../config/load.js";
+import { alertSettingsOf } from "./sections.js";
 import type { PresenceView } from "../house/presence.js";
-import type { Logger } from "../log.js";
-import { assembleProcessing } from "../pipeline/assemble.js";
+import type { Logger } from "../kit/log.js";
+import { assembleProcessing } from "./assemble.js";
 import type { Pipeline } from "../pipeline/pipeline.js";
-import { Telemetry } from "../telemetry.js";
-import { AlertEngine } from "./engine.js";
-import type { AlertSink } from "./events.js";
-import type { ReplayLine } from "./replay-input.js";
+import { Telemetry } from "../kit/telemetry.js";
+import { AlertEngine } from "../alerts/engine.js";
+import type { AlertSink } from "../alerts/events.js";
+import type { ReplayLine } from "../alerts/replay-input.js";
 
 export interface ReplayOptions {
   /** Where the simulated clock starts; default the first line's time. Earlier lines are skipped. */
@@ -38,7 +39,7 @@ export function replay(loaded: Loaded, input: readonly ReplayLine[], options: Re
   const telemetry = new Telemetry();
   const processing = assembleProcessing(loaded, clock, telemetry, log);
   const presence = options.presence?.(processing.pipeline) ?? processing.presence;
-  const engine = new AlertEngine({ loaded, pipeline: processing.pipeline, presence, clock, telemetry, log: log.child({ module: "alerts" }), emit });
+  const engine = new AlertEngine({ settings: alertSettingsOf(loaded), pipeline: processing.pipeline, presence, clock, telemetry, log: log.child({ module: "alerts" }), emit });
   const until = options.until ?? (lines.length ? lines[lines.length - 1]!.t : from) + engine.settleMs;
 
   processing.pipeline.start();

@@ -16,6 +16,9 @@ export interface SourceRef {
   col: number;
 }
 
+/** A value from a rules file, with where it was written. */
+export type Sourced<T> = T & { source: SourceRef };
+
 export const displayPath = (file: string): string => {
   if (!path.isAbsolute(file)) return file;
   const rel = path.relative(process.cwd(), file);

@@ -1,9 +1,8 @@
-import type { Clock } from "../clock.js";
-import type { Health } from "../health.js";
-import type { Logger } from "../log.js";
+import type { Clock } from "../kit/clock.js";
+import type { Health } from "../kit/health.js";
+import type { Logger } from "../kit/log.js";
 import type { Sample } from "../pipeline/sample.js";
-import type { Telemetry } from "../telemetry.js";
-import { INTEGRATIONS } from "../../integrations/registry.js";
+import type { Telemetry } from "../kit/telemetry.js";
 import { DEFAULT_BACKOFF, type BackoffPolicy } from "./backoff.js";
 import type { InstanceCommon, Integration } from "./contract.js";
 import { InstanceRunner } from "./instance.js";
@@ -19,7 +18,8 @@ export interface HostOptions {
   /** Where every emitted sample goes: the pipeline, which names, tags and aggregates it. */
   addSample(sample: Sample): void;
   backoff?: BackoffPolicy;
-  registry?: Readonly<Record<string, Integration>>;
+  /** The integrations by type (integrations/registry.ts), handed in by the hub. */
+  registry: Readonly<Record<string, Integration>>;
 }
 
 /**
@@ -35,7 +35,7 @@ export class IntegrationHost {
 
   constructor(private readonly opts: HostOptions) {
     this.telemetry = new HostTelemetry(opts.telemetry);
-    this.registry = opts.registry ?? (INTEGRATIONS as Readonly<Record<string, Integration>>);
+    this.registry = opts.registry;
   }
 
   /** Launches every instance and returns at once; each reports its own state on /healthz. */

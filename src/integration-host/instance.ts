@@ -1,7 +1,7 @@
-import type { Cancel, Clock } from "../clock.js";
-import { describeError, HearthError, isHearthError, type ErrorCode } from "../errors.js";
-import type { Health } from "../health.js";
-import type { Logger } from "../log.js";
+import type { Cancel, Clock } from "../kit/clock.js";
+import { describeError, HearthError, isHearthError, type ErrorCode } from "../kit/errors.js";
+import type { Health } from "../kit/health.js";
+import type { Logger } from "../kit/log.js";
 import type { Sample } from "../pipeline/sample.js";
 import { backoffDelay, type BackoffPolicy } from "./backoff.js";
 import { Session } from "./context.js";

@@ -1,10 +1,10 @@
 import fs from "node:fs";
 import tls from "node:tls";
-import type { Issue, SourceRef } from "../config/issues.js";
-import { suggestion } from "../config/issues.js";
-import type { Loaded } from "../config/load.js";
-import { locate, readYamlFile } from "../config/yaml.js";
-import { readPasswordFile } from "./passwd.js";
+import type { Issue, SourceRef } from "../../config-kit/issues.js";
+import { suggestion } from "../../config-kit/issues.js";
+import type { Loaded } from "../load.js";
+import { locate, readYamlFile } from "../../config-kit/yaml.js";
+import { readPasswordFile } from "../../mqtt/passwd.js";
 
 /**
  * The broker's checks that look beyond the YAML: the password file's lines, ACL users that no

@@ -1,5 +1,5 @@
-import type { Clock } from "../clock.js";
-import { describeError, HearthError } from "../errors.js";
+import type { Clock } from "../kit/clock.js";
+import { describeError, HearthError } from "../kit/errors.js";
 
 /**
  * What every HTTP-speaking integration needs to say clearly why a server did not answer:

@@ -1,15 +1,15 @@
-import type { Clock } from "../clock.js";
+import type { Clock } from "../kit/clock.js";
 import type { Loaded, Rules } from "../config/load.js";
 import { ApplianceStage } from "../house/appliances.js";
 import { PresenceTracker } from "../house/presence-tracker.js";
 import type { PresenceView } from "../house/presence.js";
-import type { Logger } from "../log.js";
+import type { Logger } from "../kit/log.js";
 import { PresetRuntime } from "../presets/runtime.js";
-import type { Telemetry } from "../telemetry.js";
-import { Pipeline, type PipelineSettings } from "./pipeline.js";
+import type { Telemetry } from "../kit/telemetry.js";
+import { Pipeline, type PipelineSettings } from "../pipeline/pipeline.js";
 import { buildRuleSet } from "./ruleset.js";
-import type { Sample } from "./sample.js";
-import type { SampleStage } from "./stage.js";
+import type { Sample } from "../pipeline/sample.js";
+import type { SampleStage } from "../pipeline/stage.js";
 
 /**
  * The processing chain from messages and readings to points: the same assembly runs in the live

@@ -1,5 +1,5 @@
 import type { Counter, Gauge } from "prom-client";
-import type { Telemetry } from "../telemetry.js";
+import type { Telemetry } from "../kit/telemetry.js";
 
 /** The counters one instance writes to, already labelled with its name. */
 export interface InstanceTelemetry {

@@ -1,5 +1,4 @@
-import { INTEGRATIONS } from "../../integrations/registry.js";
-import { describeError, isHearthError, type ErrorCode } from "../errors.js";
+import { describeError, isHearthError, type ErrorCode } from "../kit/errors.js";
 import type { InstanceCommon, Integration } from "./contract.js";
 
 export interface ProbeResult {
@@ -17,7 +16,7 @@ export interface ProbeResult {
  */
 export async function probeInstances(
   instances: Readonly<Record<string, InstanceCommon>>,
-  registry: Readonly<Record<string, Integration>> = INTEGRATIONS as Readonly<Record<string, Integration>>,
+  registry: Readonly<Record<string, Integration>>,
 ): Promise<ProbeResult[]> {
   const results = await Promise.all(
     Object.entries(instances).map(async ([instance, config]): Promise<ProbeResult> => {

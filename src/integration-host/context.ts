@@ -1,6 +1,6 @@
-import type { Cancel, Clock } from "../clock.js";
-import { describeError, isHearthError } from "../errors.js";
-import { RateLimitedLog, type Logger } from "../log.js";
+import type { Cancel, Clock } from "../kit/clock.js";
+import { describeError, isHearthError } from "../kit/errors.js";
+import { RateLimitedLog, type Logger } from "../kit/log.js";
 import type { MetricKind, Sample } from "../pipeline/sample.js";
 import type { EmitOptions, Emitter, InstanceCommon, IntegrationContext } from "./contract.js";
 import type { InstanceTelemetry } from "./telemetry.js";

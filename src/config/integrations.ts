@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { INTEGRATIONS } from "../../integrations/registry.js";
-import { Duration, Name, Tags } from "../config/common.js";
-import type { InstanceCommon, Integration } from "./contract.js";
+import { INTEGRATIONS_BY_TYPE } from "../../integrations/registry.js";
+import { Duration, Name, Tags } from "../config-kit/common.js";
+import type { InstanceCommon, Integration } from "../integration-host/contract.js";
 
 /**
  * `integrations:` in config/hearth.yaml: instance name → `{type, …}`. Each member of the union is
@@ -21,7 +21,7 @@ const instanceSchema = (name: string, integration: Integration) =>
       for (const p of integration.checkConfig?.(config) ?? []) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
     });
 
-const members = Object.entries(INTEGRATIONS as Record<string, Integration>).map(([name, i]) => instanceSchema(name, i));
+const members = Object.entries(INTEGRATIONS_BY_TYPE).map(([name, i]) => instanceSchema(name, i));
 
 /** Each member's exact type lives with its integration (`ctx.config`); here an instance is its common fields. */
 export const IntegrationInstance = z.discriminatedUnion("type", members as [(typeof members)[number], ...(typeof members)[number][]]) as unknown as z.ZodType<

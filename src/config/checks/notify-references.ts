@@ -1,6 +1,6 @@
 import fs from "node:fs";
-import { displayPath, suggestion, type Issue } from "../config/issues.js";
-import type { Loaded } from "../config/load.js";
+import { displayPath, suggestion, type Issue } from "../../config-kit/issues.js";
+import type { Loaded } from "../load.js";
 
 /**
  * Every recipient a monitor or calendar names must be one of notify.recipients in the
