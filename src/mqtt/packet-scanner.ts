@@ -53,11 +53,18 @@ export function protocolLevel(body: Uint8Array): number | undefined {
 /**
  * [MQTT-1.5.3-1] a topic in ill-formed UTF-8 and [MQTT-1.5.3-2] one holding U+0000 are
  * protocol violations after which the server closes the connection; mqtt-packet would decode
- * the first into U+FFFD and pass both on.
+ * the first into U+FFFD and pass both on. Read in place, byte by byte: this runs for every
+ * PUBLISH, and a subarray, `indexOf` and `isUtf8` per topic cost more than the topic is long.
+ * Only a topic with a byte of 0x80 or more (not plain ASCII) goes to `isUtf8`.
  */
-export function topicProblem(bytes: Uint8Array): string | undefined {
-  if (bytes.indexOf(0) !== -1) return "a topic holds the null character U+0000 [MQTT-1.5.3-2]";
-  if (!isUtf8(bytes)) return "a topic is not well-formed UTF-8 [MQTT-1.5.3-1]";
+export function topicProblem(buf: Uint8Array, start = 0, end = buf.length): string | undefined {
+  let high = 0;
+  for (let k = start; k < end; k++) {
+    const b = buf[k]!;
+    if (b === 0) return "a topic holds the null character U+0000 [MQTT-1.5.3-2]";
+    high |= b;
+  }
+  if (high >= 0x80 && !isUtf8(buf.subarray(start, end))) return "a topic is not well-formed UTF-8 [MQTT-1.5.3-1]";
   return undefined;
 }
 
@@ -93,11 +100,34 @@ export class PacketScanner {
       if (!this.inHeader && this.left === 0) {
         this.start = i;
         this.packets++;
-        this.type = chunk[i++]! >> 4;
+        this.type = chunk[i]! >> 4;
+        // The Remaining Length read in place; it is nearly always whole in this chunk.
+        let remaining = 0;
+        let multiplier = 1;
+        let k = i + 1;
+        let whole = false;
+        while (k < n && k - i <= 4) {
+          const b = chunk[k++]!;
+          remaining += (b & 0x7f) * multiplier;
+          multiplier *= 128;
+          if (!(b & 0x80)) {
+            whole = true;
+            break;
+          }
+        }
+        this.headerBytes = k - i;
+        this.remaining = remaining;
+        i = k;
+        if (whole) {
+          const v = this.headerDone(chunk, i);
+          if (v) return v;
+          continue;
+        }
+        // At most four bytes of Remaining Length (MQTT 3.1.1 §2.2.3, MQTT 5 §1.5.5).
+        if (this.headerBytes === 5) return this.violation("malformed", "its Remaining Length runs past four bytes");
+        // The chunk ends inside the fixed header: the rest comes byte by byte with the next one.
         this.inHeader = true;
-        this.headerBytes = 1;
-        this.remaining = 0;
-        this.multiplier = 1;
+        this.multiplier = multiplier;
         continue;
       }
       if (this.inHeader) {
@@ -148,9 +178,9 @@ export class PacketScanner {
     if (this.type === PUBLISH) {
       // Fast path: the topic is whole in this chunk, as it nearly always is; nothing is copied.
       if (this.left >= 2 && i + 2 <= chunk.length) {
-        const end = i + 2 + chunk.readUInt16BE(i);
+        const end = i + 2 + ((chunk[i]! << 8) | chunk[i + 1]!);
         if (end - i <= this.left && end <= chunk.length) {
-          const why = topicProblem(chunk.subarray(i + 2, end));
+          const why = topicProblem(chunk, i + 2, end);
           return why ? this.violation("invalid_topic", `its PUBLISH: ${why}`) : undefined;
         }
       }
@@ -207,7 +237,7 @@ export class PacketScanner {
       const end = p + 2 + body.readUInt16BE(p);
       // A filter running past the packet is mqtt-packet's to refuse as malformed.
       if (end > body.length) return undefined;
-      const why = topicProblem(body.subarray(p + 2, end));
+      const why = topicProblem(body, p + 2, end);
       if (why) return why;
       p = this.type === SUBSCRIBE ? end + 1 : end;
     }
