@@ -95,6 +95,7 @@ export class Broker {
     const aedes = this.aedes;
     aedes.on("publish", (packet: AedesPublishPacket) => this.published(packet));
     aedes.on("clientError", (client: Client, err: Error) => log.debug({ client: client.id, err: err.message }, "MQTT client error"));
+    aedes.on("connectionError", (client: Client, err: Error) => this.guard.connectRefused(client, err));
     // aedes reports a failing store here; without a listener the error would end the process.
     (aedes as EventEmitter).on("error", (err: Error) => this.storeFailed(err));
     this.listeners = new Listeners(aedes.handle, this.guard, log);
