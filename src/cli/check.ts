@@ -41,6 +41,9 @@ export function registerCheck(program: Command): void {
           `${opts.config} and ${count(r.files.length, "rules file")} in ${opts.rules} are valid: ${count(r.presets.size, "preset")} (${[...r.presets.keys()].join(", ") || "none"}), ${count(r.mappings.length, "mapping")}, ${count(r.appliances.size, "appliance")}, ${count(r.people.size, "person", "people")}, ${count(r.tanks.size, "tank")}, ${count(r.monitors.length, "monitor")}, ${count(r.calendars.length, "calendar")}, ${count(r.dashboards.length, "dashboard")}.\n`,
         );
         process.exitCode = EXIT.ok;
+        // A warning, not an error: `evaluate: both` is the documented step while moving a monitor to Datadog.
+        const [{ evaluatedTwice }, { formatSource }] = await Promise.all([import("../datadog-as-code/evaluated-twice.js"), import("../config/issues.js")]);
+        for (const w of evaluatedTwice(loaded)) process.stderr.write(`${formatSource(w.source)}: ${w.message}\n`);
         if (opts.probe) {
           const { formatProbe, probeInstances } = await import("../integrations/probe.js");
           const results = await probeInstances(loaded.config.integrations);
