@@ -8,6 +8,7 @@ import type { Point } from "../pipeline/aggregate.js";
 import { suggestion } from "../config/issues.js";
 import { normalizeTag } from "../pipeline/normalize.js";
 import type { Pipeline } from "../pipeline/pipeline.js";
+import { readableNumber } from "../readable-number.js";
 import type { Telemetry } from "../telemetry.js";
 import { monitorsToRun } from "./builtin-monitors.js";
 import { calendarFingerprint, CalendarSchedule, mutesMonitor, type Schedule } from "./calendar.js";
@@ -740,7 +741,7 @@ export class AlertEngine {
           type: m.def.type,
           group,
           state: gs.state,
-          value: gs.value === null ? null : roundValue(gs.value),
+          value: gs.value === null ? null : readableNumber(gs.value),
           since: isoTime(gs.since),
           muted: muting !== undefined,
           ...(muting ? { muted_by: muting.def.name } : {}),
