@@ -2,8 +2,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ManualClock } from "../../src/clock.js";
 import { ROOT, runCli } from "../helpers/cli.js";
 import { readMessages } from "../helpers/fixtures.js";
+import { startTestHub, type TestHub } from "../helpers/hub.js";
+import { connectMqtt } from "../helpers/mqtt.js";
+import { waitFor } from "../helpers/wait.js";
 
 /**
  * The shipped tank monitors (rules/alerts.yaml: "tank pH" on tank1's crop range, "tank needs
@@ -99,5 +103,45 @@ describe("the shipped tank monitors on a replayed day of the tank node", () => {
     const notes = of("tank needs water").filter((e) => e.type === "notification").map((e) => [e.t.slice(11, 16), e.state, e.body]);
     // Under 30 kg from 12:30: the average is under it at 12:40, and holds 15 minutes.
     expect(notes).toEqual([["12:55", "ALERT", "tank1: level 24.6 kg, below the refill mark (30 kg): top up the reservoir."]]);
+  });
+});
+
+describe("a tank_range monitor on a live hub, fed over MQTT", () => {
+  // The tank node's recorded frame (ANALOG.A1 1711 is pH 5.68 through this calibration), on a
+  // tank whose own ph_range [5.8, 6.2] narrows the lettuce range.
+  const RULES = `
+tanks:
+  bed:
+    crop: lettuce
+    topic: tele/Tanksensor/SENSOR
+    ph: {path: ANALOG.A1, calibrate: [[1980, 4.0], [1500, 7.0]]}
+    ph_range: [5.8, 6.2]
+monitors:
+  - {name: bed pH, type: tank_range, reading: ph, window: 2m, for: 2m}
+`;
+  const clock = new ManualClock(Date.parse("2026-01-07T12:00:00Z"));
+  let t: TestHub;
+  beforeAll(async () => {
+    t = await startTestHub({ clock, rules: { "tank.yaml": RULES } });
+  });
+  afterAll(() => t.stop());
+
+  it("alerts after `for` with the tank's own range in the message, and serves the state and value on /api/alerts", async () => {
+    const [, frame] = readMessages("hydroponics/tasmota-tank-sensor-analog-ph-ec-watertemp.jsonl");
+    const client = await connectMqtt(t.mqttUrl);
+    const events = async () => ((await (await fetch(`${t.httpUrl}/api/events`)).json()) as { events: { type: string; state?: string; body?: string }[] }).events;
+    for (let minute = 0; minute < 3; minute++) {
+      const before = t.samples.length;
+      await client.publishAsync(frame!.topic, frame!.payload, { qos: 1 });
+      await waitFor(() => t.samples.length > before, "the pH sample");
+      clock.advance(60_000);
+      // Out of the range from the first evaluation (12:01), ALERT once it has held 2 minutes.
+      if (minute < 2) expect((await events()).filter((e) => e.type === "notification")).toEqual([]);
+    }
+    await client.endAsync();
+    const alert = await waitFor(async () => (await events()).find((e) => e.type === "notification" && e.state === "ALERT"), "the ALERT notification");
+    expect(alert.body).toBe("bed: pH 5.68, below bed's own range (5.8–6.2).");
+    const { alerts } = (await (await fetch(`${t.httpUrl}/api/alerts`)).json()) as { alerts: { monitor: string; type: string; group: string; state: string; value: number }[] };
+    expect(alerts.find((a) => a.monitor === "bed pH")).toMatchObject({ type: "tank_range", group: "tank:bed", state: "ALERT", value: 5.68125 });
   });
 });
