@@ -1,4 +1,5 @@
 import { checkAlertReferences } from "../alerts/references.js";
+import { checkTankRangeReferences } from "../alerts/tank-range.js";
 import { checkBroker } from "../mqtt/check.js";
 import { checkNotify } from "../notify/references.js";
 import type { Issue } from "./issues.js";
@@ -10,5 +11,5 @@ import type { Loaded } from "./load.js";
  * of them run before anything connects, and every problem is reported with its position.
  */
 export function checkReferences(loaded: Loaded): Issue[] {
-  return [...checkAlertReferences(loaded), ...checkBroker(loaded), ...checkNotify(loaded)];
+  return [...checkAlertReferences(loaded), ...checkTankRangeReferences(loaded), ...checkBroker(loaded), ...checkNotify(loaded)];
 }
