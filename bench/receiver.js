@@ -107,7 +107,7 @@ if (mode === "aedes" || mode === "minimal") {
   const { pino } = await import("pino");
   const { loadAll } = await import("../dist/src/config/load.js");
   const { checkReferences } = await import("../dist/src/config/references.js");
-  const { formatIssue } = await import("../dist/src/config/issues.js");
+  const { formatIssue } = await import("../dist/src/config-kit/issues.js");
   const { Hub } = await import("../dist/src/hub.js");
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "hearth-bench-"));
   const config = {

@@ -19,7 +19,7 @@ import { HttpServer } from "./http/server.js";
 import { IntegrationHost } from "./integration-host/host.js";
 import type { Logger } from "./kit/log.js";
 import { Bridges } from "./mqtt/bridge/bridges.js";
-import { Broker } from "./mqtt/broker.js";
+import { Broker, type MessageHandler } from "./mqtt/broker.js";
 import { registerNotifyApi } from "./notify/api.js";
 import { Notifier } from "./notify/notifier.js";
 import { HubSelfFacts } from "./notify/self-facts.js";
@@ -90,7 +90,7 @@ export class Hub {
     this.processing = assembleProcessing(opts.loaded, this.clock, this.telemetry, this.log);
     this.pipeline = this.processing.pipeline;
     const mqttLog = this.log.child({ module: "mqtt" });
-    const onMessage = (topic: string, payload: Buffer) => this.pipeline.handleMessage(topic, payload);
+    const onMessage: MessageHandler = (topic, payload, _retain, userProperties) => this.pipeline.handleMessage(topic, payload, userProperties);
     this.broker = new Broker({ config: config.mqtt, storageDir: config.storage.dir, onMessage, log: mqttLog, health: this.health, telemetry: this.telemetry, clock: this.clock });
     this.bridges = new Bridges({ broker: this.broker, clock: this.clock, log: mqttLog, health: this.health, telemetry: this.telemetry, hostName: config.host ?? "hearth" });
     this.http = new HttpServer(config.http, this.health, this.telemetry, this.log.child({ module: "http" }), () => this.about());

@@ -30,9 +30,23 @@ export function ago(t) {
   return `${Math.round(s / 86400)} d`;
 }
 
+/**
+ * A number at the precision it carries, by the rule of src/kit/readable-number.ts (docs/http-api.md):
+ * as the device sent it (`11.661`), or, when arithmetic left a tail of more than ten significant
+ * digits (`61.354392999999995`), six significant digits and never fewer than the whole part
+ * (`61.3544`). test/http/readable-numbers.test.ts holds the two to the same answers.
+ */
+export function readable(v) {
+  if (!Number.isFinite(v) || Number.isInteger(v)) return v;
+  const digits = String(v).replace(/^-/, "").replace(/e.*$/i, "").replace(".", "").replace(/^0+/, "").length;
+  if (digits <= 10) return v;
+  const whole = Math.abs(v) >= 1 ? Math.floor(Math.log10(Math.abs(v))) + 1 : 0;
+  return Number(v.toPrecision(Math.min(21, Math.max(6, whole))));
+}
+
 export const num = (v, unit) => {
   if (v === null || v === undefined) return "–";
-  const text = Math.abs(v) >= 1000 || Number.isInteger(v) ? String(Math.round(v * 10) / 10) : String(Number(v.toPrecision(3)));
+  const text = String(readable(v));
   return unit ? `${text} ${unit}` : text;
 };
 

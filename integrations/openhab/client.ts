@@ -2,7 +2,7 @@ import { EventSource, type FetchLike } from "eventsource";
 import type { Cancel, Clock } from "../../src/kit/clock.js";
 import { HearthError } from "../../src/kit/errors.js";
 import { deadline, requestFailure, statusFailure } from "../../src/integration-host/http.js";
-import { EVENT_TOPICS } from "./events.js";
+import { detectDialect, type Dialect } from "./dialect.js";
 import { toItem, type Item } from "./items.js";
 import type { OpenhabConfig } from "./schema.js";
 
@@ -52,11 +52,9 @@ export class OpenhabClient {
     return body.map(toItem).filter((i): i is Item => i !== undefined);
   }
 
-  /** The server's own version, from the REST root (`runtimeInfo.version`, openHAB 3+). */
-  async version(): Promise<string> {
-    const body = (await this.getJson("/rest/")) as { runtimeInfo?: { version?: unknown } } | undefined;
-    const v = body?.runtimeInfo?.version;
-    return typeof v === "string" ? v : "unknown version";
+  /** Which openHAB this is, from the REST root (see dialect.ts); refused when it cannot be told. */
+  async dialect(): Promise<Dialect> {
+    return detectDialect(await this.getJson("/rest/"), `${this.base}/rest/`);
   }
 
   /**
@@ -64,9 +62,9 @@ export class OpenhabClient {
    * that, any drop (an error, or no keep-alive for three of openHAB's announced intervals) is
    * reported once through `onDrop`, and the stream stays closed: the caller resynchronises.
    */
-  stream(handlers: { onMessage(data: string): void; onDrop(err: HearthError): void }): { opened: Promise<void>; close(): void } {
+  stream(topics: string, handlers: { onMessage(data: string): void; onDrop(err: HearthError): void }): { opened: Promise<void>; close(): void } {
     const endpoint = `${this.base}/rest/events`;
-    const url = `${endpoint}?topics=${EVENT_TOPICS}`;
+    const url = `${endpoint}?topics=${topics}`;
     const auth = this.authorization();
     let lastFetchError: unknown;
     const fetchWithAuth: FetchLike = (input, init) =>

@@ -1,10 +1,11 @@
+import type { Dialect } from "./dialect.js";
 import { toItem, type Item } from "./items.js";
 
 /**
  * openHAB's event stream (`/rest/events`), one SSE `message` frame at a time. The frame's data
  * is JSON whose `payload` is itself a JSON string (openhab-core SseUtil.buildEvent, EventDTO).
  * Topics and payloads: openhab-core ItemEventFactory and
- * https://www.openhab.org/docs/developer/utils/events.html.
+ * https://www.openhab.org/docs/developer/utils/events.html; openHAB 2's differences: dialect.ts.
  */
 export type StreamEvent =
   | { kind: "state"; item: string; value: string; time: number | undefined }
@@ -13,8 +14,16 @@ export type StreamEvent =
   | { kind: "ignored"; why: string }
   | { kind: "malformed"; detail: string };
 
-/** The topics Hearth subscribes to: every item's state changes and updates, and items coming and going. */
-export const EVENT_TOPICS = ["statechanged", "stateupdated", "added", "updated", "removed"].map((e) => `openhab/items/*/${e}`).join(",");
+/**
+ * The topics Hearth subscribes to, in the server's namespace, and items coming and going. Before
+ * openHAB 4 every update, changed or not, is an ItemStateEvent (…/state), and a change follows it
+ * as ItemStateChangedEvent: following …/state alone reads each update once. Since openHAB 4 the
+ * accepted states are …/statechanged and …/stateupdated.
+ */
+export function eventTopics(d: Dialect): string {
+  const actions = [...(d.stateEventIsUpdate ? ["state"] : ["statechanged", "stateupdated"]), "added", "updated", "removed"];
+  return actions.map((a) => `${d.namespace}/items/*/${a}`).join(",");
+}
 
 const parse = (text: unknown): unknown => {
   if (typeof text !== "string") return text;
@@ -38,11 +47,11 @@ export function eventTime(value: unknown): number | undefined {
   return Number.isNaN(t) ? undefined : t;
 }
 
-export function parseEvent(data: string): StreamEvent {
+export function parseEvent(data: string, dialect: Dialect): StreamEvent {
   const frame = parse(data) as { topic?: unknown; payload?: unknown; type?: unknown } | undefined;
   if (!frame || typeof frame.topic !== "string" || typeof frame.type !== "string") return { kind: "malformed", detail: `not an openHAB event: ${data.slice(0, 80)}` };
   const parts = frame.topic.split("/");
-  if (parts[0] !== "openhab" || parts[1] !== "items") return { kind: "ignored", why: `${frame.type} on ${frame.topic}` };
+  if (parts[0] !== dialect.namespace || parts[1] !== "items") return { kind: "ignored", why: `${frame.type} on ${frame.topic}` };
   // openhab/items/<group>/<member>/statechanged is the group's own new state, caused by a
   // member (GroupItemStateChangedEvent); the `*` of a topic filter matches it too.
   if (parts.length !== 4 && parts.length !== 5) return { kind: "ignored", why: `${frame.type} on ${frame.topic}` };
@@ -53,15 +62,24 @@ export function parseEvent(data: string): StreamEvent {
     case "ItemStateUpdatedEvent":
     case "GroupItemStateChangedEvent":
     case "GroupStateUpdatedEvent": {
+      // Before openHAB 4 a change repeats the state of the ItemStateEvent that caused it.
+      if (dialect.stateEventIsUpdate && frame.type === "ItemStateChangedEvent") return { kind: "ignored", why: `ItemStateChangedEvent for ${name} repeats its ItemStateEvent` };
       const p = payload as Record<string, unknown> | undefined;
       if (!p || typeof p.value !== "string") return { kind: "malformed", detail: `${frame.type} for ${name} without a value` };
       return { kind: "state", item: name, value: p.value, time: eventTime(p.lastStateUpdate ?? p.lastUpdate ?? p.lastStateChange) };
     }
-    case "ItemStateEvent":
+    case "ItemStateEvent": {
+      // Before openHAB 4 this is the update itself (nothing else reports an unchanged state).
+      const p = payload as Record<string, unknown> | undefined;
+      if (dialect.stateEventIsUpdate) {
+        if (!p || typeof p.value !== "string") return { kind: "malformed", detail: `${frame.type} for ${name} without a value` };
+        return { kind: "state", item: name, value: p.value, time: undefined };
+      }
       // openHAB 4 made this a request ("shall update", published before the item accepts the
       // state; openhab-core #3141). The accepted state arrives as ItemStateUpdatedEvent or
       // ItemStateChangedEvent, which openHAB 3 sends too.
       return { kind: "ignored", why: `ItemStateEvent for ${name} is a request, not a state` };
+    }
     case "ItemAddedEvent": {
       const item = toItem(payload);
       return item ? { kind: "item", item } : { kind: "malformed", detail: `ItemAddedEvent for ${name} without an item` };

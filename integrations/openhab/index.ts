@@ -2,24 +2,22 @@ import { systemClock } from "../../src/kit/clock.js";
 import { defineIntegration, type IntegrationContext } from "../../src/integration-host/contract.js";
 import { readValue } from "../../src/pipeline/value.js";
 import { OpenhabClient } from "./client.js";
-import { parseEvent, type StreamEvent } from "./events.js";
+import { eventTopics, parseEvent, type StreamEvent } from "./events.js";
 import { itemTags, nameMatcher, readItem, type Item } from "./items.js";
 import { checkOpenhabConfig, OpenhabConfig } from "./schema.js";
 
 type Ctx = IntegrationContext<OpenhabConfig>;
 
 /**
- * What one running instance knows: every item and its last state. Filled from `/rest/items`,
- * kept current by the event stream, and sent again on every collection interval so a value
- * that has not changed is still a live series.
+ * What one running instance knows: every item and its last state. Filled from `/rest/items`
+ * and kept current by the event stream. A state is sent when openHAB reports it (the load, an
+ * event) and never again as if new: an item that stops updating shows as "no data".
  */
 class ItemTable {
   private readonly items = new Map<string, Item>();
   private readonly wanted: (name: string) => boolean;
   private readonly personOf: Map<string, string>;
   private readonly warned = new Set<string>();
-  /** NULL/UNDEF are counted when openHAB reports them (the load, an event), not on every resend. */
-  private loadCounted = false;
 
   constructor(private readonly ctx: Ctx) {
     this.wanted = nameMatcher(ctx.config.items, ctx.config.exclude_items);
@@ -40,7 +38,7 @@ class ItemTable {
         const item = this.items.get(e.item);
         if (!item) return;
         item.state = e.value;
-        this.emit(item, e.time ?? this.ctx.clock.now(), true);
+        this.emit(item, e.time ?? this.ctx.clock.now());
         return;
       }
       case "item":
@@ -59,27 +57,27 @@ class ItemTable {
     }
   }
 
-  emitAll(): void {
+  /** The states loaded at start, each once, at the time they were read. */
+  emitLoaded(): void {
     const now = this.ctx.clock.now();
-    const fresh = !this.loadCounted;
-    this.loadCounted = true;
-    for (const item of this.items.values()) this.emit(item, now, fresh);
+    for (const item of this.items.values()) this.emit(item, now);
   }
 
-  private emit(item: Item, time: number, fresh: boolean): void {
+  private emit(item: Item, time: number): void {
     const person = this.personOf.get(item.name);
     if (person) this.emitPresence(person, item, time);
     if (!this.wanted(item.name)) return;
     const out = readItem(item);
     if ("skip" in out) {
-      if (out.skip !== "not_numeric" && fresh) this.ctx.skipped(out.skip);
+      if (out.skip !== "not_numeric") this.ctx.skipped(out.skip);
       return;
     }
     if ("unreadable" in out) {
       this.unreadable(item, out.unreadable);
       return;
     }
-    const tags = itemTags(item);
+    // The instance's name tells two openHAB servers' items apart, even when their names are the same.
+    const tags = [...itemTags(item), `openhab_instance:${this.ctx.instance}`];
     for (const r of out.readings) {
       this.ctx.emit.gauge(r.metric, r.value, tags, { time, ...(r.unit ? { unit: r.unit } : {}), ...(r.state ? { attrs: { state: r.state } } : {}) });
     }
@@ -106,9 +104,10 @@ class ItemTable {
 }
 
 /**
- * openHAB 3, 4 and 5 over REST and Server-Sent Events. The stream is opened first and its
- * events held back while `/rest/items` loads, so nothing that changes in between is lost; a
- * stream that drops fails the instance, and the host's restart reloads every item.
+ * openHAB 2, 3, 4 and 5 over REST and Server-Sent Events. The version is read first (it decides
+ * the event topics, dialect.ts); the stream is opened next and its events held back while
+ * `/rest/items` loads, so nothing that changes in between is lost; a stream that drops fails the
+ * instance, and the host's restart reloads every item.
  */
 export default defineIntegration({
   manifest: { name: "openhab", title: "openHAB" },
@@ -116,11 +115,12 @@ export default defineIntegration({
   checkConfig: checkOpenhabConfig,
   async start(ctx) {
     const client = new OpenhabClient(ctx.config, ctx.clock, ctx.signal);
+    const dialect = await client.dialect();
     const table = new ItemTable(ctx);
     let held: StreamEvent[] | undefined = [];
-    const stream = client.stream({
+    const stream = client.stream(eventTopics(dialect), {
       onMessage: (data) => {
-        const event = parseEvent(data);
+        const event = parseEvent(data, dialect);
         if (held) held.push(event);
         else table.apply(event);
       },
@@ -128,15 +128,16 @@ export default defineIntegration({
     });
     await stream.opened;
     table.load(await client.items());
+    table.emitLoaded();
     const backlog = held;
     held = undefined;
     for (const event of backlog) table.apply(event);
-    ctx.every(ctx.config.min_collection_interval, async () => table.emitAll());
+    ctx.log.info(`openHAB ${dialect.version}: following ${dialect.namespace}/items/… events`);
   },
   async probe(config, signal) {
     const client = new OpenhabClient(config, systemClock, signal);
-    const version = await client.version();
+    const dialect = await client.dialect();
     const items = await client.items();
-    return `openHAB ${version} at ${config.url}, ${items.length} item${items.length === 1 ? "" : "s"}`;
+    return `openHAB ${dialect.version} at ${config.url}, ${items.length} item${items.length === 1 ? "" : "s"}`;
   },
 });

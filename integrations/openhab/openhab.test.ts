@@ -55,6 +55,7 @@ describe("openHAB", () => {
       "openhab_group:gf_kitchen",
       "openhab_group:temperature",
       "openhab_group:thermostat",
+      "openhab_instance:house",
       "openhab_item:temperature_gf_kitchen",
       "openhab_tag:currenttemperature",
       "openhab_tag:measurement",

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Duration, Name, Secret } from "../../src/config-kit/common.js";
+import { Name, Secret } from "../../src/config-kit/common.js";
 import type { ConfigProblem } from "../../src/integration-host/contract.js";
 
 const ITEM_NAME = /^[A-Za-z0-9_]+$/;
@@ -23,11 +23,8 @@ export const OpenhabConfig = z
       .record(Name, z.string().regex(ITEM_NAME, { message: "an openHAB item name: letters, digits and _" }))
       .default({})
       .meta({ description: "People and their presence Switch item ({alex: Presence_Alex}): ON becomes presence.home{person:alex} 1, OFF 0." }),
-    min_collection_interval: Duration.prefault(15).meta({
-      description: "How often the last known state of every item is sent again, so a temperature that has not changed is still a live series (seconds, or a duration).",
-    }),
   })
-  .meta({ description: "openHAB 3, 4 or 5: items over REST, then every state change from the event stream." });
+  .meta({ description: "openHAB 2, 3, 4 or 5: items over REST, then every state change from the event stream." });
 
 export type OpenhabConfig = z.output<typeof OpenhabConfig>;
 

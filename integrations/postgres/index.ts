@@ -3,7 +3,7 @@ import { HearthError } from "../../src/kit/errors.js";
 import { defineIntegration, type IntegrationContext } from "../../src/integration-host/contract.js";
 import { CounterTracker } from "../../src/integration-host/counters.js";
 import { requestFailure } from "../../src/integration-host/http.js";
-import { BGWRITER_COLUMNS, bgwriterQuery, CONNECTION_COLUMNS, CONNECTIONS_QUERY, DATABASE_COLUMNS, DATABASE_QUERY, TABLE_COUNT_QUERY, type Column } from "./metrics.js";
+import { BGWRITER_COLUMNS, bgwriterQuery, CONNECTION_COLUMNS, CONNECTIONS_QUERY, DATABASE_COLUMNS, DATABASE_QUERY, SERVER_QUERIES, TABLE_COUNT_QUERY, type Column, type ServerQuery } from "./metrics.js";
 import { PostgresConfig } from "./schema.js";
 
 type Ctx = IntegrationContext<PostgresConfig>;
@@ -71,6 +71,7 @@ class Collector {
     await this.group("pg_settings", () => this.connections());
     await this.group("pg_stat_bgwriter", () => this.bgwriter());
     await this.group("pg_class", () => this.tableCount());
+    for (const q of SERVER_QUERIES) if (this.versionNum >= q.minVersion) await this.group(q.view, () => this.serverQuery(q));
     this.counters.endRound();
   }
 
@@ -132,6 +133,15 @@ class Collector {
   private async bgwriter(): Promise<void> {
     const { rows } = await this.client.query<Record<string, unknown>>(bgwriterQuery(this.versionNum));
     if (rows[0]) this.emit(BGWRITER_COLUMNS, rows[0], "bgwriter", [...this.baseTags, `db:${this.ctx.config.dbname}`], this.ctx.clock.now());
+  }
+
+  private async serverQuery(q: ServerQuery): Promise<void> {
+    const { rows } = await this.client.query<Record<string, unknown>>(q.sql, q.perDatabase ? [this.ctx.config.ignore_databases] : []);
+    const now = this.ctx.clock.now();
+    for (const row of rows) {
+      const db = q.perDatabase ? String(row.datname) : this.ctx.config.dbname;
+      this.emit(q.columns, row, `${q.view}/${db}`, [...this.baseTags, `db:${db}`], now);
+    }
   }
 
   private async tableCount(): Promise<void> {

@@ -102,3 +102,127 @@ export function bgwriterQuery(serverVersionNum: number): string {
                  b.buffers_clean, b.maxwritten_clean, b.buffers_alloc, c.write_time AS checkpoint_write_time, c.sync_time AS checkpoint_sync_time
             FROM pg_stat_checkpointer c, pg_stat_bgwriter b`;
 }
+
+/**
+ * The check's other default queries, each on the server versions that have its view
+ * (integrations-core postgres/datadog_checks/postgres/util.py and postgres.py `dynamic_queries`).
+ * `perDatabase` rows carry `db:<datname>`, the others the connected database's `db:`.
+ */
+export interface ServerQuery {
+  /** The view, as a permission problem names it. */
+  view: string;
+  minVersion: number;
+  perDatabase: boolean;
+  /** `$1` is the databases ignored, for per-database queries. */
+  sql: string;
+  columns: readonly Column[];
+}
+
+const notIgnored = "NOT (datname = ANY($1::text[]))";
+
+export const SERVER_QUERIES: readonly ServerQuery[] = [
+  {
+    // QUERY_PG_STAT_DATABASE_CONFLICTS: queries a standby cancelled; zero on a primary, sent all the same.
+    view: "pg_stat_database_conflicts",
+    minVersion: 90100,
+    perDatabase: true,
+    sql: `SELECT datname, confl_tablespace, confl_lock, confl_snapshot, confl_bufferpin, confl_deadlock FROM pg_stat_database_conflicts WHERE ${notIgnored}`,
+    columns: [
+      { column: "confl_tablespace", metric: "postgresql.conflicts.tablespace", submission: "monotonic_count", unit: "query" },
+      { column: "confl_lock", metric: "postgresql.conflicts.lock", submission: "monotonic_count", unit: "query" },
+      { column: "confl_snapshot", metric: "postgresql.conflicts.snapshot", submission: "monotonic_count", unit: "query" },
+      { column: "confl_bufferpin", metric: "postgresql.conflicts.bufferpin", submission: "monotonic_count", unit: "query" },
+      { column: "confl_deadlock", metric: "postgresql.conflicts.deadlock", submission: "monotonic_count", unit: "query" },
+    ],
+  },
+  {
+    // NEWER_14_METRICS: pg_stat_database's session columns, PostgreSQL 14 and later.
+    view: "pg_stat_database",
+    minVersion: 140000,
+    perDatabase: true,
+    sql: `SELECT datname, session_time, active_time, idle_in_transaction_time, sessions, sessions_abandoned, sessions_fatal, sessions_killed FROM pg_stat_database WHERE datname IS NOT NULL AND ${notIgnored}`,
+    columns: [
+      { column: "session_time", metric: "postgresql.sessions.session_time", submission: "monotonic_count", unit: "millisecond" },
+      { column: "active_time", metric: "postgresql.sessions.active_time", submission: "monotonic_count", unit: "millisecond" },
+      { column: "idle_in_transaction_time", metric: "postgresql.sessions.idle_in_transaction_time", submission: "monotonic_count", unit: "millisecond" },
+      { column: "sessions", metric: "postgresql.sessions.count", submission: "monotonic_count", unit: "session" },
+      { column: "sessions_abandoned", metric: "postgresql.sessions.abandoned", submission: "monotonic_count", unit: "session" },
+      { column: "sessions_fatal", metric: "postgresql.sessions.fatal", submission: "monotonic_count", unit: "session" },
+      { column: "sessions_killed", metric: "postgresql.sessions.killed", submission: "monotonic_count", unit: "session" },
+    ],
+  },
+  {
+    // QUERY_PG_UPTIME.
+    view: "pg_postmaster_start_time",
+    minVersion: 0,
+    perDatabase: false,
+    sql: "SELECT FLOOR(EXTRACT(EPOCH FROM current_timestamp - pg_postmaster_start_time())) AS uptime",
+    columns: [{ column: "uptime", metric: "postgresql.uptime", submission: "gauge", unit: "second" }],
+  },
+  {
+    // QUERY_PG_CONTROL_CHECKPOINT (PostgreSQL 10 and later).
+    view: "pg_control_checkpoint",
+    minVersion: 100000,
+    perDatabase: false,
+    sql: "SELECT timeline_id, EXTRACT(EPOCH FROM now() - checkpoint_time) AS checkpoint_delay FROM pg_control_checkpoint()",
+    columns: [
+      { column: "timeline_id", metric: "postgresql.control.timeline_id", submission: "gauge" },
+      { column: "checkpoint_delay", metric: "postgresql.control.checkpoint_delay", submission: "gauge", unit: "second" },
+    ],
+  },
+  {
+    // SNAPSHOT_TXID_METRICS (pg_current_snapshot, PostgreSQL 13 and later).
+    view: "pg_current_snapshot",
+    minVersion: 130000,
+    perDatabase: false,
+    sql: `WITH snap AS (SELECT pg_current_snapshot() AS s)
+          SELECT pg_snapshot_xmin(s)::text::numeric AS xmin, pg_snapshot_xmax(s)::text::numeric AS xmax,
+                 (SELECT count(*) FROM pg_snapshot_xip((SELECT s FROM snap))) AS xip_count
+            FROM snap`,
+    columns: [
+      { column: "xmin", metric: "postgresql.snapshot.xmin", submission: "gauge" },
+      { column: "xmax", metric: "postgresql.snapshot.xmax", submission: "gauge" },
+      { column: "xip_count", metric: "postgresql.snapshot.xip_count", submission: "gauge" },
+    ],
+  },
+  {
+    // STAT_WAL_METRICS_LT_18 (pg_stat_wal, PostgreSQL 14 to 17; 18 moved the write/sync columns to pg_stat_io).
+    view: "pg_stat_wal",
+    minVersion: 140000,
+    perDatabase: false,
+    sql: "SELECT wal_records, wal_fpi, wal_bytes, wal_buffers_full, wal_write, wal_sync, wal_write_time, wal_sync_time FROM pg_stat_wal",
+    columns: [
+      { column: "wal_records", metric: "postgresql.wal.records", submission: "monotonic_count", unit: "record" },
+      { column: "wal_fpi", metric: "postgresql.wal.full_page_images", submission: "monotonic_count", unit: "page" },
+      { column: "wal_bytes", metric: "postgresql.wal.bytes", submission: "monotonic_count", unit: "byte" },
+      { column: "wal_buffers_full", metric: "postgresql.wal.buffers_full", submission: "monotonic_count" },
+      { column: "wal_write", metric: "postgresql.wal.write", submission: "monotonic_count", unit: "write" },
+      { column: "wal_sync", metric: "postgresql.wal.sync", submission: "monotonic_count" },
+      { column: "wal_write_time", metric: "postgresql.wal.write_time", submission: "monotonic_count", unit: "millisecond" },
+      { column: "wal_sync_time", metric: "postgresql.wal.sync_time", submission: "monotonic_count", unit: "millisecond" },
+    ],
+  },
+  {
+    // WAL_FILE_METRICS (pg_ls_waldir, PostgreSQL 10 and later; needs pg_monitor).
+    view: "pg_ls_waldir",
+    minVersion: 100000,
+    perDatabase: false,
+    sql: "SELECT count(*) AS wal_count, sum(size) AS wal_size, EXTRACT(EPOCH FROM now() - min(modification)) AS wal_age FROM pg_ls_waldir()",
+    columns: [
+      { column: "wal_count", metric: "postgresql.wal_count", submission: "gauge", unit: "file" },
+      { column: "wal_size", metric: "postgresql.wal_size", submission: "gauge", unit: "byte" },
+      { column: "wal_age", metric: "postgresql.wal_age", submission: "gauge", unit: "second" },
+    ],
+  },
+  {
+    // COMMON_ARCHIVER_METRICS (pg_stat_archiver, PostgreSQL 9.4 and later).
+    view: "pg_stat_archiver",
+    minVersion: 90400,
+    perDatabase: false,
+    sql: "SELECT archived_count, failed_count FROM pg_stat_archiver",
+    columns: [
+      { column: "archived_count", metric: "postgresql.archiver.archived_count", submission: "monotonic_count" },
+      { column: "failed_count", metric: "postgresql.archiver.failed_count", submission: "monotonic_count" },
+    ],
+  },
+];

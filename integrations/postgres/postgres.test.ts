@@ -71,8 +71,8 @@ const healthOf = async (t: TestHub) => ((await (await fetch(`${t.httpUrl}/health
 describe("PostgreSQL", () => {
   it("reports every default metric of Datadog's check with its name, type and tags, for several databases and servers side by side", async () => {
     const t = await start({ db: {}, db_local: { host: "localhost" }, gone: { port: 1 } });
-    // Counts and rates need two readings: wait for the last of them on both servers.
-    const done = (server: string) => t.samples.some((s) => s.metric === "postgresql.bgwriter.sync_time" && has(s, server)) && t.samples.some((s) => s.metric === "postgresql.table.count" && has(s, server));
+    // Counts and rates need two readings: wait for the last of them (the archiver's, read last) on both servers.
+    const done = (server: string) => t.samples.some((s) => s.metric === "postgresql.archiver.failed_count" && has(s, server));
     await waitFor(() => done("server:127.0.0.1") && done("server:localhost"), "two polls of both servers", 20_000);
     const ours = t.samples.filter((s) => has(s, "server:127.0.0.1"));
 
@@ -86,6 +86,13 @@ describe("PostgreSQL", () => {
     expect(sizes.some((s) => has(s, "db:test", "port:5432", "service:home-db"))).toBe(true);
     expect(sizes.some((s) => has(s, `db:${DB}`))).toBe(true);
     expect(sizes.some((s) => s.tags.includes("db:template1"))).toBe(false);
+    // Per-database views tagged with their database; server-wide ones with the connected one.
+    expect(ours.some((s) => s.metric === "postgresql.conflicts.lock" && has(s, `db:${DB}`, "port:5432"))).toBe(true);
+    expect(ours.some((s) => s.metric === "postgresql.sessions.count" && has(s, `db:${DB}`))).toBe(true);
+    for (const metric of ["postgresql.uptime", "postgresql.control.checkpoint_delay", "postgresql.snapshot.xmax", "postgresql.wal.bytes", "postgresql.wal_size"]) {
+      expect(ours.filter((s) => s.metric === metric).every((s) => has(s, "db:test", "port:5432", "service:home-db")), metric).toBe(true);
+    }
+    expect(ours.find((s) => s.metric === "postgresql.uptime")!.value).toBeGreaterThan(0);
     const commits = ours.find((s) => s.metric === "postgresql.commits")!;
     expect(commits.unit).toBe("transaction/second");
     expect(ours.find((s) => s.metric === "postgresql.table.count" && has(s, "db:test", `schema:${SCHEMA}`))!.value).toBe(2);
@@ -172,7 +179,9 @@ describe("PostgreSQL", () => {
   it("says once, with the GRANT that fixes it, what a user without pg_monitor may not read, and collects the rest", async () => {
     const t = await start({ db: { username: LIMITED } });
     await waitFor(() => t.samples.filter((s) => s.metric === "postgresql.connections" && has(s, `db:${DB}`)).length >= 3, "three polls", 20_000);
-    const warnings = t.logs.entries.filter((e) => e.code === "HEARTH_E_POSTGRES_PERMISSION");
+    // Said once per thing it may not read: the database's size, and the WAL directory.
+    await waitFor(() => t.logs.entries.some((e) => e.code === "HEARTH_E_POSTGRES_PERMISSION" && String(e.msg).includes("pg_ls_waldir")), "the WAL directory refused");
+    const warnings = t.logs.entries.filter((e) => e.code === "HEARTH_E_POSTGRES_PERMISSION" && String(e.msg).includes(`database "${DB}"`));
     expect(warnings).toHaveLength(1);
     expect(String(warnings[0]!.msg)).toContain(`database "${DB}"`);
     expect(String(warnings[0]!.msg)).toContain(`GRANT pg_monitor TO ${LIMITED};`);

@@ -2,11 +2,13 @@ import type { Counter } from "prom-client";
 import type { Cancel, Clock } from "../kit/clock.js";
 import type { Sourced } from "../config-kit/issues.js";
 import type { PresenceView } from "../house/presence.js";
+import type { Tank } from "../house/schema.js";
 import type { Logger } from "../kit/log.js";
 import type { Point } from "../pipeline/aggregate.js";
 import { suggestion } from "../config-kit/issues.js";
 import { normalizeTag } from "../pipeline/normalize.js";
 import type { Pipeline } from "../pipeline/pipeline.js";
+import { readableNumber } from "../kit/readable-number.js";
 import type { Telemetry } from "../kit/telemetry.js";
 import { monitorsToRun } from "./builtin-monitors.js";
 import { calendarFingerprint, CalendarSchedule, mutesMonitor, type Schedule } from "./calendar.js";
@@ -33,6 +35,7 @@ import { NobodyHomeRuntime } from "./nobody-home.js";
 import { oneOffAnnouncement, oneOffCalendar, oneOffName, OneOffSchedule, oneOffView, type OneOffDowntime, type OneOffView } from "./one-off.js";
 import { windowView, type WindowView } from "./preview.js";
 import { RequestError } from "./request-error.js";
+import { defaultTankRangeMessage, TankRangeRuntime } from "./tank-range-monitor.js";
 import type { MonitorRuntime } from "./runtime.js";
 import type { AlertSettings } from "./settings.js";
 import type { AlertState } from "./state.js";
@@ -153,16 +156,24 @@ const DAY_MS = 86_400_000;
 const RECHECK_MS = 30 * DAY_MS;
 const DEFAULT_RENOTIFY: ReadonlySet<AlertState> = new Set(["ALERT", "NO_DATA"]);
 
-function runtimeFor(def: Monitor, host: string, facts: SelfFacts | undefined): MonitorRuntime {
+function runtimeFor(def: Monitor, host: string, facts: SelfFacts | undefined, tanks: ReadonlyMap<string, Tank>): MonitorRuntime {
   switch (def.type) {
     case "nobody_home":
       return new NobodyHomeRuntime(def);
+    case "tank_range":
+      return new TankRangeRuntime(def, tanks);
     case "hearth":
       return new HearthMonitorRuntime(def, facts!);
     case "metric":
       return new MetricMonitorRuntime(def, host);
   }
 }
+
+const DEFAULT_MESSAGE: Readonly<Record<Exclude<Monitor["type"], "hearth">, string>> = {
+  metric: defaultMetricMessage,
+  nobody_home: defaultNobodyHomeMessage,
+  tank_range: defaultTankRangeMessage,
+};
 
 /** The zone announcements use when the asker gives none: the hub's own. */
 const localZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -181,6 +192,7 @@ export class AlertEngine {
   private nextOneOffId = 1;
   private host: string;
   private hostIp: string;
+  private tanks: ReadonlyMap<string, Tank>;
   private intervalMs: number;
   private nextEvaluation = 0;
   private timer: Cancel | undefined;
@@ -207,6 +219,7 @@ export class AlertEngine {
     const { settings } = opts;
     this.host = settings.host;
     this.hostIp = settings.hostIp;
+    this.tanks = settings.tanks;
     this.intervalMs = settings.evaluationInterval;
     this.evaluations = opts.telemetry.counter("alert_evaluations_total", "Monitor evaluations.");
     this.transitions = opts.telemetry.counter("alert_transitions_total", "Monitor state changes, by new state.", ["to"]);
@@ -257,6 +270,7 @@ export class AlertEngine {
     const old = new Map(this.monitors.map((m) => [m.def.name, m]));
     this.host = settings.host;
     this.hostIp = settings.hostIp;
+    this.tanks = settings.tanks;
     this.monitors = monitorsToRun(settings, this.selfFacts !== undefined).map((def) => {
       const m = this.buildMonitor(def);
       const before = old.get(def.name);
@@ -637,9 +651,9 @@ export class AlertEngine {
 
   private buildMonitor(def: Sourced<Monitor>): MonitorEntry {
     const { source: _source, ...monitor } = def;
-    const runtime = runtimeFor(monitor, this.host, this.selfFacts);
+    const runtime = runtimeFor(monitor, this.host, this.selfFacts, this.tanks);
     const check = monitor.type === "hearth" ? HEARTH_CHECKS[checkOf(monitor.name)!] : undefined;
-    const defaultMessage = check?.message ?? (monitor.type === "nobody_home" ? defaultNobodyHomeMessage : defaultMetricMessage);
+    const defaultMessage = monitor.type === "hearth" ? check!.message : DEFAULT_MESSAGE[monitor.type];
     return {
       def: monitor,
       runtime,
@@ -727,7 +741,7 @@ export class AlertEngine {
           type: m.def.type,
           group,
           state: gs.state,
-          value: gs.value === null ? null : roundValue(gs.value),
+          value: gs.value === null ? null : readableNumber(gs.value),
           since: isoTime(gs.since),
           muted: muting !== undefined,
           ...(muting ? { muted_by: muting.def.name } : {}),

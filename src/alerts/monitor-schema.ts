@@ -3,25 +3,10 @@ import { Duration, Name, Tags } from "../config-kit/common.js";
 import { suggestion } from "../config-kit/issues.js";
 import { checkOf, HEARTH_CHECKS, HEARTH_PREFIX, hearthVocabulary } from "./hearth-checks.js";
 import { metricVocabulary, nobodyHomeVocabulary } from "./messages.js";
+import { checkTemplates, common } from "./monitor-common.js";
 import { parseQuery, QueryError, type Comparator, type MetricQuery } from "./query.js";
-import { MinutesOrDuration, NotifyStates, Recipients } from "./schema-parts.js";
-import { templateProblems, type TemplateVocabulary } from "./templates.js";
-
-/** What every monitor has: a name (its identity, with the group), who is told, what they read, and which calendars mute it. */
-const common = {
-  name: z.string().min(1).max(200).meta({ description: "The monitor's name, unique across rules files; with the group, its identity." }),
-  tags: Tags.default([]).meta({ description: "The monitor's own tags: calendars can mute every monitor with given tags (monitor_tags)." }),
-  recipients: Recipients,
-  subject: z
-    .string()
-    .optional()
-    .meta({ description: "The subject, in Datadog's template syntax ({{#is_alert}}…{{/is_alert}}, {{value}}…). Default: [Triggered on {group}] name, [Recovered …], …" }),
-  message: z.string().optional().meta({ description: "The body, in Datadog's template syntax; write one block per state for distinct messages. Default: a sentence per state." }),
-  renotify_interval: MinutesOrDuration.optional().meta({ description: 'Notify again while unresolved, this long after the last notification (minutes, as in Datadog, or "30m").' }),
-  renotify_statuses: NotifyStates.optional().meta({ description: 'States that re-notify: alert, warn, "no data". Default alert and no data (Datadog\'s default).' }),
-  renotify_occurrences: z.number().int().positive().optional().meta({ description: "At most this many re-notifications per episode." }),
-  calendars: z.array(Name).default([]).meta({ description: "Downtime calendars that mute this monitor." }),
-};
+import { MinutesOrDuration } from "./schema-parts.js";
+import { TankRangeMonitor } from "./tank-range-schema.js";
 
 const Thresholds = z
   .strictObject({
@@ -35,14 +20,6 @@ const Thresholds = z
 /** "lies on the non-alerting side": below the threshold for > and >=, above it for < and <=. */
 const onQuietSide = (comparator: Comparator, x: number, threshold: number) => (comparator.startsWith(">") ? x < threshold : x > threshold);
 const sideWord = (comparator: Comparator) => (comparator.startsWith(">") ? "below" : "above");
-
-function checkTemplates(m: { subject?: string | undefined; message?: string | undefined }, vocabulary: TemplateVocabulary, ctx: z.RefinementCtx): void {
-  for (const field of ["subject", "message"] as const) {
-    const text = m[field];
-    if (text === undefined) continue;
-    for (const message of templateProblems(text, vocabulary)) ctx.addIssue({ code: "custom", path: [field], message });
-  }
-}
 
 /** Options only Datadog's side of a monitor has (https://docs.datadoghq.com/monitors/guide/monitor_api_options/). */
 const DatadogMonitorOptions = z
@@ -142,10 +119,11 @@ export const HearthMonitor = z
   .meta({ description: "A built-in hearth.* monitor, replaced or turned off by a rules entry of the same name." });
 
 export const Monitor = z
-  .discriminatedUnion("type", [MetricMonitor, NobodyHomeMonitor, HearthMonitor])
-  .meta({ description: "A monitor: type metric (the default), nobody_home, or hearth (replacing a built-in hearth.* monitor)." });
+  .discriminatedUnion("type", [MetricMonitor, NobodyHomeMonitor, TankRangeMonitor, HearthMonitor])
+  .meta({ description: "A monitor: type metric (the default), nobody_home, tank_range (a tank's reading against its crop's range), or hearth (replacing a built-in hearth.* monitor)." });
 
 export type MetricMonitor = z.output<typeof MetricMonitor>;
 export type NobodyHomeMonitor = z.output<typeof NobodyHomeMonitor>;
 export type HearthMonitor = z.output<typeof HearthMonitor>;
+export type TankRangeMonitor = z.output<typeof TankRangeMonitor>;
 export type Monitor = z.output<typeof Monitor>;

@@ -1,4 +1,5 @@
 import type { Sourced } from "../config-kit/issues.js";
+import type { Tank } from "../house/schema.js";
 import type { Calendar } from "./calendar-schema.js";
 import type { Monitor } from "./monitor-schema.js";
 
@@ -9,6 +10,8 @@ import type { Monitor } from "./monitor-schema.js";
 export interface AlertSettings {
   monitors: readonly Sourced<Monitor>[];
   calendars: readonly Sourced<Calendar>[];
+  /** The tanks tank_range monitors watch, with their crop ranges. */
+  tanks: ReadonlyMap<string, Tank>;
   /** `alerts.evaluation_interval`, in milliseconds. */
   evaluationInterval: number;
   /** `host` and `host_ip`, for the `{{host.name}}` and `{{host.ip}}` template variables. */

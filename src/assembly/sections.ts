@@ -13,6 +13,7 @@ import type { SinkSettings } from "../sinks/settings.js";
 export const alertSettingsOf = ({ config, rules }: Loaded): AlertSettings => ({
   monitors: rules.monitors,
   calendars: rules.calendars,
+  tanks: rules.tanks,
   evaluationInterval: config.alerts.evaluation_interval,
   host: config.host ?? "",
   hostIp: config.host_ip ?? "",

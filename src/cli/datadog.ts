@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { formatSource } from "../config-kit/issues.js";
 import { CONFIG_OPTION, RULES_OPTION, type ConfigOptions } from "./options.js";
 import { EXIT } from "./exit.js";
+import { credentialsOrReport } from "./datadog-keys.js";
 import { loadOrReport } from "./load.js";
 
 /** `terraform plan -detailed-exitcode`'s convention: 0 nothing to do, 2 changes to make, 1 an error. */
@@ -18,17 +19,13 @@ async function run(opts: DatadogOptions, apply: boolean): Promise<number> {
   const { objects, problems } = desiredObjects(loaded);
   for (const p of problems) process.stderr.write(`${formatSource(p.source)}: ${p.message}\n`);
   if (problems.length) return PLAN_EXIT.error;
-  const dd = loaded.config.datadog;
-  const missing = [!dd.api_key && "DD_API_KEY (or datadog.api_key)", !dd.app_key && "DD_APP_KEY (or datadog.app_key), an application key with the dashboards_write, monitors_write and monitors_downtime scopes"].filter(Boolean);
-  if (missing.length) {
-    process.stderr.write(`hearth datadog: set ${missing.join(" and ")}\n`);
-    return PLAN_EXIT.error;
-  }
+  const creds = credentialsOrReport(loaded, "hearth datadog");
+  if (!creds) return PLAN_EXIT.error;
   const { DatadogApi, DatadogApiError } = await import("../datadog-as-code/remote.js");
   const { makePlan, formatPlan } = await import("../datadog-as-code/plan.js");
   const say = (line: string) => process.stderr.write(`${line}\n`);
   try {
-    const api = await DatadogApi.connect({ apiKey: dd.api_key!, appKey: dd.app_key!, site: dd.site ?? "datadoghq.com", url: dd.url }, say);
+    const api = await DatadogApi.connect(creds, say);
     const plan = makePlan(objects, await api.listManaged(), opts.prune === true);
     process.stdout.write(formatPlan(plan));
     if (!apply) return plan.actions.length ? PLAN_EXIT.changes : PLAN_EXIT.none;

@@ -12,11 +12,11 @@ interface PreviewOptions extends ConfigOptions {
   days: string;
 }
 
-interface AddOptions {
-  config: string;
+interface AddOptions extends ConfigOptions {
   for: string;
   scope?: string;
   reason?: string;
+  datadog?: boolean;
 }
 
 const DAY_MS = 86_400_000;
@@ -83,10 +83,17 @@ export function registerDowntime(program: Command): void {
     .requiredOption("--for <duration>", "how long: 30m, 3h, 1d")
     .option("--scope <tags>", "only groups carrying all these tags, comma-separated: room:kitchen,appliance:stove")
     .option("--reason <text>", "why, for the announcement and `hearth downtime list`")
+    .option("--datadog", "set it in Datadog instead, for the monitors Datadog evaluates (needs DD_API_KEY and DD_APP_KEY; the hub is not asked)")
     .option(...CONFIG_OPTION)
-    .addHelpText("after", '\nExamples:\n  hearth downtime add --for 3h --reason "moving the rack"\n  hearth downtime add --for 1d --scope tank:tank1')
+    .option(...RULES_OPTION)
+    .addHelpText("after", '\nExamples:\n  hearth downtime add --for 3h --reason "moving the rack"\n  hearth downtime add --for 1d --scope tank:tank1\n  hearth downtime add --datadog --for 2h --scope host:pve1')
     .action(async (opts: AddOptions, cmd: Command) => {
       const forText = durationOption(opts.for, (message) => cmd.error(message, { exitCode: EXIT.usage }));
+      if (opts.datadog) {
+        const { addDatadogDowntime } = await import("./downtime-datadog.js");
+        process.exitCode = await addDatadogDowntime(opts);
+        return;
+      }
       await talkToHub(async () => {
         const body = { for: forText, ...(opts.scope ? { scope: opts.scope } : {}), ...(opts.reason ? { reason: opts.reason } : {}), by: asker(), timezone: askerZone() };
         const { downtime: d } = await callHub<{ downtime: OneOffView }>(await hubAddress(opts.config), "POST", "/api/downtimes", body);

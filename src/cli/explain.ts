@@ -3,6 +3,7 @@ import { formatSource } from "../config-kit/issues.js";
 import type { Loaded } from "../config/load.js";
 import { houseStages } from "../assembly/assemble.js";
 import { Ingest } from "../pipeline/ingest.js";
+import type { UserProperties } from "../pipeline/message.js";
 import type { CompiledRule } from "../pipeline/rule.js";
 import { SeriesNamer } from "../pipeline/normalize.js";
 import { pathText, type RuleOrigin } from "../pipeline/rule.js";
@@ -68,9 +69,10 @@ export class Explainer {
     return rules.flatMap((r) => ownership(this.ingest, r) ?? []);
   }
 
-  explain(topic: string, payload: Buffer, now = Date.now()): Explanation {
+  /** `userProperties`: the MQTT 5 user properties the message came with. */
+  explain(topic: string, payload: Buffer, now = Date.now(), userProperties?: UserProperties): Explanation {
     this.now = now;
-    const traces = this.ingest.explain(topic, payload, now);
+    const traces = this.ingest.explain(topic, payload, now, userProperties);
     const announced = this.announcedOn(topic);
     return {
       topic,
@@ -107,7 +109,8 @@ function ownership(ingest: Ingest, rule: CompiledRule): string | undefined {
 }
 
 /** One message, explained on its own. */
-export const explain = (loaded: Loaded, topic: string, payload: Buffer, now = Date.now()): Explanation => new Explainer(loaded).explain(topic, payload, now);
+export const explain = (loaded: Loaded, topic: string, payload: Buffer, now = Date.now(), userProperties?: UserProperties): Explanation =>
+  new Explainer(loaded).explain(topic, payload, now, userProperties);
 
 /** The explanation as `--json` prints it: values at the precision they carry, like the text form. */
 export const readableExplanation = (e: Explanation): Explanation => ({

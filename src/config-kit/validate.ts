@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 import type { Issue, SourceRef } from "./issues.js";
 import { suggestion } from "./issues.js";
 
@@ -26,6 +26,7 @@ function toIssues(root: z.ZodType, value: unknown, issue: ZodIssue, base: Proper
   const path = [...base, ...issue.path];
   const where = path.length ? `${dotted(path)}: ` : "";
   const at = (p: readonly PropertyKey[], key = false) => locate(p, { key });
+  const describe = describer(secretAt(root, path, value));
   switch (issue.code) {
     case "unrecognized_keys": {
       const known = objectKeysAt(root, path, value);
@@ -81,14 +82,16 @@ function toIssues(root: z.ZodType, value: unknown, issue: ZodIssue, base: Proper
  * list the types that would have been accepted.
  */
 function unionIssues(root: z.ZodType, value: unknown, branches: ZodIssue[][], path: PropertyKey[], where: string, input: unknown, locate: Locator): Issue[] {
-  const typeOnly = (b: ZodIssue[]) => b.length === 1 && b[0]!.code === "invalid_type" && b[0]!.path.length === 0;
+  const describe = describer(secretAt(root, path, value));
+  // A literal branch (`true`) fails with invalid_value: as much "the wrong kind of value" as a type.
+  const typeOnly = (b: ZodIssue[]) => b.length === 1 && (b[0]!.code === "invalid_type" || b[0]!.code === "invalid_value") && b[0]!.path.length === 0;
   const deeper = branches.filter((b) => !typeOnly(b));
   if (deeper.length > 0) {
     const best = deeper.reduce((a, b) => (b.length < a.length ? b : a));
     return best.flatMap((i) => toIssues(root, value, i, path, locate));
   }
   if (input === undefined) return [{ ...locate(path), message: `${dotted(path) || "value"} is required` }];
-  const expected = [...new Set(branches.map((b) => typeName((b[0] as { expected?: string }).expected ?? "value")))];
+  const expected = [...new Set(branches.map((b) => (b[0]!.code === "invalid_value" ? b[0]!.values.map((v) => JSON.stringify(v)).join(" or ") : typeName((b[0] as { expected?: string }).expected ?? "value"))))];
   return [{ ...locate(path), message: `${where}expected ${expected.join(" or ")}, got ${describe(input)}` }];
 }
 
@@ -113,6 +116,42 @@ export function describe(v: unknown): string {
   return "a map";
 }
 
+/**
+ * How a value that failed is shown: never itself when the schema marks its key secret
+ * (`writeOnly`, see Secret in common.ts), whatever went wrong with it. An all-digit key from
+ * `${VAR}` becomes a number, and the message would otherwise print the key.
+ */
+const describer = (secret: boolean): ((v: unknown) => string) => (secret ? describeSecret : describe);
+
+function describeSecret(v: unknown): string {
+  if (v === undefined || v === null) return describe(v);
+  const kind = typeof v === "string" ? "text" : typeof v === "number" ? "a number" : typeof v === "boolean" ? "true or false" : Array.isArray(v) ? "a list" : "a map";
+  const hint = typeof v === "number" || typeof v === "boolean" ? '; quote it ("${VAR}") if it is meant as text' : "";
+  return `${kind} (not shown: a secret${hint})`;
+}
+
+const isSecret = (s: z.ZodType): boolean => layers(s).some((l) => z.globalRegistry.get(l)?.writeOnly === true);
+
+/** Whether the value at `path` is, or is inside, a key the schema marks secret, on any branch of a union. */
+function secretAt(schema: z.ZodType, path: readonly PropertyKey[], value: unknown): boolean {
+  if (isSecret(schema)) return true;
+  const d = defOf(unwrap(schema));
+  if (d.type === "union" && d.options) return d.options.some((o) => secretAt(o, path, value) || (path.length === 0 && holdsSecret(o)));
+  if (path.length === 0) return false;
+  const [seg, ...rest] = path;
+  const next = typeof value === "object" && value !== null && Object.hasOwn(value, seg as string) ? (value as Record<PropertyKey, unknown>)[seg as string] : undefined;
+  if (d.type === "object" && d.shape) return Object.hasOwn(d.shape, String(seg)) && secretAt(d.shape[String(seg)]!, rest, next);
+  if (d.type === "array" && d.element) return secretAt(d.element, rest, next);
+  if (d.type === "record" && d.valueType) return secretAt(d.valueType, rest, next);
+  return false;
+}
+
+/** A map with a secret key: a value given in its place (`gotify: ${TOKEN}` where `{token: …}` was meant) is likely that secret. */
+function holdsSecret(schema: z.ZodType): boolean {
+  const d = defOf(unwrap(schema));
+  return d.type === "object" && d.shape !== undefined && Object.values(d.shape).some(isSecret);
+}
+
 export const dotted = (path: readonly PropertyKey[]): string =>
   path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
 
@@ -133,15 +172,20 @@ interface Def {
 
 const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
 
-function unwrap(s: z.ZodType): z.ZodType {
+/** A schema and the schemas it wraps (optional, default, pipe…), outermost first. */
+function layers(s: z.ZodType): z.ZodType[] {
+  const out = [s];
   for (;;) {
     const d = defOf(s);
     if (d.innerType && ["optional", "nullable", "default", "prefault", "readonly", "catch", "nonoptional"].includes(d.type)) s = d.innerType;
     else if (d.type === "pipe" && d.in) s = d.in;
     else if (d.type === "lazy" && d.getter) s = d.getter();
-    else return s;
+    else return out;
+    out.push(s);
   }
 }
+
+const unwrap = (s: z.ZodType): z.ZodType => layers(s).at(-1)!;
 
 function objectKeysAt(schema: z.ZodType, path: readonly PropertyKey[], value: unknown): string[] {
   const s = unwrap(schema);

@@ -1,3 +1,4 @@
+import { checkTankRangeReferences } from "../alerts/tank-range.js";
 import { checkAlertReferences } from "./checks/alert-references.js";
 import { checkBroker } from "./checks/broker-files.js";
 import { checkNotify } from "./checks/notify-references.js";
@@ -10,5 +11,5 @@ import type { Loaded } from "./load.js";
  * of them run before anything connects, and every problem is reported with its position.
  */
 export function checkReferences(loaded: Loaded): Issue[] {
-  return [...checkAlertReferences(loaded), ...checkBroker(loaded), ...checkNotify(loaded)];
+  return [...checkAlertReferences(loaded), ...checkTankRangeReferences(loaded.rules.monitors, loaded.rules.tanks), ...checkBroker(loaded), ...checkNotify(loaded)];
 }

@@ -92,6 +92,15 @@ const EcReading = z
   .refine((e) => e.unit !== "ppm" || e.ppm_factor !== undefined, { message: "a ppm reading needs ppm_factor: 500 or 700 (see the meter's manual)", path: ["ppm_factor"] })
   .meta({ description: "Electrical conductivity, reported as hydro.ec in mS/cm whatever the meter sends." });
 
+/**
+ * No nutrient solution is this conductive: the crop tables in crops.ts top out at 5 mS/cm and
+ * sea water is about 50. An ec_range past it was written in µS/cm (or as TDS ppm).
+ */
+const MAX_NUTRIENT_EC = 20;
+
+const microSiemensHint = (min: number, max: number) =>
+  `ec_range is in mS/cm, and no crop grows at ${max} mS/cm: [${min}, ${max}] looks like µS/cm; did you mean mS/cm, [${min / 1000}, ${max / 1000}]? (TDS ppm: divide by the meter's 500 or 700)`;
+
 const RangePair = z
   .tuple([z.number(), z.number()])
   .refine(([min, max]) => min < max, { message: "write [min, max] with min below max" });
@@ -110,8 +119,15 @@ export const Tank = z
       { unit: z.string().min(1).optional().meta({ description: "The level's unit as the sensor reports it: %, cm, L, kg." }) },
       "The water level.",
     ).optional(),
-    ph_range: RangePair.optional().meta({ description: "[min, max] pH for this tank, narrowing the crop's." }),
-    ec_range: RangePair.optional().meta({ description: "[min, max] EC in mS/cm for this tank, narrowing the crop's." }),
+    ph_range: RangePair.refine(([min, max]) => min >= 0 && max <= 14, { message: "a pH range lies within 0 to 14" })
+      .optional()
+      .meta({ description: "[min, max] pH for this tank, narrowing the crop's." }),
+    ec_range: RangePair.superRefine(([min, max], ctx) => {
+      if (max > MAX_NUTRIENT_EC) ctx.addIssue({ code: "custom", message: microSiemensHint(min, max) });
+    })
+      .optional()
+      .meta({ description: "[min, max] EC in mS/cm for this tank, narrowing the crop's." }),
+    refill_below: z.number().optional().meta({ description: "The level (in the level reading's unit) below which the reservoir needs refilling; a tank_range monitor on `level` watches it." }),
   })
   .superRefine(
     (t, ctx) => {
@@ -121,6 +137,7 @@ export const Tank = z
       for (const k of readings) {
         if (topicOf(t[k]) === undefined && t.topic === undefined) ctx.addIssue({ code: "custom", message: `${k} needs a topic, here or on the tank`, path: [k] });
       }
+      if (t.refill_below !== undefined && t.level === undefined) ctx.addIssue({ code: "custom", message: "refill_below needs a level reading", path: ["refill_below"] });
     },
     // Also when another field of the tank is wrong: every problem is reported at once.
     { when: (payload) => typeof payload.value === "object" && payload.value !== null },

@@ -12,8 +12,10 @@ import { createStore, type StoreChoice } from "./persistence/index.js";
 import { TOPIC_ALIAS_MAXIMUM } from "./mqtt5.js";
 import { loadPolicy } from "./policy.js";
 import type { MqttConfig } from "./schema.js";
+import type { UserProperties } from "../pipeline/message.js";
 
-export type MessageHandler = (topic: string, payload: Buffer, retain: boolean) => void;
+/** `userProperties`: an MQTT 5 message's user properties, for the ingest rules that read them. */
+export type MessageHandler = (topic: string, payload: Buffer, retain: boolean, userProperties: UserProperties | undefined) => void;
 
 /** Told about every message the broker passes on; `origin` names the bridge a message came in through. */
 export type PublishListener = (packet: AedesPublishPacket, origin: string | undefined) => void;
@@ -93,6 +95,7 @@ export class Broker {
     const aedes = this.aedes;
     aedes.on("publish", (packet: AedesPublishPacket) => this.published(packet));
     aedes.on("clientError", (client: Client, err: Error) => log.debug({ client: client.id, err: err.message }, "MQTT client error"));
+    aedes.on("connectionError", (client: Client, err: Error) => this.guard.connectRefused(client, err));
     // aedes reports a failing store here; without a listener the error would end the process.
     (aedes as EventEmitter).on("error", (err: Error) => this.storeFailed(err));
     this.listeners = new Listeners(aedes.handle, this.guard, log);
@@ -114,7 +117,7 @@ export class Broker {
 
   private published(packet: AedesPublishPacket): void {
     if (packet.topic.startsWith("$")) return;
-    this.opts.onMessage(packet.topic, packet.payload as Buffer, packet.retain);
+    this.opts.onMessage(packet.topic, packet.payload as Buffer, packet.retain, (packet as { properties?: { userProperties?: UserProperties } }).properties?.userProperties);
     const origin = this.origins.get(packet);
     for (const listener of this.publishListeners) listener(packet, origin);
   }

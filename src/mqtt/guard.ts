@@ -99,6 +99,15 @@ export class BrokerGuard implements GateReporter {
     this.warn("tls", { code: "HEARTH_E_MQTT_LOGIN_REFUSED", remote, reason: "tls" }, `MQTT TLS connection refused from ${remote ?? "unknown"}: ${err.message}`);
   }
 
+  /**
+   * A CONNECT aedes refused before any login hook ran. The one that is a login refusal is return
+   * code 2: a 3.1.1 client with an empty client id asked to keep its session, which the broker
+   * must refuse and must not keep [MQTT-3.1.3-8].
+   */
+  connectRefused(client: Client, err: Error & { errorCode?: number }): void {
+    if (err.errorCode === IDENTIFIER_REJECTED) this.refuse(client, undefined, "client_id", "an empty client id needs a clean session [MQTT-3.1.3-8]", IDENTIFIER_REJECTED);
+  }
+
   /** A connection its PacketGate closed. */
   gateClosed(reason: GateClosure, remote: string | undefined, why: string): void {
     this.gateClosures.inc({ reason });
@@ -206,7 +215,7 @@ export class BrokerGuard implements GateReporter {
     this.warn(
       `login:${reason}`,
       { code: reason === "max_clients" ? "HEARTH_E_MQTT_LIMIT" : "HEARTH_E_MQTT_LOGIN_REFUSED", client: client.id, username, remote: remoteOf(client), reason, returnCode },
-      `MQTT login refused for client "${client.id}": ${why} (CONNACK ${returnCode})`,
+      `MQTT login refused for ${client.id ? `client "${client.id}"` : "a client without an id"}: ${why} (CONNACK ${returnCode})`,
     );
   }
 

@@ -7,12 +7,36 @@ import type { CompiledRule, Draft, RuleOrigin, RuleOutput } from "./rule.js";
 import type { MetricKind } from "./sample.js";
 import { parseDecimal, readValue, stateTable, type StateTable } from "./value.js";
 
-/** Renders `device:{device}` with a message's captures; a constant tag costs nothing per message. */
-export type TagRenderer = (captures: Record<string, string>) => string;
+/**
+ * Renders `device:{device}` with a message's captures; a constant tag costs nothing per message.
+ * Undefined when the tag uses one of `optional` (the captures of user properties) and the message
+ * did not carry it: a tag with no value is left off rather than sent as `room:`.
+ */
+export type TagRenderer = (captures: Record<string, string>) => string | undefined;
 
-export function compileTag(template: string): TagRenderer {
-  if (placeholdersOf(template).length === 0) return () => template;
-  return (c) => template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => c[name] ?? "");
+export function compileTag(template: string, optional: ReadonlySet<string> = NO_NAMES): TagRenderer {
+  const names = placeholdersOf(template);
+  if (names.length === 0) return () => template;
+  const needed = names.filter((n) => optional.has(n));
+  const render = (c: Record<string, string>) => template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => c[name] ?? "");
+  if (needed.length === 0) return render;
+  return (c) => (needed.every((n) => c[n]) ? render(c) : undefined);
+}
+
+const NO_NAMES: ReadonlySet<string> = new Set();
+
+/** Reads a mapping's `user_properties` from a message into captures of their own names. */
+function userPropertyReader(props: Mapping["user_properties"]): ((msg: Message, captures: Record<string, string>) => Record<string, string>) | undefined {
+  if (!props) return undefined;
+  const pairs = Object.entries(props);
+  return (msg, captures) => {
+    const all = { ...captures };
+    for (const [capture, property] of pairs) {
+      const value = msg.userProperty(property);
+      if (value !== undefined) all[capture] = value;
+    }
+    return all;
+  };
 }
 
 interface CompiledSpec {
@@ -59,7 +83,9 @@ export function compileMapping(m: Mapping, origin: RuleOrigin): CompiledRule {
       tags: [],
     },
   ];
-  const ruleTags = m.tags.map(compileTag);
+  const fromProperties = new Set(Object.keys(m.user_properties ?? {}));
+  const tag = (template: string) => compileTag(template, fromProperties);
+  const ruleTags = m.tags.map(tag);
   const compiled: CompiledSpec[] = specs.map((s) => ({
     metric: s.metric,
     path: s.path !== undefined ? compilePath(s.path) : undefined,
@@ -67,15 +93,17 @@ export function compileMapping(m: Mapping, origin: RuleOrigin): CompiledRule {
     kind: s.kind,
     states: stateTable(s.states),
     transform: valueTransform(s),
-    tags: [...ruleTags, ...s.tags.map(compileTag)],
+    tags: [...ruleTags, ...s.tags.map(tag)],
   }));
-  const needsJson = compiled.some((s) => s.path !== undefined) || m.time !== undefined;
+  const needsJson = compiled.some((s) => s.path !== undefined) || m.time?.path !== undefined;
   const timeOf = m.time ? timeReader(m.time) : undefined;
+  const withProperties = userPropertyReader(m.user_properties);
 
   return {
     filter: m.topic,
     origin,
-    extract(msg: Message, captures: Record<string, string>, out: RuleOutput) {
+    extract(msg: Message, topicCaptures: Record<string, string>, out: RuleOutput) {
+      const captures = withProperties ? withProperties(msg, topicCaptures) : topicCaptures;
       let json: unknown;
       if (needsJson) {
         const decoded = msg.json();
@@ -88,9 +116,9 @@ export function compileMapping(m: Mapping, origin: RuleOrigin): CompiledRule {
       let time = msg.receivedAt;
       let stamped = false;
       if (timeOf) {
-        const t = timeOf(json);
-        if (t === undefined) out.skips.push({ metric: "(time)", why: `no usable timestamp at "${m.time!.path}", using the receive time`, reason: "bad_timestamp" });
-        else [time, stamped] = [t, true];
+        const t = timeOf(msg, json);
+        if (t.ok) [time, stamped] = [t.time, true];
+        else out.skips.push({ metric: "(time)", why: `${t.why}, using the receive time`, ...(t.bad ? { reason: "bad_timestamp" as const } : {}) });
       }
       for (const spec of compiled) extractSpec(spec, msg, json, captures, time, stamped, out);
     },
@@ -121,7 +149,7 @@ function extractSpec(spec: CompiledSpec, msg: Message, json: unknown, captures: 
     const draft: Draft = {
       metric: spec.metric,
       value: spec.transform ? spec.transform(reading.value) : reading.value,
-      tags: spec.tags.map((render) => render(all)),
+      tags: renderTags(spec.tags, all),
       kind: spec.kind,
       unit: spec.unit ?? reading.unit,
       time,
@@ -132,10 +160,43 @@ function extractSpec(spec: CompiledSpec, msg: Message, json: unknown, captures: 
   }
 }
 
-function timeReader(spec: NonNullable<Mapping["time"]>): (json: unknown) => number | undefined {
-  const path = compilePath(spec.path);
-  return (json) => {
-    const raw = evaluatePath(path, json)[0]?.value;
+function renderTags(renderers: readonly TagRenderer[], captures: Record<string, string>): string[] {
+  const tags: string[] = [];
+  for (const render of renderers) {
+    const tag = render(captures);
+    if (tag !== undefined) tags.push(tag);
+  }
+  return tags;
+}
+
+/** A message's own time, or why there is none; `bad` when it was there but unreadable (counted as bad_timestamp). */
+type TimeRead = { ok: true; time: number } | { ok: false; why: string; bad: boolean };
+
+/**
+ * Where a mapping's `time` is read. A timestamp in the payload that is missing is bad input (the
+ * mapping says the payload has one); a user property that is missing is not (a 3.1.1 device on
+ * the same topic cannot send one), and the receive time is used without counting it.
+ */
+function timeReader(spec: NonNullable<Mapping["time"]>): (msg: Message, json: unknown) => TimeRead {
+  const parse = timeParser(spec);
+  if (spec.user_property !== undefined) {
+    const name = spec.user_property;
+    return (msg) => {
+      const raw = msg.userProperty(name);
+      if (raw === undefined) return { ok: false, why: `no user property "${name}"`, bad: false };
+      const t = parse(raw);
+      return t === undefined ? { ok: false, why: `user property "${name}" (${JSON.stringify(raw.slice(0, 40))}) is not an ${spec.format} time`, bad: true } : { ok: true, time: t };
+    };
+  }
+  const path = compilePath(spec.path!);
+  return (_msg, json) => {
+    const t = parse(evaluatePath(path, json)[0]?.value);
+    return t === undefined ? { ok: false, why: `no usable timestamp at "${spec.path}"`, bad: true } : { ok: true, time: t };
+  };
+}
+
+function timeParser(spec: NonNullable<Mapping["time"]>): (raw: unknown) => number | undefined {
+  return (raw) => {
     if (spec.format !== "iso") {
       const n = typeof raw === "number" ? raw : typeof raw === "string" ? parseDecimal(raw) : undefined;
       if (n === undefined || !Number.isFinite(n)) return undefined;

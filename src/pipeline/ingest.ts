@@ -1,4 +1,4 @@
-import { Message } from "./message.js";
+import { Message, type UserProperties } from "./message.js";
 import type { CompiledRule, RuleOutput } from "./rule.js";
 import type { RuleSet } from "./rule-set.js";
 import type { TopicMatch } from "./topic-trie.js";
@@ -79,17 +79,17 @@ export class Ingest {
   }
 
   /** Appends what the message yields to `out`; returns how many rules matched. */
-  process(topic: string, payload: Buffer, receivedAt: number, out: RuleOutput): number {
+  process(topic: string, payload: Buffer, receivedAt: number, out: RuleOutput, userProperties?: UserProperties): number {
     const matches = this.resolve(topic).run;
     if (matches.length === 0) return 0;
-    const msg = new Message(topic, payload, receivedAt, this.maxPayloadBytes);
+    const msg = new Message(topic, payload, receivedAt, this.maxPayloadBytes, userProperties);
     for (const m of matches) m.value.extract(msg, m.captures, out);
     return matches.length;
   }
 
   /** The same work as `process`, kept apart per rule, for `hearth check --explain`; with the announced rules a configured one covered. */
-  explain(topic: string, payload: Buffer, receivedAt: number): RuleTrace[] {
-    const msg = new Message(topic, payload, receivedAt, this.maxPayloadBytes);
+  explain(topic: string, payload: Buffer, receivedAt: number, userProperties?: UserProperties): RuleTrace[] {
+    const msg = new Message(topic, payload, receivedAt, this.maxPayloadBytes, userProperties);
     const { run, covered } = this.resolve(topic);
     const traces: RuleTrace[] = run.map((m) => {
       const output: RuleOutput = { drafts: [], skips: [], notes: [] };

@@ -86,19 +86,41 @@ export const SampleSpec = z
 
 const TimeSpec = z
   .strictObject({
-    path: z.string().min(1).meta({ description: "Where the payload's own timestamp sits, e.g. tst or Time." }),
+    path: z.string().min(1).optional().meta({ description: "Where the payload's own timestamp sits, e.g. tst or Time." }),
+    user_property: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: "The MQTT 5 user property that carries the timestamp, e.g. ts. A message without it gets the time Hearth received it." }),
     format: z.enum(["iso", "epoch_s", "epoch_ms"]).default("iso"),
     zone: z
       .string()
       .optional()
       .meta({ description: "IANA time zone of ISO times written without an offset (Tasmota's Time has none)." }),
   })
-  .meta({ description: "Trust the payload's own timestamp instead of the time Hearth received it." });
+  .superRefine((t, ctx) => {
+    if ((t.path === undefined) === (t.user_property === undefined))
+      ctx.addIssue({ code: "custom", message: "write where the timestamp is: `path` (in the payload) or `user_property` (an MQTT 5 user property), one of them", path: [] });
+  })
+  .meta({ description: "Trust the message's own timestamp (in the payload, or in an MQTT 5 user property) instead of the time Hearth received it." });
+
+/** Capture names and the MQTT 5 user properties (MQTT 5 §3.3.2.3.7) whose values they take. */
+const UserPropertyCaptures = z
+  .record(
+    z.string().regex(CAPTURE_NAME, { message: "a capture's name holds letters, digits and '_', and does not start with a digit" }),
+    z.string().min(1).meta({ description: "The user property's name, as the publisher sends it." }),
+  )
+  .meta({
+    description:
+      "MQTT 5 user properties read as captures for tags: {room: room} makes the value of the message's user property `room` the capture {room}. A tag using a capture the message does not carry (a 3.1.1 device) is left off.",
+    examples: [{ room: "room" }, { site: "x-site" }],
+  });
 
 const MappingShape = z.strictObject({
   name: z.string().optional().meta({ description: "A label shown by `hearth check --explain`." }),
   topic: TopicFilter,
   tags: z.array(TagTemplate).default([]),
+  user_properties: UserPropertyCaptures.optional(),
   time: TimeSpec.optional(),
   metric: MetricName.optional().meta({ description: "Shorthand for a single sample; use `samples` for several." }),
   ...valueFields,
@@ -114,11 +136,16 @@ export const Mapping = MappingShape.superRefine((m, ctx) => {
 }).meta({ description: "Turns messages on a topic into samples." });
 
 /**
- * Every {name} in a tag must be captured by the topic or by the path of the sample it tags;
+ * Every {name} in a tag must be captured by the topic, a user property or the path of the sample it tags
+ * (and a user property's capture must not take a topic capture's name);
  * two calibration points must have different raw readings (or the line through them is vertical).
  */
 function checkCaptures(m: z.output<typeof MappingShape>, ctx: z.RefinementCtx): void {
   const topic = new Set(topicCaptureNames(m.topic));
+  for (const name of Object.keys(m.user_properties ?? {})) {
+    if (topic.has(name)) ctx.addIssue({ code: "custom", message: `{${name}} is captured by the topic ("${m.topic}") already`, path: ["user_properties", name] });
+    topic.add(name);
+  }
   const pathCaptures = (path: string | undefined) => (path ? compilePath(path).captures : []);
   const specs = m.samples ?? [{ metric: m.metric ?? "", path: m.path, calibrate: m.calibrate, tags: [] }];
   const inEverySample = specs.map((s) => new Set(pathCaptures(s.path))).reduce((a, b) => new Set([...a].filter((x) => b.has(x))));

@@ -1,6 +1,12 @@
 import { isUtf8 } from "node:buffer";
 import type { RejectReason } from "./sample.js";
 
+/**
+ * MQTT 5 user properties as mqtt-packet decodes them (MQTT 5 §3.3.2.3.7): name to value, a name
+ * sent more than once to the list of its values.
+ */
+export type UserProperties = Readonly<Record<string, string | readonly string[]>>;
+
 export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: RejectReason; detail: string };
 
 /**
@@ -16,7 +22,20 @@ export class Message {
     readonly payload: Buffer,
     readonly receivedAt: number,
     private readonly maxBytes: number,
+    private readonly userProperties: UserProperties | undefined = undefined,
   ) {}
+
+  /**
+   * The value of an MQTT 5 user property, the first one when the name came more than once;
+   * undefined when the message has none by that name (every 3.1.1 message). Only the object's
+   * own keys count: "constructor" is a property name like any other, not Object's method.
+   */
+  userProperty(name: string): string | undefined {
+    const props = this.userProperties;
+    if (!props || !Object.hasOwn(props, name)) return undefined;
+    const value = props[name];
+    return typeof value === "string" ? value : value?.[0];
+  }
 
   text(): Decoded<string> {
     return (this.text_ ??= this.decodeText());

@@ -5,6 +5,7 @@ import { RateLimitedLog, type Logger } from "../kit/log.js";
 import type { Telemetry } from "../kit/telemetry.js";
 import { Aggregator, type Point } from "./aggregate.js";
 import { Ingest } from "./ingest.js";
+import type { UserProperties } from "./message.js";
 import { SeriesNamer, type Series } from "./normalize.js";
 import type { RuleOutput } from "./rule.js";
 import type { RuleSet } from "./rule-set.js";
@@ -87,13 +88,13 @@ export class Pipeline {
   }
 
   /** The hot path: every MQTT message the broker accepts comes through here. */
-  handleMessage(topic: string, payload: Buffer): void {
+  handleMessage(topic: string, payload: Buffer, userProperties?: UserProperties): void {
     this.messages++;
     const out = this.out;
     out.drafts.length = 0;
     out.skips.length = 0;
     out.notes.length = 0;
-    const matched = this.ingest.process(topic, payload, this.clock.now(), out);
+    const matched = this.ingest.process(topic, payload, this.clock.now(), out, userProperties);
     if (matched === 0) {
       this.unmatched++;
       return;

@@ -62,6 +62,78 @@ describe("loading the configuration", () => {
     if (!r.ok) expect(r.issues.map(formatIssue)).toEqual(['environment HEARTH_MQTT_PORT: expected a port number (0-65535), got "eighteen"']);
   });
 
+  it("never shows a secret whose value is wrong, for every key the schema marks secret", () => {
+    // An all-digit key from the environment, written unquoted, becomes a number (YAML's plain scalar): the wrong type.
+    const KEY = "4815162342";
+    const yaml = [
+      "datadog:",
+      "  api_key: ${KEY}",
+      "  app_key: ${KEY}",
+      "http:",
+      "  token: ${KEY}",
+      "mqtt:",
+      "  bridges:",
+      "    - name: up",
+      "      url: mqtt://10.0.0.2:1883",
+      "      username: hub",
+      "      password: ${KEY}",
+      "      topics: [{topic: a/#}]",
+      "notify:",
+      "  smtp:",
+      "    host: mail.lan",
+      "    from: hub@example.com",
+      "    username: hub",
+      "    password: ${KEY}",
+      "  ntfy:",
+      "    token: ${KEY}",
+      "    username: hub",
+      "    password: ${KEY}",
+      "  pushover:",
+      "    token: ${KEY}",
+      "  gotify:",
+      "    url: https://gotify.lan",
+      "    token: ${KEY}",
+      "  webhooks:",
+      "    ops:",
+      "      url: https://hooks.lan/x",
+      "      secret: ${KEY}",
+      "  recipients:",
+      "    alex:",
+      "      pushover: ${KEY}",
+      "      gotify:",
+      "        token: ${KEY}",
+      "    sam:",
+      "      pushover:",
+      "        user: ${KEY}",
+      "      gotify: ${KEY}",
+      "integrations:",
+      "  oh:",
+      "    type: openhab",
+      "    url: http://openhab.lan:8080",
+      "    token: ${KEY}",
+      "  oh2:",
+      "    type: openhab",
+      "    url: http://openhab.lan:8080",
+      "    username: hub",
+      "    password: ${KEY}",
+      "  pve:",
+      "    type: proxmox",
+      "    url: https://pve.lan:8006",
+      "    token_id: hearth@pve!mon",
+      "    token_secret: ${KEY}",
+      "",
+    ].join("\n");
+    const r = loadAll({ ...files(yaml), env: { KEY } });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const messages = r.issues.map(formatIssue);
+    for (const m of messages) expect(m).not.toContain(KEY);
+    expect(messages.filter((m) => m.includes("got a number (not shown: a secret"))).toHaveLength(r.issues.length);
+    // Every secret key of the editors' JSON Schema is among those reported, and a value given in place of a map holding one (gotify: {token}).
+    const reported = r.issues.map((i) => /: ([\w.[\]]+): expected/.exec(formatIssue(i))?.[1]?.replace(/\[\d+\]/g, "[]").replace(/^(notify\.webhooks|notify\.recipients|integrations)\.\w+/, "$1.*"));
+    expect(new Set(reported)).toEqual(new Set([...secretPaths(), "notify.recipients.*.gotify"]));
+  });
+
   it("refuses a version it does not know", () => {
     const f = files("version: 2\n");
     const r = loadAll({ ...f, env: {} });
@@ -96,3 +168,22 @@ describe("loading the configuration", () => {
     expect(off.loaded.rules.presets.size).toBe(0);
   });
 });
+
+/** The keys config/schema/hearth.schema.json marks writeOnly (a secret), as dotted paths with `*` for a name and `[]` for a list item. */
+function secretPaths(): string[] {
+  const schema = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, "../../config/schema/hearth.schema.json"), "utf8")) as unknown;
+  const found = new Set<string>();
+  const walk = (node: unknown, at: string): void => {
+    if (typeof node !== "object" || node === null) return;
+    const n = node as Record<string, unknown>;
+    if (n.writeOnly === true) found.add(at.slice(1));
+    for (const [k, v] of Object.entries(n)) {
+      if (k === "properties") for (const [name, child] of Object.entries(v as Record<string, unknown>)) walk(child, `${at}.${name}`);
+      else if (k === "items") walk(v, `${at}[]`);
+      else if (k === "additionalProperties") walk(v, `${at}.*`);
+      else if (k === "anyOf" || k === "oneOf" || k === "allOf") for (const option of v as unknown[]) walk(option, at);
+    }
+  };
+  walk(schema, "");
+  return [...found].sort();
+}

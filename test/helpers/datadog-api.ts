@@ -1,12 +1,16 @@
 import fs from "node:fs";
-import http from "node:http";
+import type http from "node:http";
+import https from "node:https";
 import path from "node:path";
 import { ROOT } from "./cli.js";
 import { closeNow, listenLocal } from "./ports.js";
+import { selfSignedCertificate } from "./tls.js";
 
 /**
- * A local Datadog API: dashboards (v1), monitors (v1, with validate), downtimes (v2) and events
- * (v1), holding what it is sent in memory. Bodies are the ones Datadog's client recorded
+ * A local Datadog API over HTTPS (a fresh self-signed certificate for 127.0.0.1: a spawned CLI
+ * trusts it through NODE_EXTRA_CA_CERTS=`caFile`, as it would a company proxy's CA): dashboards
+ * (v1), monitors (v1, with validate), downtimes (v2) and events (v1), holding what it is sent in
+ * memory. Bodies are the ones Datadog's client recorded
  * (test/fixtures/datadog-api/README.md) with this server's ids and the request's fields laid over
  * them; statuses, error bodies and rate-limit headers as Datadog documents them.
  */
@@ -35,18 +39,22 @@ export class FakeDatadogApi {
   rateLimited = { count: 0, resetSeconds: 1 };
   /** Refuse every monitor validation with the recorded 400 (a query Datadog does not accept). */
   refuseValidation = false;
-  private server: http.Server | undefined;
+  private server: https.Server | undefined;
+  /** The server's certificate, for NODE_EXTRA_CA_CERTS. */
+  caFile = "";
   private nextId = 1;
   port = 0;
 
   constructor(private readonly opts: DatadogApiOptions = {}) {}
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `https://127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<this> {
-    this.server = http.createServer((req, res) => {
+    const tls = selfSignedCertificate();
+    this.caFile = tls.certFile;
+    this.server = https.createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
       let text = "";
       req.on("data", (c: Buffer) => (text += c.toString()));
       req.on("end", () => this.handle(req, text, res));
@@ -103,8 +111,11 @@ export class FakeDatadogApi {
     if (api !== "api") return this.send(res, 404, { errors: ["Not found"] });
     const route = `${req.method} ${version}/${kind}${id ? "/:id" : ""}`;
     switch (route) {
+      // Bodies below: DataDog/datadog-api-client-typescript's cassettes, one per route (test/fixtures/datadog-api/README.md).
+      // GET /api/v1/dashboard lists summaries only (https://docs.datadoghq.com/api/latest/dashboards/#get-all-dashboards).
       case "GET v1/dashboard":
         return this.send(res, 200, { dashboards: [...this.dashboards.values()].map((d) => ({ id: d.id, title: d.title, description: d.description, layout_type: d.layout_type, url: d.url, author_handle: d.author_handle, created_at: d.created_at, modified_at: d.modified_at, is_read_only: false })) });
+      // cassettes/v1/Dashboards_1335235736/Create-a-new-dashboard-with-a-timeseries-widget-using-formulas-and-functions-metrics-query_683231166 (entries 1, 2).
       case "POST v1/dashboard":
         return this.send(res, 200, this.storeDashboard(b));
       case "GET v1/dashboard/:id":
@@ -117,16 +128,21 @@ export class FakeDatadogApi {
         this.dashboards.delete(id!);
         return this.send(res, 200, { ...recorded("dashboard-deleted.json"), deleted_dashboard_id: id });
       }
+      // List by tag: `monitor_tags` holds every tag a monitor must carry (https://docs.datadoghq.com/api/latest/monitors/#get-all-monitor-details).
       case "GET v1/monitor": {
         const wanted = (url.searchParams.get("monitor_tags") ?? "").split(",").filter(Boolean);
         return this.send(res, 200, [...this.monitors.values()].filter((m) => wanted.every((t) => (m.tags as string[]).includes(t))));
       }
+      // cassettes/v1/Monitors_4022238206/Validate-a-monitor-returns-OK-response_1413713288 and
+      // .../Validate-a-monitor-returns-Invalid-JSON-response_3060830641 (the 400 body).
       case "POST v1/monitor/:id":
         if (id !== "validate") return this.send(res, 404, { errors: ["Not found"] });
         return this.validate(b) ? this.send(res, 200, recorded("monitor-validated.json")) : this.send(res, 400, recorded("monitor-invalid.json"));
+      // cassettes/v1/Monitors_4022238206/Create-a-metric-monitor-returns-OK-response_281519646.
       case "POST v1/monitor":
         if (!this.validate(b)) return this.send(res, 400, recorded("monitor-invalid.json"));
         return this.send(res, 200, this.storeMonitor(b));
+      // cassettes/v1/Monitors_4022238206/Delete-a-monitor-returns-OK-response_4170020273 (the 404 body).
       case "PUT v1/monitor/:id":
       case "DELETE v1/monitor/:id": {
         const m = this.monitors.get(Number(id));
@@ -135,6 +151,8 @@ export class FakeDatadogApi {
         this.monitors.delete(Number(id));
         return this.send(res, 200, { deleted_monitor_id: Number(id) });
       }
+      // cassettes/v2/Downtimes_1733580485/Schedule-a-downtime-returns-OK-response_2989429594 (a one-time schedule {start, end})
+      // and .../Cancel-a-downtime-returns-OK-response_2564258451 (204, no body; the downtime stays, "canceled").
       case "GET v2/downtime":
         return this.send(res, 200, { data: [...this.downtimes.values()], meta: { page: { total_filtered_count: this.downtimes.size } } });
       case "POST v2/downtime":

@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { MqttClient } from "mqtt";
+import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFixture } from "../helpers/fixtures.js";
-import { startTestHub, type TestHub } from "../helpers/hub.js";
+import { loadTestConfig, startTestHub, type TestHub } from "../helpers/hub.js";
 import { connectMqtt, mosquittoPub } from "../helpers/mqtt.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -14,6 +16,20 @@ import { waitFor } from "../helpers/wait.js";
  */
 const SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), "paho-home-assistant.py");
 const energy = readFixture("power/tasmota-sensor-energy.json").trim();
+const tankSensor = (JSON.parse(readFixture("hydroponics/tasmota-tank-sensor-analog-ph-ec-watertemp.jsonl").split("\n")[1]!) as { payload: string }).payload;
+
+/** A house with one of each thing Hearth announces: an appliance, a person, a tank, monitors. */
+const house = {
+  version: 1,
+  presets: ["tasmota", "ha_discovery"],
+  appliances: { stove: { device: "kitchen_plug", min_duration: "1s" } },
+  people: { alex: "presence/alex" },
+  tanks: { tank1: { crop: "lettuce", topic: "tele/tank1/SENSOR", ph: { path: "ANALOG.A1", calibrate: [[1980, 4.0], [1500, 7.0]] } } },
+};
+const monitors = [
+  { name: "tank pH", query: "avg(last_5m):hydro.ph{tank:tank1} > 6.5" },
+  { name: "stove power", query: "max(last_5m):power.watts{device:kitchen_plug} > 2000" },
+];
 
 interface Report {
   event: string;
@@ -49,8 +65,8 @@ describe("Home Assistant (paho-mqtt, MQTT 5) and 3.1.1 devices on one Hearth", (
 
   beforeAll(async () => {
     t = await startTestHub({
-      config: { home_assistant: { discovery: true } },
-      rules: { "presets.yaml": { version: 1, presets: ["tasmota", "ha_discovery"] } },
+      config: { home_assistant: { discovery: true }, pipeline: { flush_interval: "200ms" }, alerts: { evaluation_interval: "1s" } },
+      rules: { "house.yaml": house, "alerts.yaml": { version: 1, monitors } },
     });
     // A 3.1.1 device (mosquitto_pub) announces itself before Home Assistant connects: retained.
     await mosquittoPub(t.mqttPort, discovery, deviceConfig, { retain: true, qos: 1 });
@@ -60,7 +76,10 @@ describe("Home Assistant (paho-mqtt, MQTT 5) and 3.1.1 devices on one Hearth", (
     await device.subscribeAsync("homeassistant/status", { qos: 0 });
     // A Tasmota plug, so Hearth has an entity of its own to announce.
     await mosquittoPub(t.mqttPort, "tele/kitchen_plug/SENSOR", energy);
+    await mosquittoPub(t.mqttPort, "tele/tank1/SENSOR", tankSensor);
+    await mosquittoPub(t.mqttPort, "presence/alex", "home");
     await waitFor(() => t.samples.find((s) => s.metric === "power.energy"), "the kitchen plug's energy");
+    await waitFor(() => t.samples.find((s) => s.metric === "hydro.ph"), "the tank's pH");
     ha = startHomeAssistant(t.mqttPort);
   });
   afterAll(async () => {
@@ -68,6 +87,9 @@ describe("Home Assistant (paho-mqtt, MQTT 5) and 3.1.1 devices on one Hearth", (
     await device.endAsync(true);
     await t.stop();
   });
+
+  const got = (topic: string) => ha.reports.findLast((r) => r.event === "message" && r.topic === topic);
+  const entity = (component: string, id: string) => `homeassistant/${component}/hearth_test-host/${id}/config`;
 
   it("connects with MQTT 5, clean start and a session expiry, and its discovery subscription is granted", async () => {
     const connack = await waitFor(() => ha.reports.find((r) => r.event === "connack"), `paho's CONNACK (${ha.stderr.join("")})`);
@@ -77,12 +99,40 @@ describe("Home Assistant (paho-mqtt, MQTT 5) and 3.1.1 devices on one Hearth", (
   });
 
   it("gets a 3.1.1 device's retained discovery config, and Hearth's own entities", async () => {
-    const got = (topic: string) => ha.reports.find((r) => r.event === "message" && r.topic === topic);
     const fromDevice = await waitFor(() => got(discovery), "the device's discovery config");
     expect(fromDevice).toMatchObject({ payload: deviceConfig, retain: true });
     const own = await waitFor(() => got("homeassistant/sensor/hearth_test-host/device_kitchen_plug_power_energy/config"), "Hearth's energy entity");
     expect(JSON.parse(own.payload!)).toMatchObject({ device_class: "energy", state_class: "total_increasing", unit_of_measurement: "kWh" });
     expect(own.retain).toBe(true);
+  });
+
+  it("sees Hearth's own entities: each monitor a problem binary sensor, the appliance's power.on, the person's presence.home, the tank's readings, the plug's energy", async () => {
+    const configOf = async (component: string, id: string) => {
+      const r = await waitFor(() => got(entity(component, id)), `Hearth's ${id} entity`);
+      expect(r.retain).toBe(true);
+      return JSON.parse(r.payload!) as Record<string, unknown>;
+    };
+    for (const id of ["monitor_tank_ph", "monitor_stove_power"]) expect(await configOf("binary_sensor", id)).toMatchObject({ device_class: "problem" });
+    expect(await configOf("binary_sensor", "appliance_stove_power_on")).toMatchObject({ device_class: "power", device: { name: "stove" } });
+    expect(await configOf("binary_sensor", "person_alex_presence_home")).toMatchObject({ device_class: "presence", device: { name: "alex" } });
+    expect(await configOf("sensor", "tank_tank1_hydro_ph")).toMatchObject({ device_class: "ph", state_class: "measurement" });
+    expect(await configOf("sensor", "device_kitchen_plug_power_energy")).toMatchObject({ device_class: "energy", state_class: "total_increasing", unit_of_measurement: "kWh" });
+  });
+
+  it("sees a removed monitor's entity go: an empty config on its discovery topic, and no retained one for a later Home Assistant", async () => {
+    const topic = entity("binary_sensor", "monitor_tank_ph");
+    await waitFor(() => got(topic)?.payload, "the tank pH monitor's entity");
+    fs.writeFileSync(path.join(t.rulesDir, "alerts.yaml"), stringify({ version: 1, monitors: monitors.slice(1) }));
+    await t.hub.reload(loadTestConfig(t.configFile, t.rulesDir));
+    await waitFor(() => got(topic)?.payload === "", "the empty config");
+    expect(got(entity("binary_sensor", "monitor_stove_power"))?.payload).toBeTruthy();
+    const late = await connectMqtt(t.mqttUrl, { protocolVersion: 5, clientId: "home-assistant-late" });
+    const lateSeen = new Set<string>();
+    late.on("message", (topic) => lateSeen.add(topic));
+    await late.subscribeAsync("homeassistant/#", { qos: 0 });
+    await waitFor(() => lateSeen.has(entity("binary_sensor", "monitor_stove_power")), "the retained configs");
+    expect(lateSeen.has(topic)).toBe(false);
+    await late.endAsync();
   });
 
   it("its birth message reaches a 3.1.1 device and itself, and its will does when it drops off", async () => {

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { spawnHearth, type RunningHearth } from "../helpers/cli.js";
+import { runCli, spawnHearth, type RunningHearth } from "../helpers/cli.js";
 import { writeTestConfig } from "../helpers/hub.js";
 import { mosquittoPub } from "../helpers/mqtt.js";
 import { waitFor } from "../helpers/wait.js";
@@ -91,5 +91,26 @@ describe("reloading on SIGHUP", () => {
     expect(lines(h).find((l) => l.code === "HEARTH_E_RELOAD_REJECTED")?.msg).toMatch(/garden\.yaml:2:66: mappings\[0\]\.kind: expected one of .*got "gauge_" \(did you mean "gauge"\?\)$/);
     await mosquittoPub(started.mqtt_port!, "garden/bed1/moisture", "29");
     await waitFor(async () => (await series()).find((s) => s.metric === "garden.moisture" && s.value === 29), "the hub to keep the last good rules");
+  });
+
+  it("never logs a secret of the wrong type: an all-digit DD_API_KEY is refused by its key, not shown, on reload and by hearth check", async () => {
+    // Written unquoted, the substituted digits are a YAML number, not the text the key must be.
+    const KEY = "4815162342";
+    const { configFile, rulesDir } = writeTestConfig({ config: { log: { level: "info", format: "json" }, datadog: { enabled: false } } });
+    running = spawnHearth(["start", "--config", configFile, "--rules", rulesDir, "--no-live", "--no-watch"], { DD_API_KEY: KEY });
+    const h = running;
+    await waitFor(() => lines(h).find((l) => l.msg === "Hearth is running"), "the hub to start");
+
+    fs.writeFileSync(configFile, fs.readFileSync(configFile, "utf8").replace(/datadog:\n  enabled: false\n/, "datadog:\n  enabled: false\n  api_key: ${DD_API_KEY}\n"));
+    h.child.kill("SIGHUP");
+    await waitFor(() => lines(h).some((l) => l.msg.startsWith("Reload rejected")), "the rejection");
+    const problem = lines(h).find((l) => l.code === "HEARTH_E_RELOAD_REJECTED")!;
+    expect(problem.msg).toMatch(/hearth\.yaml:\d+:\d+: datadog\.api_key: expected text, got a number \(not shown: a secret; quote it \("\$\{VAR\}"\) if it is meant as text\)$/);
+    expect(h.output()).not.toContain(KEY);
+
+    const check = await runCli(["check", "--config", configFile, "--rules", rulesDir], { env: { DD_API_KEY: KEY } });
+    expect(check.code).toBe(1);
+    expect(check.stdout + check.stderr).toContain("datadog.api_key: expected text, got a number (not shown: a secret");
+    expect(check.stdout + check.stderr).not.toContain(KEY);
   });
 });

@@ -59,9 +59,12 @@ describe("MQTT 5 bridges to a Mosquitto 2", () => {
     expect(connected("hearth-level-5")).toBe("5");
   });
 
-  it("carries MQTT 5 user properties both ways (MQTT-3.3.2-18: the server forwards user properties unaltered)", async () => {
+  it("carries MQTT 5 user properties both ways, and into the ingest rules (MQTT-3.3.2-18: the server forwards user properties unaltered)", async () => {
+    // A mapping reads a user property, so the hub's own ingest sees what the remote publisher said.
+    const rooms = { version: 1, mappings: [{ topic: "tele/+device/temp", metric: "room.temperature", user_properties: { room: "room" }, tags: ["device:{device}", "room:{room}"] }] };
     const t = await startTestHub({
       config: { mqtt: { bridges: [bridge({ client_id: "hearth-props", topics: [{ topic: "tele/#", direction: "in" }, { topic: "cmnd/#", direction: "out" }] })] } },
+      rules: { "rooms.yaml": rooms },
     });
     hubs.push(t);
     await waitFor(() => bridgeUp(t), "the bridge to connect");
@@ -80,6 +83,10 @@ describe("MQTT 5 bridges to a Mosquitto 2", () => {
     await waitFor(() => localSeen.length > 0 && farSeen.length > 0, "a message each way");
     expect(localSeen).toEqual([{ topic: "tele/plug1/SENSOR", props: { room: "kitchen", source: ["a", "b"] } }]);
     expect(farSeen).toEqual([{ topic: "cmnd/plug1/POWER", props: { by: "automation" } }]);
+
+    await far.publishAsync("tele/probe1/temp", "21.5", { qos: 1, properties: { userProperties: { room: "cellar" } } });
+    const sample = await waitFor(() => t.samples.find((s) => s.metric === "room.temperature"), "the bridged reading in the pipeline");
+    expect(sample.tags).toContain("room:cellar");
   });
 
   it("with share_group, several hubs split the remote broker's messages, each message reaching exactly one hub (MQTT 5 §4.8.2)", async () => {

@@ -10,6 +10,7 @@ import type { Point } from "../../src/pipeline/aggregate.js";
 import type { Db, Migrations } from "../../src/store/database.js";
 import type { StorageConfig } from "../../src/store/schema.js";
 import { STORE_FILE, Store } from "../../src/store/store.js";
+import { MAX_HELD_POINTS } from "../../src/store/writer.js";
 import { Telemetry } from "../../src/kit/telemetry.js";
 import { Hub } from "../../src/hub.js";
 import { LogCapture, loadTestConfig, startTestHub, type TestHub } from "../helpers/hub.js";
@@ -246,6 +247,30 @@ describe("the store as a critical part of the hub", () => {
     expect(metricValue(await scrape(httpUrl), "hearth_store_points_held")).toBe(0);
     await mqtt.endAsync();
   });
+
+  it("holds at most 250,000 points while the disk is full, counts those it drops, and writes the rest once there is space", async () => {
+    const disk = new SmallDisk(128 * 1_048_576);
+    cleanups.push(() => disk.unmount());
+    const { store, telemetry, health } = openStore({ dir: disk.dir });
+    await store.append(flush(1, START), START);
+    disk.fill();
+    // Two flushes of 150,000 points each: 50,000 more than the memory bound, the oldest of them dropped.
+    await store.append(flush(150_000, START + 10_000), START + 10_000);
+    await store.append(flush(150_000, START + 20_000, 1_000_000), START + 20_000);
+    expect(await counter(telemetry, "hearth_store_points_held", {})).toBe(MAX_HELD_POINTS);
+    expect(await counter(telemetry, "hearth_store_points_dropped_total", { reason: "write_failed" })).toBe(300_000 - MAX_HELD_POINTS);
+    expect(health.snapshot().store?.state).toBe("down");
+
+    disk.free();
+    await store.append([], START + 30_000);
+    expect(await counter(telemetry, "hearth_store_points_held", {})).toBe(0);
+    expect(health.snapshot().store?.state).toBe("ok");
+    const written = store.points.readAfter(0, 300_000);
+    expect(written).toHaveLength(1 + MAX_HELD_POINTS);
+    // The newest points are the ones kept: the held points start 50,000 into the first full flush.
+    expect(written[1]!.value).toBe(1 + 50_000);
+    expect(written.at(-1)!.value).toBe(1_000_000 + 149_999);
+  }, 180_000);
 
   it("sets aside a point it cannot write, writes the rest of its flush, and every flush after it", async () => {
     const clock = new ManualClock(START);
