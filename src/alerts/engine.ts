@@ -27,6 +27,8 @@ import {
   type NotificationKind,
 } from "./messages.js";
 import { MetricMonitorRuntime } from "./metric-monitor.js";
+import { AnomalyMonitorRuntime } from "./anomaly-monitor.js";
+import { defaultAnomalyMessage } from "./anomaly-messages.js";
 import type { Monitor } from "./monitor-schema.js";
 import { decideMute, type ActiveWindow } from "./muting.js";
 import { NobodyHomeRuntime } from "./nobody-home.js";
@@ -160,6 +162,8 @@ function runtimeFor(def: Monitor, host: string, facts: SelfFacts | undefined): M
       return new HearthMonitorRuntime(def, facts!);
     case "metric":
       return new MetricMonitorRuntime(def, host);
+    case "anomaly":
+      return new AnomalyMonitorRuntime(def, host);
   }
 }
 
@@ -639,7 +643,7 @@ export class AlertEngine {
     const { source: _source, ...monitor } = def;
     const runtime = runtimeFor(monitor, this.host, this.selfFacts);
     const check = monitor.type === "hearth" ? HEARTH_CHECKS[checkOf(monitor.name)!] : undefined;
-    const defaultMessage = check?.message ?? (monitor.type === "nobody_home" ? defaultNobodyHomeMessage : defaultMetricMessage);
+    const defaultMessage = check?.message ?? (monitor.type === "nobody_home" ? defaultNobodyHomeMessage : monitor.type === "anomaly" ? defaultAnomalyMessage : defaultMetricMessage);
     return {
       def: monitor,
       runtime,
