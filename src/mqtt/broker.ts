@@ -9,6 +9,7 @@ import type { Telemetry } from "../telemetry.js";
 import { BrokerGuard } from "./guard.js";
 import { Listeners, type ListenerPorts } from "./listeners.js";
 import { createStore, type StoreChoice } from "./persistence/index.js";
+import { trackPending, type TrackedStore } from "./persistence/pending.js";
 import { TOPIC_ALIAS_MAXIMUM } from "./mqtt5.js";
 import { loadPolicy } from "./policy.js";
 import type { MqttConfig } from "./schema.js";
@@ -37,7 +38,7 @@ export interface BrokerOptions {
  */
 export class Broker {
   private aedes: Aedes | undefined;
-  private store: StoreChoice | undefined;
+  private store: (StoreChoice & { tracked: TrackedStore }) | undefined;
   private listeners: Listeners | undefined;
   private config: MqttConfig;
   private readonly guard: BrokerGuard;
@@ -74,15 +75,16 @@ export class Broker {
   async start(): Promise<void> {
     const { health, log } = this.opts;
     health.set("broker", "starting", { critical: true });
-    this.store = createStore(this.config.persistence, this.opts.storageDir, {
+    const chosen = createStore(this.config.persistence, this.opts.storageDir, {
       onQueueFull: (clientId) => {
         this.queueFull.inc();
         this.warnOnce("queue", { code: "HEARTH_E_MQTT_LIMIT", client: clientId }, `A message for offline client "${clientId}" was dropped: its queue holds mqtt.persistence.max_queued_messages already`);
       },
       onError: (err) => this.storeFailed(err),
     });
+    this.store = { ...chosen, tracked: trackPending(chosen.store) };
     try {
-      this.aedes = await Aedes.createBroker({ persistence: this.store.store, topicAliasMaximum: TOPIC_ALIAS_MAXIMUM, ...this.guard.hooks(() => this.instance) });
+      this.aedes = await Aedes.createBroker({ persistence: this.store.tracked.store, topicAliasMaximum: TOPIC_ALIAS_MAXIMUM, ...this.guard.hooks(() => this.instance) });
     } catch (err) {
       const detail = `the broker's store (${this.store.where}) cannot be opened: ${describeError(err)}`;
       health.set("broker", "down", { detail });
@@ -170,7 +172,11 @@ export class Broker {
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
     const store = this.store;
     this.store = undefined;
-    if (store && aedes) await Promise.resolve(store.store.destroy()).catch((err: unknown) => this.opts.log.warn({ err: describeError(err) }, "The broker's store did not close cleanly"));
+    // Writes aedes started and did not wait for (the last acknowledged messages, wills) finish first.
+    if (store && aedes) {
+      await store.tracked.settled();
+      await Promise.resolve(store.store.destroy()).catch((err: unknown) => this.opts.log.warn({ err: describeError(err) }, "The broker's store did not close cleanly"));
+    }
     this.opts.health.set("broker", "down", { detail: "stopped" });
   }
 }
