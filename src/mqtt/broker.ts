@@ -11,6 +11,7 @@ import { Listeners, type ListenerPorts } from "./listeners.js";
 import { createStore, type StoreChoice } from "./persistence/index.js";
 import { trackPending, type TrackedStore } from "./persistence/pending.js";
 import { TOPIC_ALIAS_MAXIMUM } from "./mqtt5.js";
+import { SessionRestore } from "./session-restore.js";
 import { loadPolicy } from "./policy.js";
 import type { MqttConfig } from "./schema.js";
 
@@ -40,6 +41,7 @@ export class Broker {
   private aedes: Aedes | undefined;
   private store: (StoreChoice & { tracked: TrackedStore }) | undefined;
   private listeners: Listeners | undefined;
+  private sessions: SessionRestore | undefined;
   private config: MqttConfig;
   private readonly guard: BrokerGuard;
   private readonly publishListeners = new Set<PublishListener>();
@@ -97,6 +99,12 @@ export class Broker {
     aedes.on("clientError", (client: Client, err: Error) => log.debug({ client: client.id, err: err.message }, "MQTT client error"));
     // aedes reports a failing store here; without a listener the error would end the process.
     (aedes as EventEmitter).on("error", (err: Error) => this.storeFailed(err));
+    const { sessionTimes, tracked } = this.store;
+    if (sessionTimes) {
+      this.sessions = new SessionRestore(aedes, tracked.store as ConstructorParameters<typeof SessionRestore>[1], sessionTimes, tracked.track, (err) => this.storeFailed(err));
+      // Before the listeners open, so no client can connect while sessions and wills are restored.
+      await this.sessions.start();
+    }
     this.listeners = new Listeners(aedes.handle, this.guard, log);
     try {
       await this.listeners.apply(this.config);
@@ -170,6 +178,9 @@ export class Broker {
     const aedes = this.aedes;
     this.aedes = undefined;
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    // After aedes closed its clients, so their session ends are recorded.
+    this.sessions?.stop();
+    this.sessions = undefined;
     const store = this.store;
     this.store = undefined;
     // Writes aedes started and did not wait for (the last acknowledged messages, wills) finish first.

@@ -1,11 +1,7 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import type { IClientOptions, IDisconnectPacket, MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestHub, writeTestConfig, type TestHub } from "../helpers/hub.js";
+import { startTestHub, type TestHub } from "../helpers/hub.js";
 import { connectMqtt } from "../helpers/mqtt.js";
-import { HearthProcess } from "../helpers/process.js";
 import { waitFor } from "../helpers/wait.js";
 import { inbox } from "./v5.js";
 
@@ -134,24 +130,5 @@ describe("MQTT 5 DISCONNECT when Hearth stops", () => {
     expect((await told5)?.reasonCode).toBe(0x8b);
     expect(await told4).toBeUndefined();
     await Promise.all([v5.endAsync(true), v4.endAsync(true)]);
-  });
-
-  it("[MQTT-3.14.2-1] on SIGTERM, `hearth start` sends its MQTT 5 clients DISCONNECT 0x8B (Server shutting down) and exits 0", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hearth-sigterm-"));
-    const { configFile, rulesDir } = writeTestConfig({ dir, config: { log: { level: "info", format: "json" } } });
-    const hearth = new HearthProcess(configFile, rulesDir);
-    try {
-      const port = (await hearth.waitForLog("MQTT broker listening")).port as number;
-      // Its signal handlers are in place once it says it runs.
-      await hearth.waitForLog("Hearth is running");
-      const hass = await connectMqtt(`mqtt://127.0.0.1:${port}`, { protocolVersion: 5, clientId: "hass-sigterm" });
-      const told = disconnectFromServer(hass);
-      expect(await hearth.stop()).toBe(0);
-      expect((await told)?.reasonCode).toBe(0x8b);
-      await hass.endAsync(true);
-    } finally {
-      await hearth.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
   });
 });

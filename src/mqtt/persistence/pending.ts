@@ -5,6 +5,8 @@ export interface TrackedStore {
   store: BrokerStore;
   /** Resolves once no call to the store is under way, including calls made while waiting. */
   settled(): Promise<void>;
+  /** Counts another write (one beside aedes' interface) among those `settled` waits for. */
+  track<T>(p: Promise<T>): Promise<T>;
 }
 
 /**
@@ -42,6 +44,7 @@ export function trackPending(target: BrokerStore): TrackedStore {
   });
   return {
     store,
+    track: <T>(p: Promise<T>) => remember(p) as Promise<T>,
     async settled() {
       // A settled call may start the next one (aedes queues a message once it has read the
       // subscribers, sometimes a tick later), so look again until a turn of the loop starts none.
