@@ -29,6 +29,8 @@ import {
   type NotificationKind,
 } from "./messages.js";
 import { MetricMonitorRuntime } from "./metric-monitor.js";
+import { AnomalyMonitorRuntime } from "./anomaly-monitor.js";
+import { defaultAnomalyMessage } from "./anomaly-messages.js";
 import type { Monitor } from "./monitor-schema.js";
 import { decideMute, type ActiveWindow } from "./muting.js";
 import { NobodyHomeRuntime } from "./nobody-home.js";
@@ -166,6 +168,8 @@ function runtimeFor(def: Monitor, host: string, facts: SelfFacts | undefined, ta
       return new HearthMonitorRuntime(def, facts!);
     case "metric":
       return new MetricMonitorRuntime(def, host);
+    case "anomaly":
+      return new AnomalyMonitorRuntime(def, host);
   }
 }
 
@@ -173,6 +177,7 @@ const DEFAULT_MESSAGE: Readonly<Record<Exclude<Monitor["type"], "hearth">, strin
   metric: defaultMetricMessage,
   nobody_home: defaultNobodyHomeMessage,
   tank_range: defaultTankRangeMessage,
+  anomaly: defaultAnomalyMessage,
 };
 
 /** The zone announcements use when the asker gives none: the hub's own. */

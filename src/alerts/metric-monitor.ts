@@ -1,7 +1,8 @@
 import { formatDuration } from "../config-kit/common.js";
 import type { Point } from "../pipeline/aggregate.js";
 import type { MetricMonitor } from "./monitor-schema.js";
-import { aggregate, groupOf, matchesFilters, parseQuery, type MetricQuery } from "./query.js";
+import { aggregate, groupOf } from "../query/series.js";
+import { matchesFilters, parseQuery, type MetricQuery } from "./query.js";
 import type { EvaluationInput, MonitorRuntime, Observation } from "./runtime.js";
 import { holdFor, levelFor, type Hold, type Thresholds } from "./state.js";
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Duration, Name, Tags } from "../config-kit/common.js";
 import { suggestion } from "../config-kit/issues.js";
+import { anomalyMonitorFields, anomalyMonitorType, checkAnomalyMonitor } from "./anomaly-schema.js";
 import { checkOf, HEARTH_CHECKS, HEARTH_PREFIX, hearthVocabulary } from "./hearth-checks.js";
 import { metricVocabulary, nobodyHomeVocabulary } from "./messages.js";
 import { checkTemplates, common } from "./monitor-common.js";
@@ -89,6 +90,11 @@ export const NobodyHomeMonitor = z
   .superRefine((m, ctx) => checkTemplates(m, nobodyHomeVocabulary, ctx))
   .meta({ description: '"Appliance on, nobody home": power.on{appliance:…} held while presence says nobody is home (or nobody is known to be).' });
 
+export const AnomalyMonitor = z
+  .strictObject({ type: anomalyMonitorType, ...common, ...anomalyMonitorFields })
+  .superRefine(checkAnomalyMonitor)
+  .meta({ description: "An anomaly monitor (Datadog's anomalies() with threshold_windows), evaluated by the hub with the local 'basic' band." });
+
 const HEARTH_NAMES = Object.keys(HEARTH_CHECKS).map((c) => `${HEARTH_PREFIX}${c}`);
 
 export const HearthMonitor = z
@@ -119,11 +125,12 @@ export const HearthMonitor = z
   .meta({ description: "A built-in hearth.* monitor, replaced or turned off by a rules entry of the same name." });
 
 export const Monitor = z
-  .discriminatedUnion("type", [MetricMonitor, NobodyHomeMonitor, TankRangeMonitor, HearthMonitor])
-  .meta({ description: "A monitor: type metric (the default), nobody_home, tank_range (a tank's reading against its crop's range), or hearth (replacing a built-in hearth.* monitor)." });
+  .discriminatedUnion("type", [MetricMonitor, NobodyHomeMonitor, TankRangeMonitor, HearthMonitor, AnomalyMonitor])
+  .meta({ description: "A monitor: type metric (the default), nobody_home, tank_range (a tank's reading against its crop's range), anomaly, or hearth (replacing a built-in hearth.* monitor)." });
 
 export type MetricMonitor = z.output<typeof MetricMonitor>;
 export type NobodyHomeMonitor = z.output<typeof NobodyHomeMonitor>;
 export type HearthMonitor = z.output<typeof HearthMonitor>;
 export type TankRangeMonitor = z.output<typeof TankRangeMonitor>;
+export type AnomalyMonitor = z.output<typeof AnomalyMonitor>;
 export type Monitor = z.output<typeof Monitor>;

@@ -1,4 +1,5 @@
 import { normalizeMetricName, normalizeTag } from "../pipeline/normalize.js";
+import { tagValues, type SpaceAggregation, type TimeAggregation } from "../query/series.js";
 
 /**
  * Datadog's metric monitor query, as documented for `POST /api/v1/monitor`
@@ -10,8 +11,6 @@ import { normalizeMetricName, normalizeTag } from "../pipeline/normalize.js";
  * time aggregation (the newest value in the window). `change`/`pct_change` and `==`/`!=` are not
  * supported, and say so.
  */
-export type TimeAggregation = "avg" | "min" | "max" | "sum" | "last";
-export type SpaceAggregation = "avg" | "min" | "max" | "sum";
 export type Comparator = ">" | ">=" | "<" | "<=";
 
 export interface TagFilter {
@@ -61,7 +60,7 @@ const WINDOW_UNITS: Record<string, { ms: number; max: number }> = {
 };
 
 /** A tiny cursor over the query text: every error says where it happened. */
-class Cursor {
+export class Cursor {
   pos = 0;
   constructor(readonly text: string) {}
 
@@ -109,23 +108,75 @@ const isTagChar = (c: string) => !/[\s,{}]/.test(c);
 export function parseQuery(text: string): MetricQuery {
   const c: Cursor = new Cursor(text);
 
+  const { aggregation: agg, window, windowMs } = parseTimeFrame(c);
+  c.expect(":", `after "${agg}(${window})"`);
+
+  const { spaceAggregation: space, metric: normalizedMetric, filters, groupBy } = parseScope(c);
+
+  const opStart = (c.skipSpace(), c.pos);
+  const comparator = COMPARATORS.find((op) => c.text.startsWith(op, c.pos));
+  if (!comparator) {
+    if (c.text.startsWith("==", c.pos) || c.text.startsWith("!=", c.pos)) c.fail(`"${c.text.slice(c.pos, c.pos + 2)}" is not supported; use >, >=, < or <=`, opStart);
+    c.fail(`expected a comparison (>, >=, <, <=) and a threshold${c.found()}`);
+  }
+  c.pos += comparator.length;
+  const numStart = (c.skipSpace(), c.pos);
+  const num = c.take((ch) => /[-+0-9.eE]/.test(ch));
+  const threshold = Number(num);
+  if (!num || !Number.isFinite(threshold)) c.fail(`expected a number after "${comparator}"${num ? `, found "${num}"` : c.found()}`, numStart);
+  if (!c.done()) c.fail(`unexpected text after the threshold${c.found()}`);
+
+  const canonical = `${agg}(${window}):${formatScope({ spaceAggregation: space, metric: normalizedMetric, filters, groupBy })} ${comparator} ${threshold}`;
+  return {
+    timeAggregation: agg as TimeAggregation,
+    windowMs,
+    window,
+    spaceAggregation: space,
+    metric: normalizedMetric,
+    filters,
+    groupBy,
+    comparator,
+    threshold,
+    canonical,
+  };
+}
+
+/** Reads `time_aggr(last_#u)` at the cursor. */
+export function parseTimeFrame(c: Cursor): { aggregation: TimeAggregation; window: string; windowMs: number } {
   const aggStart = (c.skipSpace(), c.pos);
   const agg = c.take(isWord);
   if (!agg) c.fail(`expected a time aggregation (${TIME_AGGREGATIONS.join(", ")})${c.found()}`);
   if (UNSUPPORTED_AGGREGATIONS.has(agg)) c.fail(`"${agg}" is not supported; use ${TIME_AGGREGATIONS.join(", ")}`, aggStart);
   if (!TIME_AGGREGATIONS.includes(agg as TimeAggregation)) c.fail(`unknown time aggregation "${agg}" (expected ${TIME_AGGREGATIONS.join(", ")})`, aggStart);
   c.expect("(", `after "${agg}"`);
-
   const windowStart = (c.skipSpace(), c.pos);
   const window = c.take(isWord);
+  const windowMs = windowMsOf(window);
+  if (typeof windowMs === "string") c.fail(windowMs, windowStart);
+  c.expect(")", `after the time window "${window}"`);
+  return { aggregation: agg as TimeAggregation, window, windowMs };
+}
+
+/** `last_15m` in milliseconds, or why it is not a time window Datadog accepts (docs/datadog-semantics.md §3.1). */
+export function windowMsOf(window: string): number | string {
   const w = /^last_(\d+)([mhdw])$/.exec(window);
-  if (!w) c.fail(`expected a time window such as last_5m, last_1h, last_1d or last_1w${window ? `, found "${window}"` : c.found()}`, windowStart);
+  if (!w) return `expected a time window such as last_5m, last_1h, last_1d or last_1w${window ? `, found "${window}"` : ""}`;
   const n = Number(w[1]);
   const unit = WINDOW_UNITS[w[2]!]!;
-  if (n < 1 || n > unit.max) c.fail(`the time window last_#${w[2]} takes 1 to ${unit.max}`, windowStart);
-  c.expect(")", `after the time window "${window}"`);
-  c.expect(":", `after "${agg}(${window})"`);
+  if (n < 1 || n > unit.max) return `the time window last_#${w[2]} takes 1 to ${unit.max}`;
+  return n * unit.ms;
+}
 
+/** The part of a query that picks series: `[space_aggr:]metric{tags} [by {key,…}]`. */
+export interface MetricScope {
+  spaceAggregation: SpaceAggregation;
+  metric: string;
+  filters: TagFilter[];
+  groupBy: string[];
+}
+
+/** Reads `[space_aggr:]metric{tags} [by {key,…}]` at the cursor (monitor queries and the inside of anomalies()). */
+export function parseScope(c: Cursor): MetricScope {
   const nameStart = (c.skipSpace(), c.pos);
   let metric = c.take(isWord);
   let space: SpaceAggregation = "avg";
@@ -148,35 +199,13 @@ export function parseQuery(text: string): MetricQuery {
     c.expect("{", `after "by"`);
     groupBy = parseGroupKeys(c, byStart);
   }
+  return { spaceAggregation: space, metric: normalizeMetricName(metric), filters, groupBy };
+}
 
-  const opStart = (c.skipSpace(), c.pos);
-  const comparator = COMPARATORS.find((op) => c.text.startsWith(op, c.pos));
-  if (!comparator) {
-    if (c.text.startsWith("==", c.pos) || c.text.startsWith("!=", c.pos)) c.fail(`"${c.text.slice(c.pos, c.pos + 2)}" is not supported; use >, >=, < or <=`, opStart);
-    c.fail(`expected a comparison (>, >=, <, <=) and a threshold${c.found()}`);
-  }
-  c.pos += comparator.length;
-  const numStart = (c.skipSpace(), c.pos);
-  const num = c.take((ch) => /[-+0-9.eE]/.test(ch));
-  const threshold = Number(num);
-  if (!num || !Number.isFinite(threshold)) c.fail(`expected a number after "${comparator}"${num ? `, found "${num}"` : c.found()}`, numStart);
-  if (!c.done()) c.fail(`unexpected text after the threshold${c.found()}`);
-
-  const normalizedMetric = normalizeMetricName(metric);
-  const filterText = filters.length ? filters.map((f) => `${f.negated ? "!" : ""}${f.key}:${f.value}`).join(",") : "*";
-  const canonical = `${agg}(${window}):${space}:${normalizedMetric}{${filterText}}${groupBy.length ? ` by {${groupBy.join(",")}}` : ""} ${comparator} ${threshold}`;
-  return {
-    timeAggregation: agg as TimeAggregation,
-    windowMs: n * unit.ms,
-    window,
-    spaceAggregation: space,
-    metric: normalizedMetric,
-    filters,
-    groupBy,
-    comparator,
-    threshold,
-    canonical,
-  };
+/** The scope written back in one canonical form. */
+export function formatScope(s: MetricScope): string {
+  const filterText = s.filters.length ? s.filters.map((f) => `${f.negated ? "!" : ""}${f.key}:${f.value}`).join(",") : "*";
+  return `${s.spaceAggregation}:${s.metric}{${filterText}}${s.groupBy.length ? ` by {${s.groupBy.join(",")}}` : ""}`;
 }
 
 function parseFilters(c: Cursor): TagFilter[] {
@@ -229,14 +258,6 @@ function parseGroupKeys(c: Cursor, byStart: number): string[] {
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-/** The values of `key` on a series. `host` falls back to the configured host: series carry it as a resource, not a tag. */
-export function tagValues(tags: readonly string[], key: string, host: string): string[] {
-  const prefix = `${key}:`;
-  const values = tags.filter((t) => t.startsWith(prefix)).map((t) => t.slice(prefix.length));
-  if (values.length === 0 && key === "host") return [host.toLowerCase()];
-  return values;
-}
-
 /** Whether a series' tags pass every filter of a query (filters are ANDed, as in Datadog). */
 export function matchesFilters(tags: readonly string[], filters: readonly TagFilter[], host: string): boolean {
   for (const f of filters) {
@@ -245,21 +266,6 @@ export function matchesFilters(tags: readonly string[], filters: readonly TagFil
     if (hit === f.negated) return false;
   }
   return true;
-}
-
-/**
- * The group a series belongs to: `appliance:stove` (several keys joined with ","), `*` for a
- * monitor without `by`, or undefined when the series lacks one of the keys.
- */
-export function groupOf(tags: readonly string[], groupBy: readonly string[], host: string): string | undefined {
-  if (groupBy.length === 0) return "*";
-  const parts: string[] = [];
-  for (const key of groupBy) {
-    const v = tagValues(tags, key, host)[0];
-    if (v === undefined) return undefined;
-    parts.push(`${key}:${v}`);
-  }
-  return parts.join(",");
 }
 
 /** Whether `value` breaches `threshold` the way the query compares. */
@@ -276,18 +282,3 @@ export function breaches(value: number, comparator: Comparator, threshold: numbe
   }
 }
 
-/** Reduces a window's values the way the monitor's time aggregation says (docs/datadog-semantics.md §3.1). */
-export function aggregate(values: readonly number[], how: TimeAggregation | SpaceAggregation): number {
-  switch (how) {
-    case "avg":
-      return values.reduce((a, b) => a + b, 0) / values.length;
-    case "sum":
-      return values.reduce((a, b) => a + b, 0);
-    case "min":
-      return values.reduce((a, b) => (b < a ? b : a));
-    case "max":
-      return values.reduce((a, b) => (b > a ? b : a));
-    case "last":
-      return values[values.length - 1]!;
-  }
-}

@@ -1,4 +1,4 @@
-import { aggregate, groupOf, tagValues } from "../alerts/query.js";
+import { aggregate, groupOf, tagValues } from "../query/series.js";
 import { normalizeTag } from "../pipeline/normalize.js";
 import { rollupIntervalMs, type RollupReader } from "../store/rollup.js";
 import { basicBand, basicLookbackMs, isAnomalous, LOCAL_ALGORITHMS, seasonalNote } from "./anomalies.js";

@@ -9,7 +9,9 @@ import type { Telemetry } from "../kit/telemetry.js";
 import { BrokerGuard } from "./guard.js";
 import { Listeners, type ListenerPorts } from "./listeners.js";
 import { createStore, type StoreChoice } from "./persistence/index.js";
+import { trackPending, type TrackedStore } from "./persistence/pending.js";
 import { TOPIC_ALIAS_MAXIMUM } from "./mqtt5.js";
+import { SessionRestore } from "./session-restore.js";
 import { loadPolicy } from "./policy.js";
 import type { MqttConfig } from "./schema.js";
 import type { UserProperties } from "../pipeline/message.js";
@@ -39,8 +41,9 @@ export interface BrokerOptions {
  */
 export class Broker {
   private aedes: Aedes | undefined;
-  private store: StoreChoice | undefined;
+  private store: (StoreChoice & { tracked: TrackedStore }) | undefined;
   private listeners: Listeners | undefined;
+  private sessions: SessionRestore | undefined;
   private config: MqttConfig;
   private readonly guard: BrokerGuard;
   private readonly publishListeners = new Set<PublishListener>();
@@ -76,15 +79,16 @@ export class Broker {
   async start(): Promise<void> {
     const { health, log } = this.opts;
     health.set("broker", "starting", { critical: true });
-    this.store = createStore(this.config.persistence, this.opts.storageDir, {
+    const chosen = createStore(this.config.persistence, this.opts.storageDir, {
       onQueueFull: (clientId) => {
         this.queueFull.inc();
         this.warnOnce("queue", { code: "HEARTH_E_MQTT_LIMIT", client: clientId }, `A message for offline client "${clientId}" was dropped: its queue holds mqtt.persistence.max_queued_messages already`);
       },
       onError: (err) => this.storeFailed(err),
     });
+    this.store = { ...chosen, tracked: trackPending(chosen.store) };
     try {
-      this.aedes = await Aedes.createBroker({ persistence: this.store.store, topicAliasMaximum: TOPIC_ALIAS_MAXIMUM, ...this.guard.hooks(() => this.instance) });
+      this.aedes = await Aedes.createBroker({ persistence: this.store.tracked.store, topicAliasMaximum: TOPIC_ALIAS_MAXIMUM, ...this.guard.hooks(() => this.instance) });
     } catch (err) {
       const detail = `the broker's store (${this.store.where}) cannot be opened: ${describeError(err)}`;
       health.set("broker", "down", { detail });
@@ -98,6 +102,12 @@ export class Broker {
     aedes.on("connectionError", (client: Client, err: Error) => this.guard.connectRefused(client, err));
     // aedes reports a failing store here; without a listener the error would end the process.
     (aedes as EventEmitter).on("error", (err: Error) => this.storeFailed(err));
+    const { sessionTimes, tracked } = this.store;
+    if (sessionTimes) {
+      this.sessions = new SessionRestore(aedes, tracked.store as ConstructorParameters<typeof SessionRestore>[1], sessionTimes, tracked.track, (err) => this.storeFailed(err));
+      // Before the listeners open, so no client can connect while sessions and wills are restored.
+      await this.sessions.start();
+    }
     this.listeners = new Listeners(aedes.handle, this.guard, log);
     try {
       await this.listeners.apply(this.config);
@@ -171,9 +181,16 @@ export class Broker {
     const aedes = this.aedes;
     this.aedes = undefined;
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    // After aedes closed its clients, so their session ends are recorded.
+    this.sessions?.stop();
+    this.sessions = undefined;
     const store = this.store;
     this.store = undefined;
-    if (store && aedes) await Promise.resolve(store.store.destroy()).catch((err: unknown) => this.opts.log.warn({ err: describeError(err) }, "The broker's store did not close cleanly"));
+    // Writes aedes started and did not wait for (the last acknowledged messages, wills) finish first.
+    if (store && aedes) {
+      await store.tracked.settled();
+      await Promise.resolve(store.store.destroy()).catch((err: unknown) => this.opts.log.warn({ err: describeError(err) }, "The broker's store did not close cleanly"));
+    }
     this.opts.health.set("broker", "down", { detail: "stopped" });
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { aggregate, groupOf, matchesFilters, parseQuery, QueryError } from "../../src/alerts/query.js";
+import { matchesFilters, parseQuery, QueryError } from "../../src/alerts/query.js";
+import { aggregate, groupOf } from "../../src/query/series.js";
 
 // The query grammar is Datadog's metric alert: docs/datadog-semantics.md §3.1.
 describe("monitor query", () => {

@@ -94,7 +94,7 @@ calendars:
     });
     expect(problems).toEqual([
       'a.yaml:4:5: monitors[0]: unknown key "thresold" (did you mean "thresholds"?)',
-      'a.yaml:6:11: monitors[1].type must be one of "metric", "nobody_home", "tank_range", "hearth", got "nobody_hom" (did you mean "nobody_home"?)',
+      'a.yaml:6:11: monitors[1].type must be one of "metric", "nobody_home", "tank_range", "hearth", "anomaly", got "nobody_hom" (did you mean "nobody_home"?)',
       "a.yaml:7:5: monitors[2].for is required",
     ]);
   });

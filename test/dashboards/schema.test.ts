@@ -26,7 +26,7 @@ describe("the dashboards section", () => {
     const queries = story.widgets.flatMap((w) => (w.type === "timeseries" ? w.queries.map((q) => q.parsed.kind) : []));
     expect(queries).toEqual(["series", "anomalies", "series"]);
     expect(story.source.file).toMatch(/dashboards\.yaml$/);
-    expect(r.rules.dashboards.map((d) => d.name)).toEqual(["my_metric", "house"]);
+    expect(r.rules.dashboards.map((d) => d.name)).toEqual(["house", "my_metric"]);
   });
 
   it("reports every problem at once, each at its file:line:col", () => {

@@ -52,7 +52,7 @@ describe("hearth datadog plan and apply", SLOW, () => {
     const r = await hearth("plan");
     expect(r.stderr).toBe("");
     expect(r.code).toBe(2);
-    expect(r.stdout).toMatch(/^\+ create dashboard\/my_metric {2}\(.*dashboards\.yaml:9:5\)$/m);
+    expect(r.stdout).toMatch(/^\+ create dashboard\/my_metric {2}\(.*dashboards\.yaml:45:5\)$/m);
     expect(r.stdout).toMatch(/^\+ create dashboard\/house {2}\(.*dashboards\.yaml:\d+:5\)$/m);
     expect(r.stdout).toMatch(/^\+ create monitor\/my_metric_high {2}\(.*story\.yaml:8:5\)$/m);
     expect(r.stdout).toMatch(/^\+ create downtime\/evenings_and_weekends {2}\(.*story\.yaml:\d+:5\)$/m);
@@ -135,7 +135,7 @@ describe("hearth datadog plan and apply", SLOW, () => {
 
   it("keeps a managed object whose rule is gone until --prune, which deletes it alone", async () => {
     const text = fs.readFileSync(path.join(dir.rulesDir, "dashboards.yaml"), "utf8");
-    fs.writeFileSync(path.join(dir.rulesDir, "dashboards.yaml"), text.slice(0, text.indexOf("  # The house at a glance")));
+    fs.writeFileSync(path.join(dir.rulesDir, "dashboards.yaml"), text.slice(0, text.indexOf("  # The house at a glance")) + text.slice(text.indexOf("  # The story's timeboard")));
     const house = [...api.dashboards.values()].find((d) => d.title === "The house")!;
     const plan = await hearth("plan");
     expect(plan.code).toBe(0);

@@ -53,6 +53,17 @@ describe("the demo", () => {
     expect(h.output()).toContain("Hearth demo");
     expect(h.output()).toMatch(/MQTT mqtt:\/\/127\.0\.0\.1:\d+ {2}\(mosquitto_sub -p \d+ -t '#' -v\)/);
     expect(h.output()).toMatch(/story time (\x1b\[1m)?\w{3} \d\d:\d\d:\d\d/);
+    // Each frame fits the window (40 × 120 when the output is not a terminal): the title line
+    // first, the alerts section, never a line that wraps.
+    const frames = h.output().split("\x1b[H\x1b[2J").slice(1, -1);
+    expect(frames.length).toBeGreaterThan(0);
+    for (const frame of frames) {
+      const lines = frame.replace(/\n$/, "").split("\n");
+      expect(lines.length).toBeLessThanOrEqual(39);
+      expect(lines[0]).toContain("Hearth demo");
+      expect(lines.some((l) => l.replace(/\x1b\[[0-9;]*m/g, "") === "alerts")).toBe(true);
+      for (const l of lines) expect(l.replace(/\x1b\[[0-9;]*m/g, "").length).toBeLessThanOrEqual(119);
+    }
     h.child.kill("SIGTERM");
     expect(await h.exited).toBe(0);
     expect(h.output()).toContain("Hearth stopped.");

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { readMessages } from "../helpers/fixtures.js";
 import { startTestHub, type TestHub } from "../helpers/hub.js";
 import { freePort } from "../helpers/ports.js";
+import { slowProxy } from "../helpers/slow-proxy.js";
 import { connectMqtt } from "../helpers/mqtt.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -105,6 +106,18 @@ describe("retained messages and persistent sessions across a restart", () => {
       await provesStateSurvivesRestart({ mqtt: { persistence: { type: "redis", url: "redis://127.0.0.1:6379/0", key_prefix: prefix } } });
       const keys = execFileSync("redis-cli", ["--scan", "--pattern", `${prefix}*`]).toString().split("\n").filter(Boolean);
       expect(keys.length).toBeGreaterThan(0);
+    });
+
+    // aedes acknowledges a QoS 1 publish before it stores it (aedes lib/handlers/publish.js writes
+    // the PUBACK, then publishes), so a stop right after the last PUBACK finds writes to Redis
+    // still under way. A Redis one slow round trip away makes that window wide every time.
+    it("come back from a slow Redis too: a stop waits for the writes still under way", async () => {
+      const proxy = await slowProxy(6379, 40);
+      try {
+        await provesStateSurvivesRestart({ mqtt: { persistence: { type: "redis", url: `redis://127.0.0.1:${proxy.port}/0`, key_prefix: `${prefix}slow:` } } });
+      } finally {
+        await proxy.close();
+      }
     });
   });
 });

@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import type { PersistenceConfig } from "../schema.js";
+import { redisSessionTimes, type SessionTimes } from "./session-times.js";
 import { SqlitePersistence } from "./sqlite.js";
 
 /** What aedes needs of a persistence, plus `destroy`, which Hearth calls after aedes has closed. */
@@ -17,6 +18,9 @@ type RedisPersistence = (options: { conn: RedisConnection }) => BrokerStore;
 
 interface RedisConnection {
   on(event: "error", listener: (err: Error) => void): this;
+  hset(key: string, field: string, value: string): Promise<unknown>;
+  hdel(key: string, field: string): Promise<unknown>;
+  hgetall(key: string): Promise<Record<string, string>>;
 }
 /**
  * The Redis client aedes-persistence-redis itself depends on, taken from there so both agree on
@@ -27,6 +31,8 @@ const redisClient = () => createRequire(require.resolve("aedes-persistence-redis
 
 export interface StoreChoice {
   store: BrokerStore;
+  /** When MQTT 5 sessions end, in the same place; none for the memory store, which a restart forgets anyway. */
+  sessionTimes: SessionTimes | undefined;
   /** For the log and /healthz: where retained messages and sessions live. Never holds a password. */
   where: string;
 }
@@ -66,15 +72,16 @@ export function createStore(cfg: PersistenceConfig, storageDir: string, events: 
   switch (cfg.type) {
     case "sqlite": {
       const file = cfg.file ?? path.join(storageDir, "broker.db");
-      return { store: new SqlitePersistence({ file, maxQueuedMessages: cfg.max_queued_messages, onQueueFull: events.onQueueFull }), where: `sqlite ${file}` };
+      const store = new SqlitePersistence({ file, maxQueuedMessages: cfg.max_queued_messages, onQueueFull: events.onQueueFull });
+      return { store, sessionTimes: store, where: `sqlite ${file}` };
     }
     case "redis": {
       const Redis = redisClient();
       const redisPersistence = require("aedes-persistence-redis") as RedisPersistence;
       const conn = new Redis(redisOptions(cfg.url, cfg.key_prefix)).on("error", events.onError);
-      return { store: redisPersistence({ conn }), where: `redis ${withoutPassword(cfg.url)} (keys ${cfg.key_prefix}*)` };
+      return { store: redisPersistence({ conn }), sessionTimes: redisSessionTimes(conn), where: `redis ${withoutPassword(cfg.url)} (keys ${cfg.key_prefix}*)` };
     }
     case "memory":
-      return { store: (require("aedes-persistence") as MemoryPersistence)(), where: "memory (forgotten on restart)" };
+      return { store: (require("aedes-persistence") as MemoryPersistence)(), sessionTimes: undefined, where: "memory (forgotten on restart)" };
   }
 }

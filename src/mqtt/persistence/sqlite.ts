@@ -5,6 +5,7 @@ import { Readable } from "node:stream";
 import { deserialize, serialize } from "node:v8";
 import Database, { type Database as Db, type Statement } from "better-sqlite3";
 import { levelsMatch, levelsOf, literalPrefix } from "../topic.js";
+import type { SessionTime, SessionTimes } from "./session-times.js";
 
 /**
  * An aedes persistence on SQLite: retained messages, the subscriptions of persistent sessions,
@@ -61,6 +62,7 @@ const SCHEMA = `
     client_id TEXT NOT NULL, message_id INTEGER NOT NULL, packet BLOB NOT NULL,
     PRIMARY KEY (client_id, message_id)) WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS wills (client_id TEXT PRIMARY KEY, broker_id TEXT NOT NULL, packet BLOB NOT NULL) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS session_times (client_id TEXT PRIMARY KEY, expiry INTEGER NOT NULL, ended_at INTEGER) WITHOUT ROWID;
 `;
 
 /** Larger than any character that can follow a prefix, so `[prefix, prefix + MAX_CHAR)` is every topic starting with it. */
@@ -123,7 +125,7 @@ export interface SqlitePersistenceOptions {
   onQueueFull?: (clientId: string) => void;
 }
 
-export class SqlitePersistence {
+export class SqlitePersistence implements SessionTimes {
   private db: Db | undefined;
   private statements: ReturnType<typeof prepare> | undefined;
   private readonly index = new SubscriptionIndex();
@@ -226,9 +228,28 @@ export class SqlitePersistence {
     return this.index.match(topic);
   }
 
+  /** Also forgets the messages queued for the session, as aedes-persistence-redis does once a client has no subscription left. */
   async cleanSubscriptions(client: Client): Promise<void> {
     for (const row of this.s.subscriptionsOf.all(client.id) as { topic: string }[]) this.index.remove(row.topic, client.id);
-    this.s.deleteSubscriptionsOf.run(client.id);
+    this.db!.transaction(() => {
+      this.s.deleteSubscriptionsOf.run(client.id);
+      this.s.deleteOutgoingOf.run(client.id);
+    })();
+    this.queued.delete(client.id);
+  }
+
+  // SessionTimes (session-times.ts): not part of aedes' interface, in the same file so one store holds a session whole.
+  async put(clientId: string, time: SessionTime): Promise<void> {
+    this.s.putSessionTime.run(clientId, time.expiry, time.endedAt);
+  }
+
+  async delete(clientId: string): Promise<void> {
+    this.s.deleteSessionTime.run(clientId);
+  }
+
+  async all(): Promise<Map<string, SessionTime>> {
+    const rows = this.s.allSessionTimes.all() as { client_id: string; expiry: number; ended_at: number | null }[];
+    return new Map(rows.map((r) => [r.client_id, { expiry: r.expiry, endedAt: r.ended_at }]));
   }
 
   async outgoingEnqueue(sub: { clientId: string }, packet: Packet): Promise<void> {
@@ -363,6 +384,10 @@ function prepare(db: Db) {
     outgoingByMessageId: q("SELECT seq, packet FROM outgoing WHERE client_id = ? AND message_id = ? ORDER BY seq LIMIT 1"),
     deleteOutgoing: q("DELETE FROM outgoing WHERE seq = ?"),
     outgoingOf: q("SELECT packet FROM outgoing WHERE client_id = ? ORDER BY seq"),
+    deleteOutgoingOf: q("DELETE FROM outgoing WHERE client_id = ?"),
+    putSessionTime: q("INSERT INTO session_times (client_id, expiry, ended_at) VALUES (?, ?, ?) ON CONFLICT (client_id) DO UPDATE SET expiry = excluded.expiry, ended_at = excluded.ended_at"),
+    deleteSessionTime: q("DELETE FROM session_times WHERE client_id = ?"),
+    allSessionTimes: q("SELECT client_id, expiry, ended_at FROM session_times"),
     putIncoming: q("INSERT INTO incoming (client_id, message_id, packet) VALUES (?, ?, ?) ON CONFLICT (client_id, message_id) DO UPDATE SET packet = excluded.packet"),
     getIncoming: q("SELECT packet FROM incoming WHERE client_id = ? AND message_id = ?"),
     deleteIncoming: q("DELETE FROM incoming WHERE client_id = ? AND message_id = ?"),
