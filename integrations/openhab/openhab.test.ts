@@ -4,6 +4,7 @@ import type { Sample } from "../../src/pipeline/sample.js";
 import { startTestHub, type TestHub } from "../../test/helpers/hub.js";
 import { OpenhabServer } from "../../test/helpers/openhab-server.js";
 import { sampleInstance } from "../../test/helpers/samples.js";
+import { queryStore } from "../../test/helpers/store.js";
 import { waitFor } from "../../test/helpers/wait.js";
 
 const TOKEN = "oh.hearth.test-token";
@@ -150,13 +151,16 @@ describe("openHAB", () => {
     expect(await metricsText(t)).toContain('hearth_integration_skipped_values_total{instance="house",reason="undef"} 1');
   });
 
-  it("reconnects a dropped stream and resynchronises every item from /rest/items; only this instance is degraded meanwhile", async () => {
+  it("reconnects a dropped stream and resynchronises every item from /rest/items, sending again only what changed meanwhile; only this instance is degraded", async () => {
     server = await new OpenhabServer([...demoItems(), ...houseItems()], { token: TOKEN }).start();
     const t = await start();
     await waitFor(() => server!.openStreams === 1 && byItem(t, "Stove_Power").length > 0, "the stream");
     expect(server.count("/rest/items")).toBe(1);
+    const loaded = t.samples.length;
+    const nullsAtStart = /reason="null"\} (\d+)/.exec(await metricsText(t))![1];
 
     // openHAB restarts: the connection breaks, and a state changes while nobody listens.
+    const droppedAt = Date.now();
     server.dropStreams();
     (server.items.find((i) => i.name === "Stove_Power") as { state: string }).state = "2400 W";
     await waitFor(async () => (await healthOf(t)).components["integration:house"]?.state === "degraded", "the instance to be degraded");
@@ -169,11 +173,20 @@ describe("openHAB", () => {
     expect(server.count("/rest/items")).toBe(2);
     expect(server.openStreams).toBe(1);
     expect((await healthOf(t)).components["integration:house"]!.state).toBe("ok");
+    // The reload sent the one state that changed, at the reload; every other state is still the
+    // point of its time, not a new one (and a NULL is not counted again).
+    expect(t.samples.slice(loaded).map((s) => [s.metric, s.value, s.tags.find((x) => x.startsWith("openhab_item:"))])).toEqual([["openhab.power", 2400, "openhab_item:stove_power"]]);
+    expect(t.samples.at(-1)!.time).toBeGreaterThan(droppedAt);
+    expect(/reason="null"\} (\d+)/.exec(await metricsText(t))![1]).toBe(nullsAtStart);
 
     // Stopping the hub closes the stream: openHAB is left with no listener.
-    await t.stop();
+    await t.hub.stop();
     hub = undefined;
     await waitFor(() => server!.openStreams === 0, "the stream to close");
+    const stored = queryStore<{ item: string; n: number }>(t.dir, "SELECT s.tags AS item, COUNT(*) AS n FROM points p JOIN series s ON s.id = p.series_id WHERE s.metric LIKE 'openhab.%' GROUP BY s.id");
+    fs.rmSync(t.dir, { recursive: true, force: true });
+    // In the store: one point per series from the load, and the change's second one.
+    expect(stored.filter((r) => r.n !== 1).map((r) => [/openhab_item:[a-z_]+/.exec(r.item)![0], r.n])).toEqual([["openhab_item:stove_power", 2]]);
   });
 
   it("treats a stream whose keep-alives stop as dropped, and reconnects", async () => {
