@@ -8,21 +8,20 @@ import { toItem, type Item } from "./items.js";
  * https://www.openhab.org/docs/developer/utils/events.html; openHAB 2's differences: dialect.ts.
  */
 export type StreamEvent =
-  | { kind: "state"; item: string; value: string; time: number | undefined }
+  | { kind: "state"; item: string; value: string }
   | { kind: "item"; item: Item }
   | { kind: "removed"; item: string }
   | { kind: "ignored"; why: string }
   | { kind: "malformed"; detail: string };
 
 /**
- * The topics Hearth subscribes to, in the server's namespace, and items coming and going. Before
- * openHAB 4 every update, changed or not, is an ItemStateEvent (…/state), and a change follows it
- * as ItemStateChangedEvent: following …/state alone reads each update once. Since openHAB 4 the
- * accepted states are …/statechanged and …/stateupdated.
+ * The topics Hearth subscribes to, in the server's namespace: the one event of each update
+ * (dialect.ts), and items coming and going. openHAB before 3.3 ends every filter with `.*`
+ * (SseUtil.convertToRegex, anchored with `$` by openhab-core #2986), so on 2.x and early 3.x
+ * `…/state` also brings `…/statechanged` and `…/statepredicted`: parseEvent leaves those out.
  */
 export function eventTopics(d: Dialect): string {
-  const actions = [...(d.stateEventIsUpdate ? ["state"] : ["statechanged", "stateupdated"]), "added", "updated", "removed"];
-  return actions.map((a) => `${d.namespace}/items/*/${a}`).join(",");
+  return [d.update.topic, "added", "updated", "removed"].map((a) => `${d.namespace}/items/*/${a}`).join(",");
 }
 
 const parse = (text: unknown): unknown => {
@@ -34,52 +33,35 @@ const parse = (text: unknown): unknown => {
   }
 };
 
-/**
- * openHAB 5 puts `lastStateUpdate` / `lastStateChange` (and `lastUpdate` on stateupdated) in
- * the payload as ISO-8601 zoned times, e.g. `2025-04-02T21:59:16.1+02:00[Europe/Berlin]`
- * (AbstractEventFactory, DateTimeFormatter.ISO_ZONED_DATE_TIME); the `[zone]` suffix is not
- * something Date.parse reads, and the offset before it already fixes the instant.
- */
-export function eventTime(value: unknown): number | undefined {
-  if (typeof value === "number" && Number.isFinite(value)) return value;
-  if (typeof value !== "string") return undefined;
-  const t = Date.parse(value.replace(/\[[^\]]*\]$/, ""));
-  return Number.isNaN(t) ? undefined : t;
-}
+/** Item state events that are not the version's one event of an update (dialect.ts), and why. */
+const NOT_THE_UPDATE: ReadonlyMap<string, string> = new Map([
+  ["ItemStateChangedEvent", "a change is also an update, read from the update's own event"],
+  ["ItemStateEvent", "since openHAB 4 a request, before the item accepts the state"],
+  ["ItemStatePredictedEvent", "a prediction after a command, not a state"],
+]);
 
+/**
+ * One frame. The sample's time is its arrival: openHAB 5's `lastStateUpdate`/`lastStateChange`
+ * in these payloads are the times of the update and change *before* this one (GenericItem
+ * .applyState posts the events before setting them; ItemStateUpdatedEvent#getLastStateUpdate,
+ * "the previous state update that occurred prior to this event").
+ */
 export function parseEvent(data: string, dialect: Dialect): StreamEvent {
   const frame = parse(data) as { topic?: unknown; payload?: unknown; type?: unknown } | undefined;
   if (!frame || typeof frame.topic !== "string" || typeof frame.type !== "string") return { kind: "malformed", detail: `not an openHAB event: ${data.slice(0, 80)}` };
   const parts = frame.topic.split("/");
-  if (parts[0] !== dialect.namespace || parts[1] !== "items") return { kind: "ignored", why: `${frame.type} on ${frame.topic}` };
-  // openhab/items/<group>/<member>/statechanged is the group's own new state, caused by a
-  // member (GroupItemStateChangedEvent); the `*` of a topic filter matches it too.
-  if (parts.length !== 4 && parts.length !== 5) return { kind: "ignored", why: `${frame.type} on ${frame.topic}` };
+  // openhab/items/<group>/<member>/stateupdated|statechanged is the group's own state, caused by
+  // a member (GroupStateUpdatedEvent, GroupItemStateChangedEvent); the `*` of a filter matches
+  // it too. Groups are not reported (their members are), so it is left out.
+  if (parts[0] !== dialect.namespace || parts[1] !== "items" || parts.length !== 4) return { kind: "ignored", why: `${frame.type} on ${frame.topic}` };
   const name = parts[2]!;
   const payload = parse(frame.payload) as Record<string, unknown> | unknown[] | undefined;
+  if (frame.type === dialect.update.type) {
+    const p = payload as Record<string, unknown> | undefined;
+    if (!p || typeof p.value !== "string") return { kind: "malformed", detail: `${frame.type} for ${name} without a value` };
+    return { kind: "state", item: name, value: p.value };
+  }
   switch (frame.type) {
-    case "ItemStateChangedEvent":
-    case "ItemStateUpdatedEvent":
-    case "GroupItemStateChangedEvent":
-    case "GroupStateUpdatedEvent": {
-      // Before openHAB 4 a change repeats the state of the ItemStateEvent that caused it.
-      if (dialect.stateEventIsUpdate && frame.type === "ItemStateChangedEvent") return { kind: "ignored", why: `ItemStateChangedEvent for ${name} repeats its ItemStateEvent` };
-      const p = payload as Record<string, unknown> | undefined;
-      if (!p || typeof p.value !== "string") return { kind: "malformed", detail: `${frame.type} for ${name} without a value` };
-      return { kind: "state", item: name, value: p.value, time: eventTime(p.lastStateUpdate ?? p.lastUpdate ?? p.lastStateChange) };
-    }
-    case "ItemStateEvent": {
-      // Before openHAB 4 this is the update itself (nothing else reports an unchanged state).
-      const p = payload as Record<string, unknown> | undefined;
-      if (dialect.stateEventIsUpdate) {
-        if (!p || typeof p.value !== "string") return { kind: "malformed", detail: `${frame.type} for ${name} without a value` };
-        return { kind: "state", item: name, value: p.value, time: undefined };
-      }
-      // openHAB 4 made this a request ("shall update", published before the item accepts the
-      // state; openhab-core #3141). The accepted state arrives as ItemStateUpdatedEvent or
-      // ItemStateChangedEvent, which openHAB 3 sends too.
-      return { kind: "ignored", why: `ItemStateEvent for ${name} is a request, not a state` };
-    }
     case "ItemAddedEvent": {
       const item = toItem(payload);
       return item ? { kind: "item", item } : { kind: "malformed", detail: `ItemAddedEvent for ${name} without an item` };
@@ -90,7 +72,9 @@ export function parseEvent(data: string, dialect: Dialect): StreamEvent {
     }
     case "ItemRemovedEvent":
       return { kind: "removed", item: name };
-    default:
-      return { kind: "ignored", why: `${frame.type} on ${frame.topic}` };
+    default: {
+      const reason = NOT_THE_UPDATE.get(frame.type);
+      return { kind: "ignored", why: `${frame.type} on ${frame.topic}${reason ? `: ${reason}` : ""}` };
+    }
   }
 }

@@ -11,15 +11,19 @@ type Ctx = IntegrationContext<OpenhabConfig>;
 /**
  * What one running instance knows: every item and its last state. Filled from `/rest/items`
  * and kept current by the event stream. A state is sent when openHAB reports it (the load, an
- * event) and never again as if new: an item that stops updating shows as "no data".
+ * event) and never again as if new: an item that stops updating shows as "no data", also
+ * across reconnections, as the states sent are kept across the instance's restarts.
  */
 class ItemTable {
   private readonly items = new Map<string, Item>();
   private readonly wanted: (name: string) => boolean;
   private readonly personOf: Map<string, string>;
   private readonly warned = new Set<string>();
+  /** Per item, the state last sent (or skipped), kept across this instance's restarts. */
+  private readonly sent: Map<string, string>;
 
   constructor(private readonly ctx: Ctx) {
+    this.sent = ctx.keep("sent-states", () => new Map<string, string>());
     this.wanted = nameMatcher(ctx.config.items, ctx.config.exclude_items);
     this.personOf = new Map(Object.entries(ctx.config.presence).map(([person, item]) => [item, person]));
   }
@@ -38,7 +42,7 @@ class ItemTable {
         const item = this.items.get(e.item);
         if (!item) return;
         item.state = e.value;
-        this.emit(item, e.time ?? this.ctx.clock.now());
+        this.emit(item, this.ctx.clock.now());
         return;
       }
       case "item":
@@ -57,13 +61,18 @@ class ItemTable {
     }
   }
 
-  /** The states loaded at start, each once, at the time they were read. */
+  /**
+   * The states loaded, at the time they were read, except those already sent: after a
+   * reconnection only a state that changed while nobody listened is new. An update during the
+   * outage that kept the value is not seen: it left nothing to tell it by.
+   */
   emitLoaded(): void {
     const now = this.ctx.clock.now();
-    for (const item of this.items.values()) this.emit(item, now);
+    for (const item of this.items.values()) if (this.sent.get(item.name) !== item.state) this.emit(item, now);
   }
 
   private emit(item: Item, time: number): void {
+    this.sent.set(item.name, item.state);
     const person = this.personOf.get(item.name);
     if (person) this.emitPresence(person, item, time);
     if (!this.wanted(item.name)) return;

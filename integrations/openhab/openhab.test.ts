@@ -4,6 +4,7 @@ import type { Sample } from "../../src/pipeline/sample.js";
 import { startTestHub, type TestHub } from "../../test/helpers/hub.js";
 import { OpenhabServer } from "../../test/helpers/openhab-server.js";
 import { sampleInstance } from "../../test/helpers/samples.js";
+import { queryStore } from "../../test/helpers/store.js";
 import { waitFor } from "../../test/helpers/wait.js";
 
 const TOKEN = "oh.hearth.test-token";
@@ -101,45 +102,43 @@ describe("openHAB", () => {
     expect(server.requests.every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);
   });
 
-  it("reads the event stream: JSON inside JSON, keep-alives, openHAB 4's updated-vs-request events, group topics and openHAB 5's timestamps", async () => {
-    server = await new OpenhabServer([...demoItems(), ...houseItems()], { token: TOKEN }).start();
+  it("reads openHAB 5's event stream: JSON inside JSON, keep-alives, requests and changes next to each update, group topics, the previous update's time", async () => {
+    server = await new OpenhabServer([...demoItems(), ...houseItems()], { token: TOKEN, version: "5.0.0" }).start();
     const t = await start();
-    await waitFor(() => server!.openStreams === 1 && byItem(t, "Arbeit_Steck_P_power").length > 0, "the stream and the first samples");
+    await waitFor(() => server!.openStreams === 1 && byItem(t, "Stove_Power").length > 0, "the stream and the first samples");
     const before = t.samples.length;
+    const sentAt = Date.now();
 
-    // The recorded frames: a ThingStatusInfoEvent (not an item), ItemStateChangedEvent 222.23,
-    // and an ItemStateEvent, which since openHAB 4 is a request, not a state (openhab-core #3141).
-    server.send(recorded("sse-events.txt"));
+    /**
+     * One update as openHAB 5 posts it (openhab-core 5.0.0): the ItemStateEvent request, then
+     * GenericItem.applyState's ItemStateUpdatedEvent and, on a change, ItemStateChangedEvent,
+     * carrying the times of the update and change before this one (ItemEventFactory payload beans).
+     */
+    const update = (item: string, type: string, value: string, oldType: string, oldValue: string) => {
+      const previous = { lastStateUpdate: "2025-04-02T21:59:16.1+02:00[Europe/Berlin]" };
+      return (
+        server!.event(`openhab/items/${item}/state`, "ItemStateEvent", { type, value }) +
+        server!.event(`openhab/items/${item}/stateupdated`, "ItemStateUpdatedEvent", { type, value, ...previous }) +
+        (value === oldValue ? "" : server!.event(`openhab/items/${item}/statechanged`, "ItemStateChangedEvent", { type, value, oldType, oldValue, ...previous, lastStateChange: previous.lastStateUpdate }))
+      );
+    };
     // A keep-alive as openHAB 3.4+ sends it every 10 s (SseResource ALIVE_INTERVAL_SECONDS).
     server.send('event: alive\ndata: {"type":"ALIVE","interval":10}\n\n');
-    // openHAB 4+: the accepted update (ItemStateUpdatedEvent on .../stateupdated, ItemEventFactory).
-    server.send(server.event("openhab/items/Stove_Power/stateupdated", "ItemStateUpdatedEvent", { type: "Quantity", value: "1850 W" }));
-    // A group's state changed by a member: openhab/items/<group>/<member>/statechanged.
-    server.send(server.event("openhab/items/Lights/Light_FF_Son_Ceiling/statechanged", "GroupItemStateChangedEvent", { type: "OnOff", value: "ON", oldType: "OnOff", oldValue: "OFF" }));
-    server.send(server.event("openhab/items/Light_FF_Son_Ceiling/statechanged", "ItemStateChangedEvent", { type: "OnOff", value: "ON", oldType: "OnOff", oldValue: "OFF" }));
-    // openHAB 5 adds lastStateUpdate/lastStateChange as ISO zoned times with a [zone] suffix
-    // (docs: developer/utils/events.md; AbstractEventFactory uses ISO_ZONED_DATE_TIME).
-    server.send(
-      server.event("openhab/items/Temperature_GF_Kitchen/statechanged", "ItemStateChangedEvent", {
-        type: "Decimal",
-        value: "21.5",
-        oldType: "Decimal",
-        oldValue: "19.9",
-        lastStateUpdate: "2025-04-02T21:59:16.1+02:00[Europe/Berlin]",
-        lastStateChange: "2025-04-02T21:59:16.1+02:00[Europe/Berlin]",
-      }),
-    );
-    server.send(server.event("openhab/items/Presence_Alex/statechanged", "ItemStateChangedEvent", { type: "OnOff", value: "OFF", oldType: "OnOff", oldValue: "ON" }));
-    server.send(server.event("openhab/items/Presence_Sam/statechanged", "ItemStateChangedEvent", { type: "UnDef", value: "UNDEF", oldType: "UnDef", oldValue: "NULL" }));
+    server.send(update("Stove_Power", "Quantity", "1850 W", "Quantity", "120 W"));
+    // A group's own state, caused by a member: openhab/items/<group>/<member>/stateupdated (GroupStateUpdatedEvent).
+    server.send(server.event("openhab/items/Lights/Light_FF_Son_Ceiling/stateupdated", "GroupStateUpdatedEvent", { type: "OnOff", value: "ON" }));
+    server.send(update("Light_FF_Son_Ceiling", "OnOff", "ON", "OnOff", "OFF"));
+    server.send(update("Temperature_GF_Kitchen", "Decimal", "21.5", "Decimal", "19.9"));
+    server.send(update("Presence_Alex", "OnOff", "OFF", "OnOff", "ON"));
+    server.send(update("Presence_Sam", "UnDef", "UNDEF", "UnDef", "NULL"));
     // An item made after the load (ItemAddedEvent carries the ItemDTO, without a state), then its first state.
     server.send(server.event("openhab/items/Garage_Temperature/added", "ItemAddedEvent", { type: "Number:Temperature", name: "Garage_Temperature", tags: [], groupNames: ["Garden"] }));
-    server.send(server.event("openhab/items/Garage_Temperature/statechanged", "ItemStateChangedEvent", { type: "Quantity", value: "4.5 °C", oldType: "UnDef", oldValue: "NULL" }));
+    server.send(update("Garage_Temperature", "Quantity", "4.5 °C", "UnDef", "NULL"));
 
     const events = () => t.samples.slice(before);
     await waitFor(() => events().some((s) => s.tags.includes("openhab_item:garage_temperature")), "the new item's state");
     const got = events().map((s) => [s.metric, s.value, s.unit, s.tags.find((x) => x.startsWith("openhab_item:") || x.startsWith("person:"))]);
     expect(got).toEqual([
-      ["openhab.power", 222.23, undefined, "openhab_item:arbeit_steck_p_power"],
       ["openhab.power", 1850, "W", "openhab_item:stove_power"],
       ["openhab.light", 1, undefined, "openhab_item:light_ff_son_ceiling"],
       ["openhab.temperature", 21.5, undefined, "openhab_item:temperature_gf_kitchen"],
@@ -147,17 +146,21 @@ describe("openHAB", () => {
       ["openhab.switch", 0, undefined, "openhab_item:presence_alex"],
       ["openhab.temperature", 4.5, "°C", "openhab_item:garage_temperature"],
     ]);
-    expect(events().find((s) => s.metric === "openhab.temperature")!.time).toBe(Date.parse("2025-04-02T19:59:16.100Z"));
+    // At its arrival, not at lastStateUpdate: that is when the state before this one was set.
+    expect(events().find((s) => s.metric === "openhab.temperature")!.time).toBeGreaterThanOrEqual(sentAt);
     expect(await metricsText(t)).toContain('hearth_integration_skipped_values_total{instance="house",reason="undef"} 1');
   });
 
-  it("reconnects a dropped stream and resynchronises every item from /rest/items; only this instance is degraded meanwhile", async () => {
+  it("reconnects a dropped stream and resynchronises every item from /rest/items, sending again only what changed meanwhile; only this instance is degraded", async () => {
     server = await new OpenhabServer([...demoItems(), ...houseItems()], { token: TOKEN }).start();
     const t = await start();
     await waitFor(() => server!.openStreams === 1 && byItem(t, "Stove_Power").length > 0, "the stream");
     expect(server.count("/rest/items")).toBe(1);
+    const loaded = t.samples.length;
+    const nullsAtStart = /reason="null"\} (\d+)/.exec(await metricsText(t))![1];
 
     // openHAB restarts: the connection breaks, and a state changes while nobody listens.
+    const droppedAt = Date.now();
     server.dropStreams();
     (server.items.find((i) => i.name === "Stove_Power") as { state: string }).state = "2400 W";
     await waitFor(async () => (await healthOf(t)).components["integration:house"]?.state === "degraded", "the instance to be degraded");
@@ -170,11 +173,20 @@ describe("openHAB", () => {
     expect(server.count("/rest/items")).toBe(2);
     expect(server.openStreams).toBe(1);
     expect((await healthOf(t)).components["integration:house"]!.state).toBe("ok");
+    // The reload sent the one state that changed, at the reload; every other state is still the
+    // point of its time, not a new one (and a NULL is not counted again).
+    expect(t.samples.slice(loaded).map((s) => [s.metric, s.value, s.tags.find((x) => x.startsWith("openhab_item:"))])).toEqual([["openhab.power", 2400, "openhab_item:stove_power"]]);
+    expect(t.samples.at(-1)!.time).toBeGreaterThan(droppedAt);
+    expect(/reason="null"\} (\d+)/.exec(await metricsText(t))![1]).toBe(nullsAtStart);
 
     // Stopping the hub closes the stream: openHAB is left with no listener.
-    await t.stop();
+    await t.hub.stop();
     hub = undefined;
     await waitFor(() => server!.openStreams === 0, "the stream to close");
+    const stored = queryStore<{ item: string; n: number }>(t.dir, "SELECT s.tags AS item, COUNT(*) AS n FROM points p JOIN series s ON s.id = p.series_id WHERE s.metric LIKE 'openhab.%' GROUP BY s.id");
+    fs.rmSync(t.dir, { recursive: true, force: true });
+    // In the store: one point per series from the load, and the change's second one.
+    expect(stored.filter((r) => r.n !== 1).map((r) => [/openhab_item:[a-z_]+/.exec(r.item)![0], r.n])).toEqual([["openhab_item:stove_power", 2]]);
   });
 
   it("treats a stream whose keep-alives stop as dropped, and reconnects", async () => {

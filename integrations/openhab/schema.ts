@@ -24,7 +24,7 @@ export const OpenhabConfig = z
       .default({})
       .meta({ description: "People and their presence Switch item ({alex: Presence_Alex}): ON becomes presence.home{person:alex} 1, OFF 0." }),
   })
-  .meta({ description: "openHAB 2, 3, 4 or 5: items over REST, then every state change from the event stream." });
+  .meta({ description: "openHAB 2, 3, 4 or 5: items over REST, then every state update from the event stream." });
 
 export type OpenhabConfig = z.output<typeof OpenhabConfig>;
 

@@ -16,6 +16,8 @@ export interface SessionDeps<C> {
   onError(err: unknown): void;
   /** The instance failed at runtime; the runner decides what happens next. */
   onFail(err: unknown): void;
+  /** Outlives the session: the runner's, one per instance (IntegrationContext.keep). */
+  kept: Map<string, unknown>;
 }
 
 /**
@@ -49,6 +51,10 @@ export class Session<C> {
         if (!this.closed) deps.onFail(err);
       },
       skipped: (reason) => deps.telemetry.skippedValues.inc({ reason }),
+      keep: <T>(key: string, init: () => T): T => {
+        if (!deps.kept.has(key)) deps.kept.set(key, init());
+        return deps.kept.get(key) as T;
+      },
     };
   }
 

@@ -74,6 +74,12 @@ export interface IntegrationContext<C> {
   fail(err: unknown): void;
   /** Counts a value skipped on purpose (openHAB's NULL and UNDEF), by reason, on /metrics. */
   skipped(reason: string): void;
+  /**
+   * A value the host keeps across this instance's restarts (not across a hub restart or a change
+   * of its config), made by `init` the first time `key` is asked for: what one attempt hands the
+   * next, such as the states already sent, so a reconnection does not send them again as new.
+   */
+  keep<T>(key: string, init: () => T): T;
 }
 
 /** A problem across fields of one instance (two ways of logging in given at once), reported with its position. */

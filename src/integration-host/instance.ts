@@ -36,6 +36,8 @@ export class InstanceRunner {
   private attempt = 0;
   private cancelRetry: Cancel | undefined;
   private stopped = false;
+  /** What the instance keeps across its restarts (IntegrationContext.keep). */
+  private readonly kept = new Map<string, unknown>();
 
   constructor(
     readonly name: string,
@@ -70,6 +72,7 @@ export class InstanceRunner {
       addSample: this.deps.addSample,
       onError: (err) => health.set(this.component, health.get(this.component)?.state ?? "ok", { info: { last_error: describeError(err), last_error_code: codeOf(err) } }),
       onFail: (err) => this.failed(err, gen),
+      kept: this.kept,
     });
     this.session = session;
     let cancelTimeout: Cancel | undefined;

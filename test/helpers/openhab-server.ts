@@ -8,7 +8,8 @@ import { closeNow } from "./ports.js";
  * `/rest/` with runtimeInfo, `/rest/items`, and `/rest/events` as `text/event-stream`. Items and
  * frames come from recordings; the test decides when frames are sent and when the stream drops.
  * Like openHAB's SseResource, a stream gets only the frames whose topic matches its `topics=`
- * filter (comma-separated, `*` a wildcard), so a filter in the wrong namespace gets nothing.
+ * filter (comma-separated, `*` a wildcard), so a filter in the wrong namespace gets nothing; as
+ * before openHAB 3.3, a server whose version is older matches each pattern as a prefix.
  */
 export class OpenhabServer {
   items: Record<string, unknown>[];
@@ -65,12 +66,19 @@ export class OpenhabServer {
       res.flushHeaders();
       const topics = url.searchParams.get("topics");
       if (topics !== null) this.topicFilters.push(topics);
-      this.streams.set(res, topics === null ? undefined : topicFilter(topics));
+      this.streams.set(res, topics === null ? undefined : topicFilter(topics, this.anchorsTopicFilter()));
       res.on("close", () => this.streams.delete(res));
       for (const frame of this.onOpen) this.write(res, frame);
     } else {
       res.writeHead(404).end();
     }
+  }
+
+  /** openHAB 3.3 anchored the filter's patterns at the end (openhab-core #2986); 2.x has no runtimeInfo. */
+  private anchorsTopicFilter(): boolean {
+    if (this.opts.root) return false;
+    const [major = 0, minor = 0] = (this.opts.version ?? "4.2.1").split(".").map(Number);
+    return major > 3 || (major === 3 && minor >= 3);
   }
 
   /** Writes raw SSE text (one or more frames) to every open stream whose filter lets each frame through. */
@@ -103,10 +111,13 @@ export class OpenhabServer {
   }
 }
 
-/** openHAB's topic filter: comma-separated patterns, `*` matching anything (SseResource / TopicEventFilter). */
-function topicFilter(topics: string): RegExp {
+/**
+ * openHAB's topic filter: comma-separated patterns, `*` matching anything, each followed by `.*`
+ * before openHAB 3.3 and by `$` since (SseUtil.convertToRegex).
+ */
+function topicFilter(topics: string, anchored: boolean): RegExp {
   const patterns = topics.split(",").map((t) => t.trim().replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*"));
-  return new RegExp(`^(?:${patterns.join("|")})$`);
+  return new RegExp(`^(?:${patterns.join("|")})${anchored ? "$" : ""}`);
 }
 
 /** The topic of a `message` frame's data; undefined for frames without one (keep-alives). */

@@ -158,6 +158,26 @@ describe("integration host", () => {
     await host.stop();
   });
 
+  it("keeps what an instance asks it to keep across its restarts, and starts afresh when its configuration changes", async () => {
+    const server = new FakeServer();
+    const { clock, host } = makeHost({ fake: server });
+    host.start({ a: instance() });
+    await settle();
+    const sent = server.contexts[0]!.keep("sent", () => new Map<string, string>());
+    sent.set("Stove_Power", "120 W");
+    server.contexts[0]!.fail(new HearthError("HEARTH_E_INTEGRATION_FAILED", "stream dropped"));
+    clock.advance(1_000);
+    await settle();
+    expect(server.starts).toBe(2);
+    expect(server.contexts[1]!.keep("sent", () => new Map<string, string>()).get("Stove_Power")).toBe("120 W");
+
+    await host.reconfigure({ a: instance({ interval: 5_000 }) });
+    await settle();
+    expect(server.starts).toBe(3);
+    expect(server.contexts[2]!.keep("sent", () => new Map<string, string>()).size).toBe(0);
+    await host.stop();
+  });
+
   it("on reload restarts only the instances whose configuration changed, and stop leaves no timer behind", async () => {
     const server = new FakeServer();
     const { clock, host, health } = makeHost({ fake: server });
