@@ -31,7 +31,7 @@ const parse = (text: unknown): unknown => {
  * (AbstractEventFactory, DateTimeFormatter.ISO_ZONED_DATE_TIME); the `[zone]` suffix is not
  * something Date.parse reads, and the offset before it already fixes the instant.
  */
-export function eventTime(value: unknown): number | undefined {
+function eventTime(value: unknown): number | undefined {
   if (typeof value === "number" && Number.isFinite(value)) return value;
   if (typeof value !== "string") return undefined;
   const t = Date.parse(value.replace(/\[[^\]]*\]$/, ""));

@@ -10,11 +10,11 @@ import { normalizeMetricName, normalizeTag } from "../pipeline/normalize.js";
  * time aggregation (the newest value in the window). `change`/`pct_change` and `==`/`!=` are not
  * supported, and say so.
  */
-export type TimeAggregation = "avg" | "min" | "max" | "sum" | "last";
+type TimeAggregation = "avg" | "min" | "max" | "sum" | "last";
 export type SpaceAggregation = "avg" | "min" | "max" | "sum";
 export type Comparator = ">" | ">=" | "<" | "<=";
 
-export interface TagFilter {
+interface TagFilter {
   key: string;
   /** The value as written (normalised like a tag); may hold `*` wildcards. */
   value: string;

@@ -17,13 +17,13 @@ export interface DesiredObject {
   notes: string[];
 }
 
-export interface Problem {
+interface Problem {
   source: SourceRef;
   message: string;
 }
 
 /** Monitors that Datadog evaluates: `evaluate: datadog` or `both`. */
-export const datadogMonitors = (loaded: Loaded): Sourced<MetricMonitor>[] =>
+const datadogMonitors = (loaded: Loaded): Sourced<MetricMonitor>[] =>
   loaded.rules.monitors.filter((m): m is Sourced<MetricMonitor> => m.type === "metric" && m.evaluate !== "local");
 
 /** Every dashboard, every monitor Datadog evaluates, and every calendar that mutes one of them, with every problem at once. */

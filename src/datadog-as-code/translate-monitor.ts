@@ -17,7 +17,7 @@ const DATADOG_STATE: Record<AlertState, string> = { ALERT: "alert", WARN: "warn"
 export const datadogStates = (states: readonly AlertState[]): string[] => states.map((s) => DATADOG_STATE[s]).sort();
 
 /** Handles for recipients, or the names of those without one. */
-export function handlesOf(recipients: readonly string[], handleOf: (name: string) => string | undefined): { handles: string[]; missing: string[] } {
+function handlesOf(recipients: readonly string[], handleOf: (name: string) => string | undefined): { handles: string[]; missing: string[] } {
   const handles: string[] = [];
   const missing: string[] = [];
   for (const r of recipients) {
@@ -39,7 +39,7 @@ function defaultMessage(m: MetricMonitor, grouped: boolean): string {
   ].join("\n");
 }
 
-export interface MonitorTranslation {
+interface MonitorTranslation {
   body: Json;
   problems: string[];
   notes: string[];

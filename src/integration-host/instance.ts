@@ -8,7 +8,7 @@ import { Session } from "./context.js";
 import type { InstanceCommon, Integration } from "./contract.js";
 import type { InstanceTelemetry } from "./telemetry.js";
 
-export interface RunnerDeps {
+interface RunnerDeps {
   clock: Clock;
   health: Health;
   log: Logger;
@@ -18,7 +18,7 @@ export interface RunnerDeps {
 }
 
 /** The name an instance has on /healthz. */
-export const healthName = (instance: string): string => `integration:${instance}`;
+const healthName = (instance: string): string => `integration:${instance}`;
 
 const codeOf = (err: unknown): ErrorCode => (isHearthError(err) ? err.code : "HEARTH_E_INTEGRATION_FAILED");
 

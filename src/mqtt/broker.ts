@@ -13,12 +13,12 @@ import { TOPIC_ALIAS_MAXIMUM } from "./mqtt5.js";
 import { loadPolicy } from "./policy.js";
 import type { MqttConfig } from "./schema.js";
 
-export type MessageHandler = (topic: string, payload: Buffer, retain: boolean) => void;
+type MessageHandler = (topic: string, payload: Buffer, retain: boolean) => void;
 
 /** Told about every message the broker passes on; `origin` names the bridge a message came in through. */
-export type PublishListener = (packet: AedesPublishPacket, origin: string | undefined) => void;
+type PublishListener = (packet: AedesPublishPacket, origin: string | undefined) => void;
 
-export interface BrokerOptions {
+interface BrokerOptions {
   config: MqttConfig;
   /** Where the SQLite store goes unless mqtt.persistence.file says otherwise. */
   storageDir: string;

@@ -6,21 +6,21 @@ import type { Message } from "./message.js";
 import type { NotificationRow, OutboxTable } from "./outbox.js";
 import type { Transports } from "./transports/index.js";
 
-export interface DeliveryMetrics {
+interface DeliveryMetrics {
   /** Notifications dealt with, by channel and how: sent, failed, expired, dropped. */
   done: Counter<"channel" | "status">;
   /** Attempts that failed and will be retried, by channel and code. */
   retries: Counter<"channel" | "code">;
 }
 
-export interface DispatcherSettings {
+interface DispatcherSettings {
   retry: { min: number; max: number };
   maxAge: number;
   statusUrl: string | undefined;
   host: string;
 }
 
-export interface DispatcherOptions {
+interface DispatcherOptions {
   outbox: OutboxTable;
   /** Read at each send, so a reload applies to what waits. */
   transports: () => Transports;

@@ -29,7 +29,7 @@ export interface NotifierSettings {
   retention: number;
 }
 
-export interface NotifierOptions {
+interface NotifierOptions {
   settings: NotifierSettings;
   store: Store;
   clock: Clock;

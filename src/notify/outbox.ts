@@ -45,7 +45,7 @@ export const NOTIFY_MIGRATIONS: Migrations = {
 };
 
 export type NotificationKind = "alert" | "downtime" | "acknowledgement";
-export type NotificationStatus = "pending" | "sent" | "failed" | "expired" | "dropped";
+type NotificationStatus = "pending" | "sent" | "failed" | "expired" | "dropped";
 
 export interface NewNotification {
   createdAt: number;
@@ -79,7 +79,7 @@ export interface NotificationRow {
   done_at: number | null;
 }
 
-export interface Lane {
+interface Lane {
   recipient: string;
   channel: string;
   pending: number;

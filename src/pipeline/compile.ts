@@ -8,9 +8,9 @@ import type { MetricKind } from "./sample.js";
 import { parseDecimal, readValue, stateTable, type StateTable } from "./value.js";
 
 /** Renders `device:{device}` with a message's captures; a constant tag costs nothing per message. */
-export type TagRenderer = (captures: Record<string, string>) => string;
+type TagRenderer = (captures: Record<string, string>) => string;
 
-export function compileTag(template: string): TagRenderer {
+function compileTag(template: string): TagRenderer {
   if (placeholdersOf(template).length === 0) return () => template;
   return (c) => template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => c[name] ?? "");
 }

@@ -1,7 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import type { RejectReason } from "./sample.js";
 
-export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: RejectReason; detail: string };
+type Decoded<T> = { ok: true; value: T } | { ok: false; reason: RejectReason; detail: string };
 
 /**
  * One MQTT message on its way through the ingest rules. The payload is decoded at most once,

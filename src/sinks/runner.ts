@@ -23,7 +23,7 @@ const NEW_SINK_LOOKBACK_MS = 3_600_000;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const pointCount = (n: number) => `${n} point${n === 1 ? "" : "s"}`;
 
-export interface RunnerOptions {
+interface RunnerOptions {
   store: Store;
   policy: ForwardPolicy;
   metrics: SinkMetrics;

@@ -3,7 +3,7 @@ import type { Point } from "../pipeline/aggregate.js";
 import type { StoredPoint } from "./points.js";
 
 /** The `sink` of a dead letter the store itself set aside: a point that could not be written. */
-export const STORE_DEAD_LETTER = "store";
+const STORE_DEAD_LETTER = "store";
 
 /**
  * Delivery state: one cursor per sink (the id of the last point it has dealt with, so every

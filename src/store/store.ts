@@ -17,7 +17,7 @@ export const STORE_FILE = "hearth.db";
 
 const MAINTENANCE_EVERY_MS = 60_000;
 
-export interface StoreOptions {
+interface StoreOptions {
   /**
    * Write points on a worker thread with its own connection (the hub does), instead of on the
    * caller's event loop. Without it, each `append` has done its work when it returns.

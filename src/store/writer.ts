@@ -5,7 +5,7 @@ import { OutboxTable } from "./outbox.js";
 import { PointTable, type SetAsideReason } from "./points.js";
 
 /** Points kept in memory while the file cannot be written (a full disk): about half an hour of a large house. */
-export const MAX_HELD_POINTS = 250_000;
+const MAX_HELD_POINTS = 250_000;
 /** Retention removes at most this many points per pass, so a long backlog never holds the writer for long. */
 const EXPIRY_CHUNK = 50_000;
 /** When the bound is hit, trim to this share of it, so the next flushes do not trim again at once. */

@@ -25,7 +25,7 @@ export interface BridgeMetrics {
   connections: Counter<"bridge" | "outcome">;
 }
 
-export interface LinkDeps {
+interface LinkDeps {
   broker: Broker;
   clock: Clock;
   log: Logger;

@@ -4,7 +4,7 @@ import type { PersistenceConfig } from "../schema.js";
 import { SqlitePersistence } from "./sqlite.js";
 
 /** What aedes needs of a persistence, plus `destroy`, which Hearth calls after aedes has closed. */
-export interface BrokerStore {
+interface BrokerStore {
   setup(broker: unknown): Promise<void>;
   destroy(): Promise<void> | void;
 }
@@ -55,7 +55,7 @@ const withoutPassword = (url: string): string => {
 };
 
 /** Builds the store `mqtt.persistence` asks for; see README "The broker" for why SQLite is the default. */
-export interface StoreEvents {
+interface StoreEvents {
   /** A message for an offline session did not fit its queue. */
   onQueueFull: (clientId: string) => void;
   /** The store's connection failed (Redis away); the broker keeps running. */
