@@ -3,7 +3,7 @@ import type { Cancel, Clock } from "../kit/clock.js";
 import { RateLimitedLog, type Logger } from "../kit/log.js";
 import { backoffDelay } from "../sinks/backoff.js";
 import type { Message } from "./message.js";
-import type { NotificationRow, OutboxTable } from "./outbox.js";
+import type { NotificationRow, NotificationOutbox } from "./outbox.js";
 import type { Transports } from "./transports/index.js";
 
 interface DeliveryMetrics {
@@ -21,7 +21,7 @@ interface DispatcherSettings {
 }
 
 interface DispatcherOptions {
-  outbox: OutboxTable;
+  outbox: NotificationOutbox;
   /** Read at each send, so a reload applies to what waits. */
   transports: () => Transports;
   settings: () => DispatcherSettings;

@@ -86,7 +86,7 @@ interface Lane {
   oldest: number;
 }
 
-export class OutboxTable {
+export class NotificationOutbox {
   private readonly q;
 
   constructor(private readonly db: Db) {
