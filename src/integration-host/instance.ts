@@ -3,7 +3,8 @@ import { describeError, HearthError, isHearthError, type ErrorCode } from "../ki
 import type { Health } from "../kit/health.js";
 import type { Logger } from "../kit/log.js";
 import type { Sample } from "../pipeline/sample.js";
-import { backoffDelay, type BackoffPolicy } from "./backoff.js";
+import { backoffDelay, NO_JITTER } from "../kit/backoff.js";
+import type { BackoffPolicy } from "./backoff.js";
 import { Session } from "./context.js";
 import type { InstanceCommon, Integration } from "./contract.js";
 import type { InstanceTelemetry } from "./telemetry.js";
@@ -107,7 +108,7 @@ export class InstanceRunner {
     // A connection that held for as long as the longest wait earns a quick retry again.
     if (this.startedAt !== undefined && clock.now() - this.startedAt >= this.deps.backoff.maxMs) this.attempt = 0;
     const code = codeOf(err);
-    const delay = backoffDelay(this.attempt, this.deps.backoff);
+    const delay = backoffDelay(this.attempt, this.deps.backoff.initialMs, this.deps.backoff.maxMs, NO_JITTER);
     this.attempt++;
     telemetry.failures.inc({ code });
     telemetry.up(0);

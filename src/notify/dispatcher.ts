@@ -1,7 +1,7 @@
 import type { Counter } from "prom-client";
 import type { Cancel, Clock } from "../kit/clock.js";
 import { RateLimitedLog, type Logger } from "../kit/log.js";
-import { backoffDelay } from "../sinks/backoff.js";
+import { backoffDelay, EQUAL_JITTER } from "../kit/backoff.js";
 import type { Message } from "./message.js";
 import type { NotificationRow, NotificationOutbox } from "./outbox.js";
 import type { Transports } from "./transports/index.js";
@@ -188,7 +188,7 @@ export class Dispatcher {
           outbox.failedAttempt(row.id, outcome.answer);
           metrics.retries.inc({ channel: row.channel, code: outcome.code });
           const { min, max } = this.o.settings().retry;
-          const delay = Math.max(backoffDelay(lane.attempt, min, max), Math.min(max, outcome.retryAfterMs ?? 0));
+          const delay = Math.max(backoffDelay(lane.attempt, min, max, EQUAL_JITTER), Math.min(max, outcome.retryAfterMs ?? 0));
           lane.attempt++;
           lane.streak++;
           lane.lastError = outcome.answer;

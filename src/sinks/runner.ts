@@ -4,7 +4,7 @@ import type { Health } from "../kit/health.js";
 import { RateLimitedLog, type Logger } from "../kit/log.js";
 import type { StoredPoint } from "../store/points.js";
 import type { Store } from "../store/store.js";
-import { backoffDelay } from "./backoff.js";
+import { backoffDelay, EQUAL_JITTER } from "../kit/backoff.js";
 import type { SinkMetrics } from "./metrics.js";
 import type { ForwardPolicy, Withheld } from "./policy.js";
 import type { SendOutcome, Sink } from "./sink.js";
@@ -223,7 +223,7 @@ export class SinkRunner {
         return false;
       case "retry": {
         const { min, max } = this.o.backoff();
-        const delay = Math.max(backoffDelay(this.attempt, min, max, this.o.random), Math.min(max, (outcome.notBefore ?? 0) - this.o.clock.now()));
+        const delay = Math.max(backoffDelay(this.attempt, min, max, EQUAL_JITTER, this.o.random), Math.min(max, (outcome.notBefore ?? 0) - this.o.clock.now()));
         this.fail(outcome.code, outcome.reason, outcome.detail, delay, "degraded");
         return false;
       }

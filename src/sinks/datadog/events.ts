@@ -4,7 +4,7 @@ import type { SinkSettings } from "../settings.js";
 import { RateLimitedLog, type Logger } from "../../kit/log.js";
 import type { Store } from "../../store/store.js";
 import type { Telemetry } from "../../kit/telemetry.js";
-import { backoffDelay } from "../backoff.js";
+import { backoffDelay, EQUAL_JITTER } from "../../kit/backoff.js";
 import { EVENT_MAX_AGE_MS, eventBody } from "./event-body.js";
 import { DATADOG_EVENT_MIGRATIONS, EventOutbox, type QueuedEvent } from "./event-outbox.js";
 import { bodyOf, DatadogTransport, errorsOf, networkDetail } from "./transport.js";
@@ -126,7 +126,7 @@ export class DatadogEvents {
         }
         if (this.stopped) return;
         const { min, max } = this.config.forward.backoff;
-        const delay = outcome === "refused" ? REFUSED_RECHECK_MS : backoffDelay(this.attempt++, min, max);
+        const delay = outcome === "refused" ? REFUSED_RECHECK_MS : backoffDelay(this.attempt++, min, max, EQUAL_JITTER);
         this.retryTimer = this.clock.setTimeout(() => {
           this.retryTimer = undefined;
           this.wake();
