@@ -4,6 +4,7 @@ import { bodyAt, type Message } from "../message.js";
 import type { NotifyConfig } from "../schema.js";
 import type { Channel, Outcome } from "./channel.js";
 import { post } from "./http.js";
+import type { Transport } from "./transport.js";
 
 type WebhookConfig = NotifyConfig["webhooks"][string];
 
@@ -56,3 +57,8 @@ export class WebhookChannel implements Channel {
     return post(this.config.url, headers, body, this.timeoutMs, signal);
   }
 }
+
+/** The webhooks (from `notify.webhooks`) a recipient's `webhook:` names, one channel each. */
+export const webhookTransport: Transport = (config) => ({
+  channels: (recipient, entry) => (entry.webhook ?? []).map((hook) => new WebhookChannel(hook, config.webhooks[hook]!, recipient, config.timeout)),
+});
