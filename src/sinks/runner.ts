@@ -1,4 +1,5 @@
-import type { Cancel, Clock } from "../kit/clock.js";
+import type { Clock } from "../kit/clock.js";
+import { DeliveryLane } from "../kit/delivery-lane.js";
 import type { ErrorCode } from "../kit/errors.js";
 import type { Health } from "../kit/health.js";
 import { RateLimitedLog, type Logger } from "../kit/log.js";
@@ -20,7 +21,6 @@ const REFUSED_RECHECK_MS = 300_000;
 /** A sink that was never used before starts with the points of the last hour, what Datadog still accepts. */
 const NEW_SINK_LOOKBACK_MS = 3_600_000;
 
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const pointCount = (n: number) => `${n} point${n === 1 ? "" : "s"}`;
 
 interface RunnerOptions {
@@ -43,8 +43,7 @@ interface RunnerOptions {
  */
 export class SinkRunner {
   private cursor: number;
-  private running: Promise<void> | undefined;
-  private retryTimer: Cancel | undefined;
+  private readonly lane: DeliveryLane;
   private attempt = 0;
   private failingSince: number | undefined;
   private stopping = false;
@@ -75,6 +74,7 @@ export class SinkRunner {
       }
     }
     this.warnLog = new RateLimitedLog(() => clock.now(), 1);
+    this.lane = new DeliveryLane(clock, () => this.drain(), () => !this.stopping);
     o.health.set(sink.name, "ok", { info: { pending: this.pending() } });
   }
 
@@ -101,20 +101,14 @@ export class SinkRunner {
    * starts on a turn of the event loop of its own, never inside the flush or timer that woke it.
    */
   wake(): void {
-    if (this.stopping || this.running || this.retryTimer) return;
-    this.running = nextTurn()
-      .then(() => this.drain())
-      .finally(() => {
-        this.running = undefined;
-      });
+    this.lane.wake();
   }
 
   /** A new configuration (a new key, another site): forget the failure streak and try at once. */
   replaceSink(sink: Sink): void {
     this.sink.close();
     this.sink = sink;
-    this.retryTimer?.();
-    this.retryTimer = undefined;
+    this.lane.cancelRetry();
     this.attempt = 0;
     this.refused = false;
     this.o.health.set(sink.name, "ok", { detail: "configuration changed", info: { code: undefined } });
@@ -123,14 +117,13 @@ export class SinkRunner {
 
   /** A clean stop: one last send of what is stored, bounded by `timeoutMs`, then the sink is closed. */
   async stop(timeoutMs: number): Promise<void> {
-    this.retryTimer?.();
-    this.retryTimer = undefined;
+    this.lane.cancelRetry();
     const cancelDeadline = this.o.clock.setTimeout(() => {
       this.deadlinePassed = true;
       this.inflight?.abort();
     }, timeoutMs);
     try {
-      await this.running;
+      await this.lane.current;
       this.stopping = true;
       if (!this.deadlinePassed && !this.refused) await this.drain();
     } finally {
@@ -143,8 +136,7 @@ export class SinkRunner {
   /** The sink is no longer configured: stop at once, keeping its cursor for a later comeback. */
   halt(): void {
     this.stopping = true;
-    this.retryTimer?.();
-    this.retryTimer = undefined;
+    this.lane.cancelRetry();
     this.inflight?.abort();
     this.sink.close();
   }
@@ -277,9 +269,6 @@ export class SinkRunner {
         `${this.sink.label}: ${detail}; ${pointCount(pending)} ${pending === 1 ? "waits" : "wait"} in the store, next try in ${Math.round(delay / 1000)}s`,
       );
     if (this.stopping) return;
-    this.retryTimer = clock.setTimeout(() => {
-      this.retryTimer = undefined;
-      this.wake();
-    }, delay);
+    this.lane.retryIn(delay);
   }
 }
