@@ -6,7 +6,7 @@
  *   schedule. https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
  * - `spread`: the schedule times a random factor in [1 - fraction, 1 + fraction).
  */
-export type Jitter = { kind: "none" } | { kind: "equal" } | { kind: "spread"; fraction: number };
+type Jitter = { kind: "none" } | { kind: "equal" } | { kind: "spread"; fraction: number };
 
 export const NO_JITTER: Jitter = { kind: "none" };
 export const EQUAL_JITTER: Jitter = { kind: "equal" };

@@ -37,7 +37,7 @@ function classify(err: unknown): Outcome {
 }
 
 /** One mail server (nodemailer's SMTP transport), shared by every recipient's email channel. */
-export class EmailTransport {
+class EmailTransport {
   private readonly transporter: Transporter<SMTPTransport.SentMessageInfo>;
   readonly from: string;
 

@@ -2,7 +2,7 @@ import type { NotifyConfig } from "../schema.js";
 import type { Channel } from "./channel.js";
 
 /** One recipient's entry under `notify.recipients`. */
-export type RecipientConfig = NotifyConfig["recipients"][string];
+type RecipientConfig = NotifyConfig["recipients"][string];
 
 /** A transport set up for one configuration (a mail server's connection pool, or nothing to hold). */
 export interface OpenTransport {

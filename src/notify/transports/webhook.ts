@@ -18,7 +18,7 @@ const signBody = (secret: string, body: string): string => `sha256=${createHmac(
  * on a resend after a crash, so a receiver can drop the copy; with a `secret`, the body is signed
  * (X-Hearth-Signature-256: sha256=<hex>) so the receiver knows it came from this Hearth.
  */
-export class WebhookChannel implements Channel {
+class WebhookChannel implements Channel {
   readonly key: string;
   readonly describe: string;
 
