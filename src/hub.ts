@@ -45,7 +45,7 @@ const rulesForDiff = ({ rules: r }: Loaded) => ({
   calendars: r.calendars,
 });
 
-export interface HubOptions {
+interface HubOptions {
   loaded: Loaded;
   log: Logger;
   clock?: Clock;

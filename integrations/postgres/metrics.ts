@@ -4,7 +4,7 @@
  * same submission (a `rate` is the per-second change between two runs, stored by Datadog as a
  * gauge; a `monotonic_count` is the change itself, stored as a count) and the same views.
  */
-export type Submission = "gauge" | "rate" | "monotonic_count";
+type Submission = "gauge" | "rate" | "monotonic_count";
 
 export interface Column {
   column: string;

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Duration, Port, Secret } from "../../src/config-kit/common.js";
 
 /** Databases Datadog's check leaves out by default (postgres conf.yaml.example `ignore_databases`). */
-export const DEFAULT_IGNORED = ["template0", "template1", "rdsadmin", "azure_maintenance", "cloudsqladmin", "alloydbadmin", "alloydbmetadata"];
+const DEFAULT_IGNORED = ["template0", "template1", "rdsadmin", "azure_maintenance", "cloudsqladmin", "alloydbadmin", "alloydbmetadata"];
 
 export const PostgresConfig = z
   .strictObject({

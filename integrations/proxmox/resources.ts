@@ -10,7 +10,7 @@ import { parseDecimal } from "../../src/pipeline/value.js";
  */
 
 /** Proxmox's resource type → the `proxmox_type` tag and the metric prefix (constants.py RESOURCE_TYPE_MAP). */
-export const RESOURCE_TYPES: ReadonlyMap<string, string> = new Map(Object.entries({
+const RESOURCE_TYPES: ReadonlyMap<string, string> = new Map(Object.entries({
   qemu: "vm",
   lxc: "container",
   openvz: "container",

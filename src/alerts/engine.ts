@@ -120,7 +120,7 @@ export interface DowntimeView {
   windows: WindowView[];
 }
 
-export interface AlertEngineOptions {
+interface AlertEngineOptions {
   settings: AlertSettings;
   pipeline: Pipeline;
   presence: PresenceView;
@@ -136,7 +136,7 @@ export interface AlertEngineOptions {
   onSettled?: () => void;
 }
 
-export interface SnoozeRequest {
+interface SnoozeRequest {
   monitor: string;
   group?: string;
   forMs: number;
@@ -145,7 +145,7 @@ export interface SnoozeRequest {
   timezone?: string;
 }
 
-export interface DowntimeRequest {
+interface DowntimeRequest {
   forMs: number;
   scope?: string[];
   reason?: string;

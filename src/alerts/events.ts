@@ -50,7 +50,7 @@ export interface DowntimeEvent {
 }
 
 /** Someone acknowledged a monitor group: reminders stop until its state changes. Told to the monitor's recipients. */
-export interface AcknowledgementEvent extends MonitorMessage {
+interface AcknowledgementEvent extends MonitorMessage {
   type: "acknowledgement";
   by?: string;
 }

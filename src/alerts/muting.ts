@@ -8,7 +8,7 @@ export interface ActiveWindow {
   muteFirstRecovery: boolean;
 }
 
-export interface MuteDecision {
+interface MuteDecision {
   muted: boolean;
   mutedBy?: string;
 }

@@ -5,7 +5,7 @@ import type { NobodyHomeMonitor } from "./monitor-schema.js";
 import type { EvaluationInput, MonitorRuntime, Observation } from "./runtime.js";
 
 /** The series the rule reads: 1 while an appliance is on (derived from its power by the appliance rules), tagged appliance:<name>. */
-export const APPLIANCE_ON_METRIC = "power.on";
+const APPLIANCE_ON_METRIC = "power.on";
 
 interface ApplianceData {
   on: boolean;
@@ -30,7 +30,7 @@ const joinNames = (names: string[]): string => (names.length <= 1 ? (names[0] ??
  * Who is home, as one word and a sentence. Someone home wins; otherwise anyone whose presence is
  * stale or missing makes the house "unknown", never silently empty, and the sentence says who.
  */
-export function summarizePresence(people: PersonPresence[]): HouseSummary {
+function summarizePresence(people: PersonPresence[]): HouseSummary {
   const home = people.filter((p) => p.state === "home").map((p) => p.person);
   if (home.length > 0) return { state: "home", home, emptySince: undefined, text: `${joinNames(home)} ${home.length === 1 ? "is" : "are"} home` };
   const unknown = people.filter((p) => p.state === "unknown");

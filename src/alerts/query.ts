@@ -13,7 +13,7 @@ import { tagValues, type SpaceAggregation, type TimeAggregation } from "../query
  */
 export type Comparator = ">" | ">=" | "<" | "<=";
 
-export interface TagFilter {
+interface TagFilter {
   key: string;
   /** The value as written (normalised like a tag); may hold `*` wildcards. */
   value: string;

@@ -45,7 +45,7 @@ hb.registerHelper("local_time", function (this: TemplateContext, name: unknown, 
 });
 
 /** Helpers a template may call, with Handlebars' own block helpers. */
-export const TEMPLATE_HELPERS = ["is_match", "is_exact_match", "local_time", "if", "unless", "each", "with", "lookup"] as const;
+const TEMPLATE_HELPERS = ["is_match", "is_exact_match", "local_time", "if", "unless", "each", "with", "lookup"] as const;
 
 export interface TemplateVocabulary {
   /** Variables (and `{{#flag}}` blocks) this monitor's templates may use. */

@@ -22,7 +22,7 @@ export interface Processing {
   stop(): void;
 }
 
-export function pipelineSettings(loaded: Loaded, runtime: PresetRuntime): PipelineSettings {
+function pipelineSettings(loaded: Loaded, runtime: PresetRuntime): PipelineSettings {
   return {
     ruleSet: buildRuleSet(loaded.rules, runtime),
     maxPayloadBytes: loaded.config.pipeline.max_payload_bytes,
@@ -31,7 +31,7 @@ export function pipelineSettings(loaded: Loaded, runtime: PresetRuntime): Pipeli
   };
 }
 
-export interface HouseStages {
+interface HouseStages {
   appliances: ApplianceStage;
   presence: PresenceTracker;
   /** In the order samples go through them. */

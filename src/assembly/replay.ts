@@ -19,7 +19,7 @@ export interface ReplayOptions {
   presence?: (pipeline: Pipeline) => PresenceView;
 }
 
-export interface ReplaySummary {
+interface ReplaySummary {
   from: number;
   until: number;
   fed: number;

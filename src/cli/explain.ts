@@ -13,7 +13,7 @@ import { SampleChain } from "../pipeline/stage.js";
 import { PresetRuntime } from "../presets/runtime.js";
 import { formatNumber, readableNumber } from "../kit/readable-number.js";
 
-export interface ExplainedSample {
+interface ExplainedSample {
   metric: string;
   value: number;
   unit: string | undefined;
@@ -21,7 +21,7 @@ export interface ExplainedSample {
   tags: string[];
 }
 
-export interface Explanation {
+interface Explanation {
   topic: string;
   host: string;
   matches: {

@@ -5,7 +5,7 @@ import { ERRORS } from "../kit/errors.js";
 import { readHubRecord } from "./hub-record.js";
 
 /** The running hub's HTTP API, as the configuration it runs with describes it. */
-export interface HubAddress {
+interface HubAddress {
   url: string;
   token: string | undefined;
   /** Where the address came from, for the message when nobody answers. */

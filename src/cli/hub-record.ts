@@ -6,7 +6,7 @@ import path from "node:path";
  * `kill -HUP "$(cat data/hearth.pid)"` find it without being told its address (the demo's port,
  * an ephemeral port, an environment override).
  */
-export interface HubRecord {
+interface HubRecord {
   pid: number;
   url: string;
   started_at: string;

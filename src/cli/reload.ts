@@ -19,7 +19,7 @@ export function serialReloader(hub: Hub, opts: ConfigOptions, log: Logger): (why
  * Reads the configuration and rules again and puts them in force. An invalid change is logged
  * with every problem's position and the running configuration stays as it was.
  */
-export async function reloadFromDisk(hub: Hub, opts: ConfigOptions, log: Logger, why: string): Promise<boolean> {
+async function reloadFromDisk(hub: Hub, opts: ConfigOptions, log: Logger, why: string): Promise<boolean> {
   log.info({ trigger: why }, `Reloading configuration (${why})`);
   const result = loadAll({ configFile: opts.config, rulesDir: opts.rules, check: checkReferences });
   if (!result.ok) {

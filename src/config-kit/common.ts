@@ -43,7 +43,7 @@ const BYTE_SIZE = /^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?\s*$/;
 const UNIT_BYTES: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4 };
 
 /** Parses "500MB", "2GiB", "64KiB" (or a plain number of bytes) into bytes; undefined when it is not a size. */
-export function parseByteSize(text: string): number | undefined {
+function parseByteSize(text: string): number | undefined {
   const m = BYTE_SIZE.exec(text);
   return m ? Math.round(Number(m[1]) * UNIT_BYTES[m[2] ?? "B"]!) : undefined;
 }

@@ -33,7 +33,7 @@ export function readYamlFile(file: string, env: Env): { yaml?: YamlFile; issues:
   return parseYamlText(file, text, env);
 }
 
-export function parseYamlText(file: string, text: string, env: Env): { yaml?: YamlFile; issues: Issue[] } {
+function parseYamlText(file: string, text: string, env: Env): { yaml?: YamlFile; issues: Issue[] } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const issues: Issue[] = [];
@@ -65,7 +65,7 @@ function plainScalar(text: string): unknown {
   }
 }
 
-export function interpolate(text: string, env: Env): { text: string; problems: string[] } {
+function interpolate(text: string, env: Env): { text: string; problems: string[] } {
   const problems: string[] = [];
   const out = text.replace(INTERPOLATION, (whole, inner: string | undefined) => {
     if (whole === "$${") return "${";

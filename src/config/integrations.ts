@@ -24,7 +24,7 @@ const instanceSchema = (name: string, integration: Integration) =>
 const members = Object.entries(INTEGRATIONS_BY_TYPE).map(([name, i]) => instanceSchema(name, i));
 
 /** Each member's exact type lives with its integration (`ctx.config`); here an instance is its common fields. */
-export const IntegrationInstance = z.discriminatedUnion("type", members as [(typeof members)[number], ...(typeof members)[number][]]) as unknown as z.ZodType<
+const IntegrationInstance = z.discriminatedUnion("type", members as [(typeof members)[number], ...(typeof members)[number][]]) as unknown as z.ZodType<
   InstanceCommon & Record<string, unknown>,
   Record<string, unknown>
 >;

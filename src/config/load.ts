@@ -34,7 +34,7 @@ export interface Loaded {
   rulesDir: string;
 }
 
-export type LoadResult = { ok: true; loaded: Loaded } | { ok: false; issues: Issue[] };
+type LoadResult = { ok: true; loaded: Loaded } | { ok: false; issues: Issue[] };
 
 /**
  * The environment wins over the file for the settings a deployment changes most
@@ -134,7 +134,7 @@ function firstIPv4(): string {
   return "127.0.0.1";
 }
 
-export function listRulesFiles(dir: string): string[] {
+function listRulesFiles(dir: string): string[] {
   return fs
     .readdirSync(dir, { withFileTypes: true })
     .filter((e) => e.isFile() && /\.ya?ml$/i.test(e.name) && !e.name.startsWith("."))
@@ -202,7 +202,7 @@ function collectNamed<T extends object>(y: YamlFile, section: string, entries: R
   return issues;
 }
 
-export interface LoadOptions {
+interface LoadOptions {
   configFile: string;
   rulesDir: string;
   env?: Env;

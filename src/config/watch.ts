@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 
-export interface WatchOptions {
+interface WatchOptions {
   /** Wait this long after the last change before reloading: an editor's save is several writes. */
   debounceMs?: number;
   /** Also compare modification times this often, for filesystems that do not deliver events (some network mounts). */

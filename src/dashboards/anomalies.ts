@@ -17,7 +17,7 @@ import type { AnomalyAlgorithm } from "./query.js";
  * Shared by the status page's dashboards and by anomaly monitors, so both see the same band.
  */
 
-export interface BandPoint {
+interface BandPoint {
   t: number;
   value: number;
   /** Null until enough points precede this one to judge it. */
@@ -25,7 +25,7 @@ export interface BandPoint {
   upper: number | null;
 }
 
-export interface BandOptions {
+interface BandOptions {
   bounds: number;
   /** How far back the points that judge a point reach. */
   lookbackMs: number;
@@ -36,7 +36,7 @@ export interface BandOptions {
 export type Direction = "above" | "below" | "both";
 
 /** Fewer points than this and a quantile says little: Datadog too "shows bounds soon after", not at once. */
-export const MIN_BAND_POINTS = 5;
+const MIN_BAND_POINTS = 5;
 /** The least lookback: an hour of points, or 20 intervals when the interval is long. */
 export const basicLookbackMs = (intervalMs: number): number => Math.max(3_600_000, 20 * intervalMs);
 

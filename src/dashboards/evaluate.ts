@@ -15,7 +15,7 @@ import type { Dashboard, LiveSpan, Widget } from "./schema.js";
  */
 
 const DAY = 86_400_000;
-export const SPAN_MS: Record<LiveSpan, number> = {
+const SPAN_MS: Record<LiveSpan, number> = {
   "1m": 60_000,
   "5m": 300_000,
   "10m": 600_000,
@@ -36,7 +36,7 @@ export const SPAN_MS: Record<LiveSpan, number> = {
 const MAX_GROUPS = 50;
 const MAX_SERIES_READ = 500;
 
-export interface GroupSeries {
+interface GroupSeries {
   /** `appliance:stove`, or `*` for a query without `by`. */
   group: string;
   /** `[bucket start ms, value]`, oldest first. */
@@ -47,7 +47,7 @@ export interface GroupSeries {
   anomalous?: number;
 }
 
-export interface EvaluatedQuery {
+interface EvaluatedQuery {
   /** As written in the rules. */
   query: string;
   /** As Datadog gets it: the series query and its formula. */
@@ -63,7 +63,7 @@ export type EvaluatedWidget =
   | { type: "query_value"; title: string | null; span: LiveSpan; from: number; until: number; aggregator: string; value: number | null; unit: string | null; precision: number | null; query: string }
   | { type: "note"; text: string };
 
-export interface EvaluateOptions {
+interface EvaluateOptions {
   now: number;
   /** The configured host: series carry it as a resource, and `host:` filters match it. */
   host: string;

@@ -12,7 +12,7 @@
 
 export type SpaceAggregation = "avg" | "sum" | "min" | "max";
 /** https://docs.datadoghq.com/dashboards/functions/rollup/ */
-export type RollupAggregator = "avg" | "sum" | "min" | "max" | "count";
+type RollupAggregator = "avg" | "sum" | "min" | "max" | "count";
 /** https://docs.datadoghq.com/dashboards/functions/algorithms/ (`adaptive` is retired). */
 export type AnomalyAlgorithm = "basic" | "agile" | "robust";
 
@@ -22,7 +22,7 @@ export interface DashboardTagFilter {
   negated: boolean;
 }
 
-export interface Rollup {
+interface Rollup {
   aggregator: RollupAggregator;
   /** Absent: Datadog picks the interval from the time span. */
   seconds: number | undefined;
@@ -38,7 +38,7 @@ export interface SeriesQuery {
   rollup: Rollup | undefined;
 }
 
-export interface AnomaliesQuery {
+interface AnomaliesQuery {
   kind: "anomalies";
   series: SeriesQuery;
   algorithm: AnomalyAlgorithm;

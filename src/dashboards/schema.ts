@@ -9,7 +9,7 @@ import { DashboardQueryError, parseDashboardQuery, type DashboardQuery } from ".
  */
 
 /** Datadog's WidgetLiveSpan values (v1 `WidgetLiveSpan`), minus the calendar-aligned ones. */
-export const LIVE_SPANS = ["1m", "5m", "10m", "15m", "30m", "1h", "4h", "1d", "2d", "1w", "1mo", "3mo", "6mo", "1y"] as const;
+const LIVE_SPANS = ["1m", "5m", "10m", "15m", "30m", "1h", "4h", "1d", "2d", "1w", "1mo", "3mo", "6mo", "1y"] as const;
 export const LiveSpan = z.enum(LIVE_SPANS).meta({ description: "A live time span: the past 1m, 5m, 10m, 15m, 30m, 1h, 4h, 1d, 2d, 1w, 1mo, 3mo, 6mo or 1y." });
 
 /** A query string, parsed once here so every reader gets the tree and an error points into the text. */
@@ -34,7 +34,7 @@ const widgetCommon = {
   time: LiveSpan.optional().meta({ description: "This widget's own time span; default the dashboard's." }),
 };
 
-export const TimeseriesWidget = z
+const TimeseriesWidget = z
   .strictObject({
     type: z.literal("timeseries"),
     ...widgetCommon,
@@ -46,7 +46,7 @@ export const TimeseriesWidget = z
   })
   .meta({ description: "A graph of one or more queries over time." });
 
-export const QueryValueWidget = z
+const QueryValueWidget = z
   .strictObject({
     type: z.literal("query_value"),
     ...widgetCommon,
@@ -57,7 +57,7 @@ export const QueryValueWidget = z
   })
   .meta({ description: "One number: a query reduced over the time span." });
 
-export const NoteWidget = z
+const NoteWidget = z
   .strictObject({
     type: z.literal("note"),
     text: z.string().min(1).meta({ description: "Markdown text." }),
@@ -68,7 +68,7 @@ export const Widget = z
   .discriminatedUnion("type", [TimeseriesWidget, QueryValueWidget, NoteWidget])
   .meta({ description: "A widget: timeseries, query_value or note." });
 
-export const TemplateVariable = z
+const TemplateVariable = z
   .union([
     Name.transform((name) => ({ name, default: "*" })),
     z.strictObject({

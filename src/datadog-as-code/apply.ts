@@ -3,7 +3,7 @@ import type { DesiredObject } from "./desired.js";
 import type { Plan } from "./plan.js";
 import { DatadogApiError, type DatadogApi } from "./remote.js";
 
-export interface ApplyResult {
+interface ApplyResult {
   /** Each object the rules describe, with its Datadog address. */
   urls: { key: string; url: string }[];
   errors: string[];

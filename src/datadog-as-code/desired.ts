@@ -17,7 +17,7 @@ export interface DesiredObject {
   notes: string[];
 }
 
-export interface Problem {
+interface Problem {
   source: SourceRef;
   message: string;
 }

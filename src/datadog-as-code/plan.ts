@@ -3,7 +3,7 @@ import type { DesiredObject } from "./desired.js";
 import { diffFields, type FieldChange } from "./diff.js";
 import type { RemoteObject } from "./remote.js";
 
-export type Action =
+type Action =
   | { type: "create"; want: DesiredObject }
   | { type: "update"; want: DesiredObject; have: RemoteObject; changes: FieldChange[] }
   | { type: "delete"; have: RemoteObject };

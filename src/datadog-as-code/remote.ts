@@ -73,7 +73,7 @@ function explain(operation: string, status: number, body: unknown): DatadogApiEr
 }
 
 /** The address of an object in Datadog's web app: app.<site> for the one-dot sites, <site> itself for us3/us5/ap1 (https://docs.datadoghq.com/getting_started/site/). */
-export function appBase(c: Credentials): string {
+function appBase(c: Credentials): string {
   if (c.url) return c.url.replace(/\/$/, "");
   return `https://${c.site.split(".").length === 2 ? `app.${c.site}` : c.site}`;
 }

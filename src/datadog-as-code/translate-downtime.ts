@@ -26,7 +26,7 @@ interface Recurrence {
   rrule: string;
 }
 
-export interface DowntimeTranslation {
+interface DowntimeTranslation {
   body: Json;
   problems: string[];
   /** What plan says about the schedule: a window that crosses a daylight-saving change. */

@@ -39,7 +39,7 @@ function defaultMessage(m: MetricMonitor, grouped: boolean): string {
   ].join("\n");
 }
 
-export interface MonitorTranslation {
+interface MonitorTranslation {
   body: Json;
   problems: string[];
   notes: string[];

@@ -7,7 +7,7 @@ import { monitorEntity, sampleEntity, type Entity } from "./entities.js";
 import type { HouseFeed, Publish } from "./feed.js";
 import type { HomeAssistantConfig } from "./schema.js";
 
-export interface AnnouncerDeps {
+interface AnnouncerDeps {
   feed: HouseFeed;
   publish: Publish;
   log: Logger;

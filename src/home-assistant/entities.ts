@@ -93,7 +93,7 @@ export function sampleEntity(s: Sample): { entity: Entity; state: string } | und
   return { entity, state };
 }
 
-export type MonitorState = "OK" | "WARN" | "ALERT" | "NO_DATA";
+type MonitorState = "OK" | "WARN" | "ALERT" | "NO_DATA";
 
 export interface MonitorGroup {
   monitor: string;

@@ -12,7 +12,7 @@ import type { Appliance } from "./schema.js";
  * `threshold − hysteresis` as long. A fridge compressor hovering around the threshold, or a
  * hob's thermostat clicking for a few seconds, does not make it flap.
  */
-export const POWER_ON_METRIC = "power.on";
+const POWER_ON_METRIC = "power.on";
 const WATTS = "power.watts";
 
 interface Tracker {

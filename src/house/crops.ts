@@ -15,7 +15,7 @@ export interface Range {
   max: number;
 }
 
-export interface CropProfile {
+interface CropProfile {
   /** pH of the solution. */
   ph: Range;
   /** Electrical conductivity in mS/cm. */

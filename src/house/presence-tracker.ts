@@ -12,7 +12,7 @@ import type { Person } from "./schema.js";
  * `presence.anyone_home`: 1 when anyone is home, 0 when everyone is known to be away, nothing
  * while it cannot be told (nobody is known home and someone's state is unknown).
  */
-export const ANYONE_HOME_METRIC = "presence.anyone_home";
+const ANYONE_HOME_METRIC = "presence.anyone_home";
 
 interface Tracked {
   staleAfter: number;

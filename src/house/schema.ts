@@ -7,7 +7,7 @@ import { CROP_NAMES } from "./crops.js";
 
 const ExactTag = z.string().regex(/^[^\s:,][^\s,]*:[^\s,]+$/, { message: 'expected a "key:value" tag' });
 
-export const ApplianceSpec = z
+const ApplianceSpec = z
   .strictObject({
     device: z
       .string()
@@ -36,7 +36,7 @@ export type Appliance = z.output<typeof ApplianceSpec>;
 
 const Topics = z.union([TopicFilter, z.array(TopicFilter).min(1)]).transform((t) => (Array.isArray(t) ? t : [t]));
 
-export const PersonSpec = z
+const PersonSpec = z
   .strictObject({
     owntracks: Topics.refine((ts) => ts.every((t) => !t.includes("#")), { message: "an OwnTracks topic is owntracks/<user>/<device>; use + for any device, not #" })
       .optional()
@@ -78,7 +78,7 @@ const reading = <S extends Record<string, z.ZodType>>(extra: S, description: str
   return z.union([z.string().min(1).transform((path) => spec.parse({ path })), spec]).meta({ description: `${description} A path into the tank's topic, or the long form.` });
 };
 
-export const EcUnit = z.enum(["µS/cm", "uS/cm", "mS/cm", "ppm"]);
+const EcUnit = z.enum(["µS/cm", "uS/cm", "mS/cm", "ppm"]);
 
 const EcReading = z
   .strictObject({

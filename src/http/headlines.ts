@@ -2,7 +2,7 @@
  * What a homeowner looks at first on the status page and the demo's live table: who is home,
  * what is on, the garden; then everything else.
  */
-export const HEADLINE_PREFIXES = ["presence.", "power.on", "power.watts", "hydro.", "sensor.", "power.energy", "device.online"];
+const HEADLINE_PREFIXES = ["presence.", "power.on", "power.watts", "hydro.", "sensor.", "power.energy", "device.online"];
 
 export function headlineRank(metric: string): number {
   const i = HEADLINE_PREFIXES.findIndex((h) => metric.startsWith(h));

@@ -30,7 +30,7 @@ export function hostName(authority: string): string {
   return colon > 0 && a.indexOf(":") === colon ? a.slice(0, colon) : a;
 }
 
-export interface RequestFacts {
+interface RequestFacts {
   method: string;
   host: string | undefined;
   origin: string | undefined;

@@ -11,7 +11,7 @@ import { isPublicPath, registerStatusPage } from "./status-page.js";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
 
-export const isLoopback = (address: string | undefined): boolean => address !== undefined && (LOOPBACK.has(address) || address.startsWith("127."));
+const isLoopback = (address: string | undefined): boolean => address !== undefined && (LOOPBACK.has(address) || address.startsWith("127."));
 
 function tokenMatches(header: string | undefined, token: string): boolean {
   if (!header?.startsWith("Bearer ")) return false;

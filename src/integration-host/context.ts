@@ -5,7 +5,7 @@ import type { MetricKind, Sample } from "../pipeline/sample.js";
 import type { EmitOptions, Emitter, InstanceCommon, IntegrationContext } from "./contract.js";
 import type { InstanceTelemetry } from "./telemetry.js";
 
-export interface SessionDeps<C> {
+interface SessionDeps<C> {
   instance: string;
   config: C & InstanceCommon;
   log: Logger;

@@ -7,7 +7,7 @@ import type { Logger } from "../kit/log.js";
  * Proxmox, PostgreSQL) or makes up its own readings (my_metric) and only ever emits samples
  * through its context: it never sees MQTT, sinks, rules, alerts or notifiers.
  */
-export interface IntegrationManifest {
+interface IntegrationManifest {
   /** snake_case; equals the folder name, the registry key and the `type:` written in config. */
   name: string;
   /** The name a homeowner knows it by, for logs and `hearth check --probe`. */

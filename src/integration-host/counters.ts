@@ -5,7 +5,7 @@
  * reboot): both start a new baseline instead of a spike, as Datadog's agent does for `rate` and
  * `monotonic_count` (https://docs.datadoghq.com/metrics/custom_metrics/agent_metrics_submission/).
  */
-export interface CounterChange {
+interface CounterChange {
   delta: number;
   perSecond: number;
 }

@@ -8,9 +8,9 @@ import type { InstanceCommon, Integration } from "./contract.js";
 import { InstanceRunner } from "./instance.js";
 import { HostTelemetry } from "./telemetry.js";
 
-export type InstancesConfig = Readonly<Record<string, InstanceCommon>>;
+type InstancesConfig = Readonly<Record<string, InstanceCommon>>;
 
-export interface HostOptions {
+interface HostOptions {
   clock: Clock;
   health: Health;
   telemetry: Telemetry;

@@ -3,12 +3,13 @@ import { describeError, HearthError, isHearthError, type ErrorCode } from "../ki
 import type { Health } from "../kit/health.js";
 import type { Logger } from "../kit/log.js";
 import type { Sample } from "../pipeline/sample.js";
-import { backoffDelay, type BackoffPolicy } from "./backoff.js";
+import { backoffDelay, NO_JITTER } from "../kit/backoff.js";
+import type { BackoffPolicy } from "./backoff.js";
 import { Session } from "./context.js";
 import type { InstanceCommon, Integration } from "./contract.js";
 import type { InstanceTelemetry } from "./telemetry.js";
 
-export interface RunnerDeps {
+interface RunnerDeps {
   clock: Clock;
   health: Health;
   log: Logger;
@@ -18,7 +19,7 @@ export interface RunnerDeps {
 }
 
 /** The name an instance has on /healthz. */
-export const healthName = (instance: string): string => `integration:${instance}`;
+const healthName = (instance: string): string => `integration:${instance}`;
 
 const codeOf = (err: unknown): ErrorCode => (isHearthError(err) ? err.code : "HEARTH_E_INTEGRATION_FAILED");
 
@@ -110,7 +111,7 @@ export class InstanceRunner {
     // A connection that held for as long as the longest wait earns a quick retry again.
     if (this.startedAt !== undefined && clock.now() - this.startedAt >= this.deps.backoff.maxMs) this.attempt = 0;
     const code = codeOf(err);
-    const delay = backoffDelay(this.attempt, this.deps.backoff);
+    const delay = backoffDelay(this.attempt, this.deps.backoff.initialMs, this.deps.backoff.maxMs, NO_JITTER);
     this.attempt++;
     telemetry.failures.inc({ code });
     telemetry.up(0);

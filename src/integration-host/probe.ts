@@ -1,7 +1,7 @@
 import { describeError, isHearthError, type ErrorCode } from "../kit/errors.js";
 import type { InstanceCommon, Integration } from "./contract.js";
 
-export interface ProbeResult {
+interface ProbeResult {
   instance: string;
   type: string;
   outcome: "answered" | "failed" | "disabled";

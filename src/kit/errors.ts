@@ -3,7 +3,7 @@
  * "Error codes" table (test/contract/errors.test.ts keeps the two in step). A code is never
  * reused for another meaning once released.
  */
-export interface ErrorInfo {
+interface ErrorInfo {
   /** What happened, in one line. */
   summary: string;
   /** What the homeowner can do about it. */
@@ -15,10 +15,6 @@ export const ERRORS = {
   HEARTH_E_CONFIG_INVALID: {
     summary: "A configuration or rules file has errors; each is printed as file:line:col.",
     fix: "Fix every listed problem and run `hearth check` until it passes.",
-  },
-  HEARTH_E_CONFIG_NOT_FOUND: {
-    summary: "The configuration file or rules directory does not exist.",
-    fix: "Pass --config/--rules, or create config/hearth.yaml and rules/.",
   },
   HEARTH_E_RELOAD_REJECTED: {
     summary: "A changed configuration or rules file is invalid; the last good version stays in force.",

@@ -3,9 +3,9 @@
  * work without (the broker, the store) make the whole hub unhealthy. An integration or a sink
  * that is down is `degraded`, so a container stays healthy while openHAB reboots.
  */
-export type ComponentState = "ok" | "starting" | "degraded" | "down" | "disabled";
+type ComponentState = "ok" | "starting" | "degraded" | "down" | "disabled";
 
-export interface ComponentHealth {
+interface ComponentHealth {
   state: ComponentState;
   /** True for the broker and the store: when they are down, /healthz answers 503. */
   critical: boolean;

@@ -3,9 +3,9 @@ import pretty from "pino-pretty";
 
 export type { Logger };
 
-export type LogFormat = "json" | "pretty" | "auto";
+type LogFormat = "json" | "pretty" | "auto";
 
-export interface LogOptions {
+interface LogOptions {
   level?: string;
   format?: LogFormat;
   /** Pretty lines on one line each, for a screen that shows the last few. */
@@ -19,7 +19,7 @@ export interface LogOptions {
  * files and must never reach a log line, even when a whole config section is logged by mistake.
  */
 const SECRET_KEYS = ["password", "pass", "api_key", "apiKey", "app_key", "appKey", "token", "secret", "authorization", "Authorization"];
-export const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`]);
+const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `*.*.*.${k}`]);
 
 /**
  * The root logger. JSON lines by default (what a container log driver wants); coloured,

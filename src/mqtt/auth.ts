@@ -20,19 +20,19 @@ export const CONNACK = { serverUnavailable: 3, badUserNameOrPassword: 4, notAuth
 
 export type LoginRefusal = "bad_credentials" | "anonymous" | "will_denied";
 
-export type LoginResult =
+type LoginResult =
   | { ok: true; identity: Identity }
   | { ok: false; returnCode: 4 | 5; reason: LoginRefusal; why: string };
 
 export type Denial = "reserved" | "acl" | "too_large";
 
-export type Decision = { ok: true } | { ok: false; reason: Denial; why: string };
+type Decision = { ok: true } | { ok: false; reason: Denial; why: string };
 
 const ALLOWED: Decision = { ok: true };
 
 const who = (id: Identity) => (id.user === undefined ? `anonymous client "${id.clientId}"` : `user "${id.user}"`);
 
-export interface LoginRequest {
+interface LoginRequest {
   clientId: string;
   username: string | undefined;
   password: Buffer | undefined;

@@ -20,9 +20,9 @@ import type { UserProperties } from "../pipeline/message.js";
 export type MessageHandler = (topic: string, payload: Buffer, retain: boolean, userProperties: UserProperties | undefined) => void;
 
 /** Told about every message the broker passes on; `origin` names the bridge a message came in through. */
-export type PublishListener = (packet: AedesPublishPacket, origin: string | undefined) => void;
+type PublishListener = (packet: AedesPublishPacket, origin: string | undefined) => void;
 
-export interface BrokerOptions {
+interface BrokerOptions {
   config: MqttConfig;
   /** Where the SQLite store goes unless mqtt.persistence.file says otherwise. */
   storageDir: string;

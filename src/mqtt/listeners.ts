@@ -10,7 +10,7 @@ import { listenOn, stopListening } from "./listen.js";
 import { HEADER_ROOM, PacketGate, gateLimits, type GateLimits } from "./packet-gate.js";
 import type { MqttConfig, TlsListenerConfig, WebSocketListenerConfig } from "./schema.js";
 
-export type ConnectionHandler = (stream: Duplex, req?: IncomingMessage) => void;
+type ConnectionHandler = (stream: Duplex, req?: IncomingMessage) => void;
 
 interface Open {
   /** What the listener was opened with; a change means closing it and opening it again. */

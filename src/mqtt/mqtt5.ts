@@ -33,7 +33,7 @@ export function clientIdProblem(clientId: string): string | undefined {
 }
 
 /** The parts of a PUBLISH that decide its size on the wire. */
-export interface OutgoingPublish {
+interface OutgoingPublish {
   topic: string;
   payload: Buffer | string;
   qos: 0 | 1 | 2;

@@ -44,7 +44,7 @@ const enum Want {
 }
 
 /** The protocol level from the first bytes of a CONNECT body ("MQTT" and 4 or 5; "MQIsdp" and 3), when they are there. */
-export function protocolLevel(body: Uint8Array): number | undefined {
+function protocolLevel(body: Uint8Array): number | undefined {
   if (body.length < 3) return undefined;
   const nameLength = (body[0]! << 8) | body[1]!;
   return nameLength <= 6 && body.length > 2 + nameLength ? body[2 + nameLength] : undefined;
@@ -57,7 +57,7 @@ export function protocolLevel(body: Uint8Array): number | undefined {
  * PUBLISH, and a subarray, `indexOf` and `isUtf8` per topic cost more than the topic is long.
  * Only a topic with a byte of 0x80 or more (not plain ASCII) goes to `isUtf8`.
  */
-export function topicProblem(buf: Uint8Array, start = 0, end = buf.length): string | undefined {
+function topicProblem(buf: Uint8Array, start = 0, end = buf.length): string | undefined {
   let high = 0;
   for (let k = start; k < end; k++) {
     const b = buf[k]!;

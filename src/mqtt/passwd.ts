@@ -14,13 +14,13 @@ import type { Issue } from "../config-kit/issues.js";
  * Blank lines and lines starting with `#` are ignored.
  */
 
-export interface ScryptParams {
+interface ScryptParams {
   ln: number;
   r: number;
   p: number;
 }
 
-export interface PasswordEntry {
+interface PasswordEntry {
   params: ScryptParams;
   salt: Buffer;
   hash: Buffer;

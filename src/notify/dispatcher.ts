@@ -1,27 +1,28 @@
 import type { Counter } from "prom-client";
-import type { Cancel, Clock } from "../kit/clock.js";
+import type { Clock } from "../kit/clock.js";
+import { DeliveryLane } from "../kit/delivery-lane.js";
 import { RateLimitedLog, type Logger } from "../kit/log.js";
-import { backoffDelay } from "../sinks/backoff.js";
+import { backoffDelay, EQUAL_JITTER } from "../kit/backoff.js";
 import type { Message } from "./message.js";
-import type { NotificationRow, OutboxTable } from "./outbox.js";
+import type { NotificationRow, NotificationOutbox } from "./outbox.js";
 import type { Transports } from "./transports/index.js";
 
-export interface DeliveryMetrics {
+interface DeliveryMetrics {
   /** Notifications dealt with, by channel and how: sent, failed, expired, dropped. */
   done: Counter<"channel" | "status">;
   /** Attempts that failed and will be retried, by channel and code. */
   retries: Counter<"channel" | "code">;
 }
 
-export interface DispatcherSettings {
+interface DispatcherSettings {
   retry: { min: number; max: number };
   maxAge: number;
   statusUrl: string | undefined;
   host: string;
 }
 
-export interface DispatcherOptions {
-  outbox: OutboxTable;
+interface DispatcherOptions {
+  outbox: NotificationOutbox;
   /** Read at each send, so a reload applies to what waits. */
   transports: () => Transports;
   settings: () => DispatcherSettings;
@@ -36,8 +37,8 @@ export interface DispatcherOptions {
 export interface LaneState {
   recipient: string;
   channel: string;
-  running: Promise<void> | undefined;
-  retryTimer: Cancel | undefined;
+  /** Its sending loop. */
+  delivery: DeliveryLane;
   /** Failed attempts of the notification at the head, for its backoff. */
   attempt: number;
   /** Failed attempts in a row on this lane, whichever notification; a success resets it. */
@@ -46,7 +47,6 @@ export interface LaneState {
   failingSince: number | undefined;
 }
 
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const laneKey = (recipient: string, channel: string) => `${recipient}\u0000${channel}`;
 
 /**
@@ -74,23 +74,14 @@ export class Dispatcher {
   wake(): void {
     if (this.stopping) return;
     for (const l of this.o.outbox.lanes()) {
-      const lane = this.lane(l.recipient, l.channel);
-      if (lane.running || lane.retryTimer) continue;
-      lane.running = nextTurn()
-        .then(() => this.drain(lane))
-        .finally(() => {
-          lane.running = undefined;
-          // A notification written while this drain was finishing would otherwise wait for the next wake.
-          if (!this.stopping && !lane.retryTimer && this.o.outbox.head(lane.recipient, lane.channel)) this.wake();
-        });
+      this.lane(l.recipient, l.channel).delivery.wake();
     }
   }
 
   /** A new configuration (corrected credentials, a server back): waiting lanes try again at once. */
   retryNow(): void {
     for (const lane of this.lanes.values()) {
-      lane.retryTimer?.();
-      lane.retryTimer = undefined;
+      lane.delivery.cancelRetry();
       lane.attempt = 0;
     }
     this.wake();
@@ -99,11 +90,8 @@ export class Dispatcher {
   /** Lets sends in flight finish (each is bounded by notify.timeout, and this by `timeoutMs`), then stops. */
   async stop(timeoutMs: number): Promise<void> {
     this.stopping = true;
-    for (const lane of this.lanes.values()) {
-      lane.retryTimer?.();
-      lane.retryTimer = undefined;
-    }
-    const running = [...this.lanes.values()].flatMap((l) => (l.running ? [l.running] : []));
+    for (const lane of this.lanes.values()) lane.delivery.cancelRetry();
+    const running = [...this.lanes.values()].flatMap((l) => (l.delivery.current ? [l.delivery.current] : []));
     if (running.length === 0) return;
     const cancel = this.o.clock.setTimeout(() => this.abort.abort(), timeoutMs);
     await Promise.allSettled(running);
@@ -116,7 +104,24 @@ export class Dispatcher {
     if (!lane) {
       // After a restart in the middle of an outage, the streak goes on from what the outbox remembers.
       const attempts = this.o.outbox.head(recipient, channel)?.attempts ?? 0;
-      lane = { recipient, channel, running: undefined, retryTimer: undefined, attempt: attempts, streak: attempts, lastError: undefined, failingSince: undefined };
+      const state: LaneState = {
+        recipient,
+        channel,
+        delivery: new DeliveryLane(
+          this.o.clock,
+          () => this.drain(state),
+          () => !this.stopping,
+          // A notification written while this drain was finishing would otherwise wait for the next wake.
+          () => {
+            if (!this.stopping && !state.delivery.retryScheduled && this.o.outbox.head(recipient, channel)) this.wake();
+          },
+        ),
+        attempt: attempts,
+        streak: attempts,
+        lastError: undefined,
+        failingSince: undefined,
+      };
+      lane = state;
       this.lanes.set(key, lane);
     }
     return lane;
@@ -188,7 +193,7 @@ export class Dispatcher {
           outbox.failedAttempt(row.id, outcome.answer);
           metrics.retries.inc({ channel: row.channel, code: outcome.code });
           const { min, max } = this.o.settings().retry;
-          const delay = Math.max(backoffDelay(lane.attempt, min, max), Math.min(max, outcome.retryAfterMs ?? 0));
+          const delay = Math.max(backoffDelay(lane.attempt, min, max, EQUAL_JITTER), Math.min(max, outcome.retryAfterMs ?? 0));
           lane.attempt++;
           lane.streak++;
           lane.lastError = outcome.answer;
@@ -200,10 +205,7 @@ export class Dispatcher {
             );
           this.o.changed();
           if (this.stopping) return;
-          lane.retryTimer = clock.setTimeout(() => {
-            lane.retryTimer = undefined;
-            this.wake();
-          }, delay);
+          lane.delivery.retryIn(delay);
           return;
         }
       }

@@ -9,7 +9,7 @@ import type { Store } from "../store/store.js";
 import type { Telemetry } from "../kit/telemetry.js";
 import { Dispatcher, type LaneState } from "./dispatcher.js";
 import { priorityFor } from "./message.js";
-import { NOTIFY_MIGRATIONS, OutboxTable, type NewNotification, type NotificationKind, type NotificationRow } from "./outbox.js";
+import { NOTIFY_MIGRATIONS, NotificationOutbox, type NewNotification, type NotificationKind, type NotificationRow } from "./outbox.js";
 import type { NotifyConfig } from "./schema.js";
 import { Transports } from "./transports/index.js";
 
@@ -29,7 +29,7 @@ export interface NotifierSettings {
   retention: number;
 }
 
-export interface NotifierOptions {
+interface NotifierOptions {
   settings: NotifierSettings;
   store: Store;
   clock: Clock;
@@ -50,7 +50,7 @@ export interface NotifierOptions {
 export class Notifier {
   private settings: NotifierSettings;
   private transports: Transports;
-  private readonly outbox: OutboxTable;
+  private readonly outbox: NotificationOutbox;
   private readonly dispatcher: Dispatcher;
   private buffered: NewNotification[] = [];
   private savedState: string | undefined;
@@ -65,7 +65,7 @@ export class Notifier {
     this.health = o.health;
     this.log = o.log;
     o.store.migrate(NOTIFY_MIGRATIONS);
-    this.outbox = new OutboxTable(o.store.db);
+    this.outbox = new NotificationOutbox(o.store.db);
     this.savedState = this.outbox.loadState();
     this.transports = new Transports(o.settings.notify);
     const metrics = {

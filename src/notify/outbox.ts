@@ -45,7 +45,7 @@ export const NOTIFY_MIGRATIONS: Migrations = {
 };
 
 export type NotificationKind = "alert" | "downtime" | "acknowledgement";
-export type NotificationStatus = "pending" | "sent" | "failed" | "expired" | "dropped";
+type NotificationStatus = "pending" | "sent" | "failed" | "expired" | "dropped";
 
 export interface NewNotification {
   createdAt: number;
@@ -79,14 +79,14 @@ export interface NotificationRow {
   done_at: number | null;
 }
 
-export interface Lane {
+interface Lane {
   recipient: string;
   channel: string;
   pending: number;
   oldest: number;
 }
 
-export class OutboxTable {
+export class NotificationOutbox {
   private readonly q;
 
   constructor(private readonly db: Db) {

@@ -89,7 +89,7 @@ const GotifyChannel = z
   .transform((v) => (v === true ? { token: undefined } : { token: v.token }))
   .meta({ description: "true: the gotify transport's token; or {token} for an application of the recipient's own." });
 
-export const Recipient = z
+const Recipient = z
   .strictObject({
     email: oneOrMore(EmailAddress).optional().meta({ description: "One address or several; one email goes to all of them." }),
     ntfy: NtfyChannel.optional(),
@@ -106,7 +106,7 @@ export const Recipient = z
   })
   .meta({ description: "Who is told, and every channel that reaches them: each notification goes out on each channel." });
 
-export type Recipient = z.output<typeof Recipient>;
+type Recipient = z.output<typeof Recipient>;
 
 export const NotifyConfig = z
   .strictObject({

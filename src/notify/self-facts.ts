@@ -10,7 +10,7 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
 /** The components hearth.component_down watches: integration instances and bridges, as /healthz names them. */
 const WATCHED = /^(integration|bridge):/;
 
-export interface HubSelfFactsOptions {
+interface HubSelfFactsOptions {
   health: Health;
   store: Store;
   storage: () => StorageConfig;

@@ -2,7 +2,7 @@ import type { NotifyConfig } from "./schema.js";
 import type { Message } from "./message.js";
 import { Transports } from "./transports/index.js";
 
-export interface TestResult {
+interface TestResult {
   channel: string;
   describe: string;
   ok: boolean;

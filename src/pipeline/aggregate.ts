@@ -38,7 +38,7 @@ interface SeriesState {
 }
 
 /** One series as /api/series shows it. */
-export interface SeriesView {
+interface SeriesView {
   metric: string;
   tags: string[];
   kind: MetricKind;

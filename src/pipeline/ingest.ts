@@ -3,7 +3,7 @@ import type { CompiledRule, RuleOutput } from "./rule.js";
 import type { RuleSet } from "./rule-set.js";
 import type { TopicMatch } from "./topic-trie.js";
 
-export interface RuleTrace {
+interface RuleTrace {
   rule: CompiledRule;
   captures: Record<string, string>;
   output: RuleOutput;

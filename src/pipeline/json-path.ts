@@ -12,7 +12,7 @@ export interface CompiledPath {
   captures: string[];
 }
 
-export interface PathHit {
+interface PathHit {
   value: unknown;
   captures: Record<string, string> | undefined;
 }

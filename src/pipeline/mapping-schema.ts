@@ -27,7 +27,7 @@ export function topicFilterProblems(filter: string): string[] {
 }
 
 /** The names a filter captures: "tele/+device/SENSOR" captures "device". */
-export const topicCaptureNames = (filter: string): string[] =>
+const topicCaptureNames = (filter: string): string[] =>
   filter
     .split("/")
     .filter((l) => (l[0] === "+" || l[0] === "#") && l.length > 1)
@@ -48,7 +48,7 @@ export const TopicFilter = z
     examples: ["tele/+device/SENSOR", "sensors/+room/temperature"],
   });
 
-export const TagTemplate = z
+const TagTemplate = z
   .string()
   .regex(/^[^\s:,{}][^\s,:]*:[^\s,]+$/, { message: 'expected a "key:value" tag; the value may use captures, as in "device:{device}"' })
   .meta({ description: 'A "key:value" tag. {name} in the value is replaced by a topic or path capture.' });
@@ -163,4 +163,3 @@ function checkCaptures(m: z.output<typeof MappingShape>, ctx: z.RefinementCtx): 
 
 export type SampleSpec = z.output<typeof SampleSpec>;
 export type Mapping = z.output<typeof Mapping>;
-export type MappingInput = z.input<typeof Mapping>;

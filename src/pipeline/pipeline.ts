@@ -19,8 +19,8 @@ export interface PipelineSettings {
   flushIntervalMs: number;
 }
 
-export type SampleListener = (sample: Sample) => void;
-export type FlushListener = (points: Point[], at: number) => void;
+type SampleListener = (sample: Sample) => void;
+type FlushListener = (points: Point[], at: number) => void;
 
 /**
  * Messages and integration readings in, samples through, points out once per flush interval.

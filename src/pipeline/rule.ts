@@ -16,7 +16,7 @@ export interface Draft {
 }
 
 /** What `hearth check --explain` shows for a sample spec that produced nothing. */
-export interface Skip {
+interface Skip {
   metric: string;
   why: string;
   /** Set when the skip is bad input (counted on /metrics), absent for a field that is simply not there. */

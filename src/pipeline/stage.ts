@@ -11,7 +11,7 @@ export interface SampleStage {
   process(sample: Sample, derived: Sample[]): Sample;
 }
 
-export type SampleSink = (sample: Sample, series: Series) => void;
+type SampleSink = (sample: Sample, series: Series) => void;
 
 /** Naming, then every stage, then the sink: the same chain for the live pipeline and for `--explain`. */
 export class SampleChain {

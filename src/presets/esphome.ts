@@ -34,7 +34,7 @@ function readState(e: PresetEmitter, metric: string): void {
   e.emit(metric, t, { states: SWITCH_STATES });
 }
 
-export const EsphomeOptions = z
+const EsphomeOptions = z
   .strictObject({
     topic_prefix: z
       .string()

@@ -14,7 +14,7 @@ const SOURCE = "source:espresense";
 const AVAILABILITY_STATES = stateWords({ online: 1, offline: 0 });
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-export const EspresenseOptions = z
+const EspresenseOptions = z
   .strictObject({
     base_topic: z
       .string()

@@ -135,7 +135,7 @@ const plain =
     e.emit(metric, text.value, opts);
   };
 
-export const ShellyGen1Options = z
+const ShellyGen1Options = z
   .strictObject({
     base: z
       .string()

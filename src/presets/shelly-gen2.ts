@@ -45,7 +45,7 @@ function readComponent(e: PresetEmitter, component: string, s: Status): void {
 
 const READ = /^(switch|pm1):\d+$|^(sys|wifi)$/;
 
-export const ShellyGen2Options = z
+const ShellyGen2Options = z
   .strictObject({
     prefix: z
       .string()

@@ -91,7 +91,7 @@ const SharedFullTopic = FullTopic.refine((t) => t.includes("%topic%") || t.inclu
   message: "a FullTopic shared by several devices needs %topic% (or %hostname%); a layout one device alone uses goes under `devices`",
 });
 
-export const TasmotaOptions = z
+const TasmotaOptions = z
   .strictObject({
     full_topic: z
       .union([SharedFullTopic, z.array(SharedFullTopic).min(1)])

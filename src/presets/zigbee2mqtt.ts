@@ -112,7 +112,7 @@ function availability(e: PresetEmitter): void {
   e.emit("device.online", t);
 }
 
-export const Zigbee2mqttOptions = z
+const Zigbee2mqttOptions = z
   .strictObject({
     base_topic: z
       .string()

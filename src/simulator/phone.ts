@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 
 /** One message as the demo's phone shows it. */
-export interface PhoneMessage {
+interface PhoneMessage {
   /** When the phone received it (the hub's clock, story time in the demo). */
   at: number;
   title: string;

@@ -11,7 +11,7 @@ export interface DeviceState {
   startKwh: number;
 }
 
-export interface TankState {
+interface TankState {
   name: string;
   /** Raw ADC reading of the pH probe (calibrated in rules/). */
   phRaw: number;
@@ -20,7 +20,7 @@ export interface TankState {
   weightKg: number;
 }
 
-export interface HouseState {
+interface HouseState {
   plugs: DeviceState[];
   tank: TankState;
   people: { name: string; home: boolean }[];

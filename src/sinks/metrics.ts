@@ -13,7 +13,7 @@ export interface SinkMetrics {
 }
 
 /** What the gauges read from each running sink when /metrics is scraped. */
-export interface SinkGaugeSource {
+interface SinkGaugeSource {
   name: string;
   pending(): number;
   oldestPendingTime(): number | undefined;

@@ -1,10 +1,11 @@
-import type { Cancel, Clock } from "../kit/clock.js";
+import type { Clock } from "../kit/clock.js";
+import { DeliveryLane } from "../kit/delivery-lane.js";
 import type { ErrorCode } from "../kit/errors.js";
 import type { Health } from "../kit/health.js";
 import { RateLimitedLog, type Logger } from "../kit/log.js";
 import type { StoredPoint } from "../store/points.js";
 import type { Store } from "../store/store.js";
-import { backoffDelay } from "./backoff.js";
+import { backoffDelay, EQUAL_JITTER } from "../kit/backoff.js";
 import type { SinkMetrics } from "./metrics.js";
 import type { ForwardPolicy, Withheld } from "./policy.js";
 import type { SendOutcome, Sink } from "./sink.js";
@@ -20,10 +21,9 @@ const REFUSED_RECHECK_MS = 300_000;
 /** A sink that was never used before starts with the points of the last hour, what Datadog still accepts. */
 const NEW_SINK_LOOKBACK_MS = 3_600_000;
 
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const pointCount = (n: number) => `${n} point${n === 1 ? "" : "s"}`;
 
-export interface RunnerOptions {
+interface RunnerOptions {
   store: Store;
   policy: ForwardPolicy;
   metrics: SinkMetrics;
@@ -43,8 +43,7 @@ export interface RunnerOptions {
  */
 export class SinkRunner {
   private cursor: number;
-  private running: Promise<void> | undefined;
-  private retryTimer: Cancel | undefined;
+  private readonly lane: DeliveryLane;
   private attempt = 0;
   private failingSince: number | undefined;
   private stopping = false;
@@ -75,6 +74,7 @@ export class SinkRunner {
       }
     }
     this.warnLog = new RateLimitedLog(() => clock.now(), 1);
+    this.lane = new DeliveryLane(clock, () => this.drain(), () => !this.stopping);
     o.health.set(sink.name, "ok", { info: { pending: this.pending() } });
   }
 
@@ -101,20 +101,14 @@ export class SinkRunner {
    * starts on a turn of the event loop of its own, never inside the flush or timer that woke it.
    */
   wake(): void {
-    if (this.stopping || this.running || this.retryTimer) return;
-    this.running = nextTurn()
-      .then(() => this.drain())
-      .finally(() => {
-        this.running = undefined;
-      });
+    this.lane.wake();
   }
 
   /** A new configuration (a new key, another site): forget the failure streak and try at once. */
   replaceSink(sink: Sink): void {
     this.sink.close();
     this.sink = sink;
-    this.retryTimer?.();
-    this.retryTimer = undefined;
+    this.lane.cancelRetry();
     this.attempt = 0;
     this.refused = false;
     this.o.health.set(sink.name, "ok", { detail: "configuration changed", info: { code: undefined } });
@@ -123,14 +117,13 @@ export class SinkRunner {
 
   /** A clean stop: one last send of what is stored, bounded by `timeoutMs`, then the sink is closed. */
   async stop(timeoutMs: number): Promise<void> {
-    this.retryTimer?.();
-    this.retryTimer = undefined;
+    this.lane.cancelRetry();
     const cancelDeadline = this.o.clock.setTimeout(() => {
       this.deadlinePassed = true;
       this.inflight?.abort();
     }, timeoutMs);
     try {
-      await this.running;
+      await this.lane.current;
       this.stopping = true;
       if (!this.deadlinePassed && !this.refused) await this.drain();
     } finally {
@@ -143,8 +136,7 @@ export class SinkRunner {
   /** The sink is no longer configured: stop at once, keeping its cursor for a later comeback. */
   halt(): void {
     this.stopping = true;
-    this.retryTimer?.();
-    this.retryTimer = undefined;
+    this.lane.cancelRetry();
     this.inflight?.abort();
     this.sink.close();
   }
@@ -223,7 +215,7 @@ export class SinkRunner {
         return false;
       case "retry": {
         const { min, max } = this.o.backoff();
-        const delay = Math.max(backoffDelay(this.attempt, min, max, this.o.random), Math.min(max, (outcome.notBefore ?? 0) - this.o.clock.now()));
+        const delay = Math.max(backoffDelay(this.attempt, min, max, EQUAL_JITTER, this.o.random), Math.min(max, (outcome.notBefore ?? 0) - this.o.clock.now()));
         this.fail(outcome.code, outcome.reason, outcome.detail, delay, "degraded");
         return false;
       }
@@ -277,9 +269,6 @@ export class SinkRunner {
         `${this.sink.label}: ${detail}; ${pointCount(pending)} ${pending === 1 ? "waits" : "wait"} in the store, next try in ${Math.round(delay / 1000)}s`,
       );
     if (this.stopping) return;
-    this.retryTimer = clock.setTimeout(() => {
-      this.retryTimer = undefined;
-      this.wake();
-    }, delay);
+    this.lane.retryIn(delay);
   }
 }

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Duration } from "../config-kit/common.js";
 
 /** A metric name pattern: `*` matches any run of characters, dots included (`power.*`, `*.debug`). */
-export const MetricPattern = z
+const MetricPattern = z
   .string()
   .regex(/^[A-Za-z0-9_.*]+$/, { message: "a metric pattern holds letters, digits, '_', '.' and '*' (any characters)" })
   .meta({ description: "A metric name; '*' matches any characters: power.*, *.wifi.*, my_metric." });

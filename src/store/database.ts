@@ -21,7 +21,7 @@ export interface Migrations {
 const LAYOUT_VERSION = 1;
 
 /** How a store was opened. */
-export interface Opened {
+interface Opened {
   db: Db;
   /**
    * Set when the file could not be opened for writing (a full disk) and was opened for reading

@@ -42,7 +42,7 @@ export const POINT_MIGRATIONS: Migrations = {
   ],
 };
 
-export interface SeriesRow {
+interface SeriesRow {
   id: number;
   key: string;
   metric: string;
@@ -62,7 +62,7 @@ export interface StoredPoint {
   interval: number;
 }
 
-export interface HistoryQuery {
+interface HistoryQuery {
   /** A metric name, or a prefix ending in `*`. */
   metric: string;
   /** Every one of these tags must be on a series. */
@@ -73,7 +73,7 @@ export interface HistoryQuery {
   limit: number;
 }
 
-export interface HistorySeries {
+interface HistorySeries {
   metric: string;
   tags: string[];
   unit: string | undefined;
@@ -86,13 +86,13 @@ export interface HistorySeries {
 export type SetAsideReason = "not_finite" | "write_error";
 export const SET_ASIDE_REASONS: readonly SetAsideReason[] = ["not_finite", "write_error"];
 
-export interface SetAside {
+interface SetAside {
   point: Point;
   reason: SetAsideReason;
   detail: string;
 }
 
-export interface AppendResult {
+interface AppendResult {
   /** The id of the last point written, if any was. */
   last: number | undefined;
   written: number;

@@ -4,7 +4,7 @@ import type { Db } from "./database.js";
 export const ROLLUP_FUNCTIONS = ["avg", "sum", "min", "max", "count"] as const;
 export type RollupFunction = (typeof ROLLUP_FUNCTIONS)[number];
 
-export interface RollupQuery {
+interface RollupQuery {
   /** A metric name, or a prefix ending in `*`, or `*`. */
   metric: string;
   tags: readonly string[];
@@ -19,7 +19,7 @@ export interface RollupQuery {
   accept?: (tags: readonly string[]) => boolean;
 }
 
-export interface RolledSeries {
+interface RolledSeries {
   metric: string;
   tags: string[];
   unit: string | undefined;

@@ -7,7 +7,7 @@ import { RateLimitedLog, type Logger } from "../kit/log.js";
 import type { Point } from "../pipeline/aggregate.js";
 import type { Telemetry } from "../kit/telemetry.js";
 import { migrate, openDatabaseOrReadOnly, type Db, type Migrations } from "./database.js";
-import { OUTBOX_MIGRATIONS, OutboxTable } from "./outbox.js";
+import { SINK_DELIVERY_MIGRATIONS, SinkDeliveryState } from "./sink-delivery.js";
 import { POINT_MIGRATIONS, PointTable, SET_ASIDE_REASONS } from "./points.js";
 import type { StorageConfig } from "./schema.js";
 import { InlineWriter, ThreadWriter, type WriterPort } from "./writer-port.js";
@@ -17,7 +17,7 @@ export const STORE_FILE = "hearth.db";
 
 const MAINTENANCE_EVERY_MS = 60_000;
 
-export interface StoreOptions {
+interface StoreOptions {
   /**
    * Write points on a worker thread with its own connection (the hub does), instead of on the
    * caller's event loop. Without it, each `append` has done its work when it returns.
@@ -36,7 +36,7 @@ export interface StoreOptions {
  */
 export class Store {
   readonly points: PointTable;
-  readonly outbox: OutboxTable;
+  readonly outbox: SinkDeliveryState;
   private config: StorageConfig;
   private held = 0;
   private failing = false;
@@ -66,9 +66,9 @@ export class Store {
     this.config = config;
     this.errorLog = new RateLimitedLog(() => clock.now(), 1);
     this.migrate(POINT_MIGRATIONS);
-    this.migrate(OUTBOX_MIGRATIONS);
+    this.migrate(SINK_DELIVERY_MIGRATIONS);
     this.points = new PointTable(db);
-    this.outbox = new OutboxTable(db);
+    this.outbox = new SinkDeliveryState(db);
     // A store opened on a full disk is locked to this connection (see openDatabaseOrReadOnly): no thread.
     this.writer = options.thread && !readOnlyBecause ? new ThreadWriter(file, (err) => this.writerFailed(err)) : new InlineWriter(db, readOnlyBecause !== undefined);
     this.written = telemetry.counter("store_points_written_total", "Points written to the local store.");

@@ -1,7 +1,7 @@
 import { describeError } from "../kit/errors.js";
 import type { Point } from "../pipeline/aggregate.js";
 import type { Db } from "./database.js";
-import { OutboxTable } from "./outbox.js";
+import { SinkDeliveryState } from "./sink-delivery.js";
 import { PointTable, type SetAsideReason } from "./points.js";
 
 /** Points kept in memory while the file cannot be written (a full disk): about half an hour of a large house. */
@@ -66,7 +66,7 @@ const emptyReport = (): WriteReport => ({
  */
 export class PointWriter {
   readonly points: PointTable;
-  private readonly outbox: OutboxTable;
+  private readonly outbox: SinkDeliveryState;
   private held: Point[] = [];
   private failing = false;
 
@@ -76,7 +76,7 @@ export class PointWriter {
     failing = false,
   ) {
     this.points = new PointTable(db);
-    this.outbox = new OutboxTable(db);
+    this.outbox = new SinkDeliveryState(db);
     this.failing = failing;
   }
 

@@ -1,8 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelay } from "../../src/mqtt/bridge/backoff.js";
+import { backoffDelay as backoffWithJitter } from "../../src/kit/backoff.js";
 import { EchoFilter } from "../../src/mqtt/bridge/echo.js";
+import { RECONNECT_JITTER } from "../../src/mqtt/bridge/link.js";
 import { compileRoutes, rewrite } from "../../src/mqtt/bridge/routes.js";
 import { BridgeConfig } from "../../src/mqtt/bridge/schema.js";
+
+/** The bridges' reconnection schedule, with the jitter the link uses. */
+const backoffDelay = (attempt: number, min: number, max: number, random: () => number) => backoffWithJitter(attempt, min, max, RECONNECT_JITTER, random);
 
 const routesOf = (topics: unknown[]) => compileRoutes(BridgeConfig.parse({ name: "house", url: "mqtt://192.0.2.1", topics }).topics);
 

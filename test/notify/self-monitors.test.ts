@@ -58,6 +58,8 @@ describe("Hearth watching itself", () => {
 
     await t.hub.reload(loadTestConfig(t.configFile, t.rulesDir, { DD_API_KEY: "the-right-key" }));
     await waitFor(() => intake.points.length > 0, "the waiting point delivered");
+    // The intake has the point before Hearth has its answer and records the delivery.
+    await waitFor(() => t.hub.health.get("datadog")?.state === "ok", "the delivery recorded");
     minutes(clock, 1);
     await waitFor(() => titles().includes("[Recovered] Hearth: Datadog refuses the API key"), "the recovery");
   });
@@ -82,6 +84,8 @@ describe("Hearth watching itself", () => {
     await intake.start();
     minutes(clock, 1);
     await waitFor(() => intake.points.length > 0, "the waiting point delivered");
+    // The intake has the point before Hearth has its answer and records the delivery.
+    await waitFor(() => t.hub.health.get("datadog")?.state === "ok", "the delivery recorded");
     minutes(clock, 1);
     await waitFor(() => titles().length === 3, "the recovery");
     expect(titles()[2]).toBe("[Recovered] Hearth: points wait for Datadog");

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelay } from "../../src/sinks/backoff.js";
+import { backoffDelay as backoffWithJitter, EQUAL_JITTER } from "../../src/kit/backoff.js";
 import { compilePatterns } from "../../src/sinks/policy.js";
+
+/** The sinks' retry schedule: equal jitter. */
+const backoffDelay = (attempt: number, min: number, max: number, random: () => number) => backoffWithJitter(attempt, min, max, EQUAL_JITTER, random);
 
 describe("retry backoff", () => {
   it("doubles from the first delay, never passes the cap of a minute, and spreads retries over the upper half", () => {

@@ -6,7 +6,7 @@ import type { Broker } from "../broker.js";
 import { BridgeLink, type BridgeMetrics } from "./link.js";
 import type { BridgeConfig } from "./schema.js";
 
-export interface BridgesDeps {
+interface BridgesDeps {
   broker: Broker;
   clock: Clock;
   log: Logger;

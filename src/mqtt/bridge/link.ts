@@ -10,7 +10,7 @@ import type { Health } from "../../kit/health.js";
 import { RateLimitedLog, type Logger } from "../../kit/log.js";
 import type { Broker } from "../broker.js";
 import { reservedProblem } from "../reserved.js";
-import { backoffDelay } from "./backoff.js";
+import { backoffDelay, spreadJitter } from "../../kit/backoff.js";
 import { EchoFilter } from "./echo.js";
 import { compileRoutes, rewrite, type Routes } from "./routes.js";
 import type { BridgeConfig } from "./schema.js";
@@ -25,7 +25,7 @@ export interface BridgeMetrics {
   connections: Counter<"bridge" | "outcome">;
 }
 
-export interface LinkDeps {
+interface LinkDeps {
   broker: Broker;
   clock: Clock;
   log: Logger;
@@ -53,6 +53,8 @@ type UserProperties = Record<string, string | string[]>;
  */
 const SESSION_EXPIRY_S = 86_400;
 const CONNECT_TIMEOUT_MS = 10_000;
+/** ±20 % around the doubling schedule, so several hubs that lost the same broker do not all come back in the same instant. */
+export const RECONNECT_JITTER = spreadJitter(0.2);
 
 /** A URL as it may be shown: the password, if any was written in it, left out. */
 const safeUrl = (url: string): string => {
@@ -226,7 +228,7 @@ export class BridgeLink {
     this.connected = false;
     metrics.up.set({ bridge: this.name }, 0);
     metrics.connections.inc({ bridge: this.name, outcome: wasUp ? "lost" : "failed" });
-    const delay = backoffDelay(this.attempt++, this.config.reconnect.min, this.config.reconnect.max, this.deps.random);
+    const delay = backoffDelay(this.attempt++, this.config.reconnect.min, this.config.reconnect.max, RECONNECT_JITTER, this.deps.random);
     const why = this.lastError ?? "the connection closed";
     health.set(this.component, "degraded", { detail: `${why}; next attempt in ${formatDuration(delay)}`, info: { retry_in_ms: delay, attempts: this.attempt } });
     const fields = { code: "HEARTH_E_BRIDGE_DOWN", bridge: this.name, url: safeUrl(this.config.url), err: why, retry_in_ms: delay };

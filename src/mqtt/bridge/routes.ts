@@ -6,7 +6,7 @@ import type { BridgeTopic } from "./schema.js";
  * `<remote_prefix><x>` at the remote broker is `<local_prefix><x>` here, and the other way
  * round, where `<x>` matches the rule's topic filter. Pure functions of the configuration.
  */
-export interface Route {
+interface Route {
   direction: "in" | "out";
   qos: 0 | 1 | 2;
   /** The filter on the side the message comes from, prefix included. */
@@ -33,7 +33,7 @@ export function compileRoutes(topics: readonly BridgeTopic[]): Routes {
   return { inbound, outbound, remoteSubscriptions };
 }
 
-export interface Rewritten {
+interface Rewritten {
   topic: string;
   /** The message's QoS, capped by the rule's. */
   qos: 0 | 1 | 2;

@@ -61,7 +61,7 @@ const withoutPassword = (url: string): string => {
 };
 
 /** Builds the store `mqtt.persistence` asks for; see README "The broker" for why SQLite is the default. */
-export interface StoreEvents {
+interface StoreEvents {
   /** A message for an offline session did not fit its queue. */
   onQueueFull: (clientId: string) => void;
   /** The store's connection failed (Redis away); the broker keeps running. */

@@ -117,7 +117,7 @@ class SubscriptionIndex {
   }
 }
 
-export interface SqlitePersistenceOptions {
+interface SqlitePersistenceOptions {
   file: string;
   /** Queued messages kept per offline session; beyond this, new ones are dropped. */
   maxQueuedMessages?: number;

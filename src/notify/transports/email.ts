@@ -6,6 +6,7 @@ import { describeError } from "../../kit/errors.js";
 import { bodyAt, type Message, type Priority } from "../message.js";
 import type { NotifyConfig } from "../schema.js";
 import type { Channel, Outcome } from "./channel.js";
+import type { Transport } from "./transport.js";
 
 type SmtpConfig = NonNullable<NotifyConfig["smtp"]>;
 
@@ -36,7 +37,7 @@ function classify(err: unknown): Outcome {
 }
 
 /** One mail server (nodemailer's SMTP transport), shared by every recipient's email channel. */
-export class EmailTransport {
+class EmailTransport {
   private readonly transporter: Transporter<SMTPTransport.SentMessageInfo>;
   readonly from: string;
 
@@ -104,3 +105,12 @@ class EmailChannel implements Channel {
     return this.transport.deliver(this.addresses, msg, now);
   }
 }
+
+/** A recipient's `email:` addresses, over the one mail server of `notify.smtp` (set up even before a recipient needs it). */
+export const emailTransport: Transport = (config) => {
+  const server = config.smtp ? new EmailTransport(config.smtp, config.timeout) : undefined;
+  return {
+    channels: (_recipient, entry) => (entry.email && server ? [server.channel(entry.email)] : []),
+    close: () => server?.close(),
+  };
+};

@@ -2,6 +2,7 @@ import type { NotifyConfig } from "../schema.js";
 import { bodyAt, type Message, type Priority } from "../message.js";
 import type { Channel, Outcome } from "./channel.js";
 import { post } from "./http.js";
+import type { Transport } from "./transport.js";
 
 /** Gotify's Android client is silent below 4 and insistent from 8 (https://gotify.net/docs/msgextras, priority notes). */
 const PRIORITY: Record<Priority, number> = { low: 2, default: 5, high: 8 };
@@ -39,3 +40,8 @@ export class GotifyChannel implements Channel {
     return post(this.endpoint, { "content-type": "application/json", "x-gotify-key": this.token }, JSON.stringify(body), this.timeoutMs, signal);
   }
 }
+
+/** A recipient's `gotify:`, with its own application token or the one of `notify.gotify`. */
+export const gotifyTransport: Transport = (config) => ({
+  channels: (_recipient, entry) => (entry.gotify && config.gotify ? [new GotifyChannel(config.gotify, (entry.gotify.token ?? config.gotify.token)!, config.timeout)] : []),
+});

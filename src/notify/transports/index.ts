@@ -1,10 +1,7 @@
 import type { NotifyConfig } from "../schema.js";
 import type { Channel } from "./channel.js";
-import { EmailTransport } from "./email.js";
-import { GotifyChannel } from "./gotify.js";
-import { NtfyChannel } from "./ntfy.js";
-import { PushoverChannel } from "./pushover.js";
-import { WebhookChannel } from "./webhook.js";
+import { TRANSPORTS } from "./registry.js";
+import type { OpenTransport } from "./transport.js";
 
 /**
  * The transports of one configuration and every recipient's channels over them. Built again on a
@@ -12,23 +9,17 @@ import { WebhookChannel } from "./webhook.js";
  * address or token applies to what still waits in the outbox.
  */
 export class Transports {
-  private readonly email: EmailTransport | undefined;
+  private readonly open: OpenTransport[];
   private readonly channels = new Map<string, Channel[]>();
 
   constructor(config: NotifyConfig) {
-    this.email = config.smtp ? new EmailTransport(config.smtp, config.timeout) : undefined;
-    for (const [name, r] of Object.entries(config.recipients)) {
-      const list: Channel[] = [];
-      if (r.email && this.email) list.push(this.email.channel(r.email));
-      if (r.ntfy) list.push(new NtfyChannel(config.ntfy, r.ntfy, config.timeout));
-      if (r.pushover && config.pushover) list.push(new PushoverChannel(config.pushover, r.pushover, config.timeout));
-      if (r.gotify && config.gotify) list.push(new GotifyChannel(config.gotify, (r.gotify.token ?? config.gotify.token)!, config.timeout));
-      for (const hook of r.webhook ?? []) list.push(new WebhookChannel(hook, config.webhooks[hook]!, name, config.timeout));
-      this.channels.set(name, list);
+    this.open = [...TRANSPORTS.values()].map((transport) => transport(config));
+    for (const [name, entry] of Object.entries(config.recipients)) {
+      this.channels.set(name, this.open.flatMap((t) => t.channels(name, entry)));
     }
   }
 
-  /** A recipient's channels, in a fixed order (email, ntfy, Pushover, Gotify, webhooks); undefined for an unknown recipient. */
+  /** A recipient's channels, in the order of ./registry.ts (email, ntfy, Pushover, Gotify, webhooks); undefined for an unknown recipient. */
   of(recipient: string): readonly Channel[] | undefined {
     return this.channels.get(recipient);
   }
@@ -38,6 +29,6 @@ export class Transports {
   }
 
   close(): void {
-    this.email?.close();
+    for (const t of this.open) t.close?.();
   }
 }

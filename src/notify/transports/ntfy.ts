@@ -2,6 +2,7 @@ import type { NotifyConfig } from "../schema.js";
 import { bodyAt, emojiTag, type Message, type Priority } from "../message.js";
 import type { Channel, Outcome } from "./channel.js";
 import { post } from "./http.js";
+import type { Transport } from "./transport.js";
 
 /** ntfy's priorities run from 1 (min) to 5 (max); 3 is the default (https://docs.ntfy.sh/publish/#message-priority). */
 const PRIORITY: Record<Priority, number> = { low: 2, default: 3, high: 4 };
@@ -42,3 +43,8 @@ export class NtfyChannel implements Channel {
     return post(this.root, this.headers, JSON.stringify(body), this.timeoutMs, signal);
   }
 }
+
+/** A recipient's `ntfy:` topic, on the one ntfy server of `notify.ntfy`. */
+export const ntfyTransport: Transport = (config) => ({
+  channels: (_recipient, entry) => (entry.ntfy ? [new NtfyChannel(config.ntfy, entry.ntfy, config.timeout)] : []),
+});

@@ -2,6 +2,7 @@ import type { NotifyConfig } from "../schema.js";
 import { bodyAt, type Message, type Priority } from "../message.js";
 import type { Channel, Outcome } from "./channel.js";
 import { post } from "./http.js";
+import type { Transport } from "./transport.js";
 
 /** -1 is always quiet, 0 normal, 1 high priority that bypasses the user's quiet hours (https://pushover.net/api#priority). */
 const PRIORITY: Record<Priority, number> = { low: -1, default: 0, high: 1 };
@@ -45,3 +46,8 @@ export class PushoverChannel implements Channel {
     return post(this.endpoint, { "content-type": "application/x-www-form-urlencoded" }, form.toString(), this.timeoutMs, signal);
   }
 }
+
+/** A recipient's `pushover:` user key, through the application of `notify.pushover`. */
+export const pushoverTransport: Transport = (config) => ({
+  channels: (_recipient, entry) => (entry.pushover && config.pushover ? [new PushoverChannel(config.pushover, entry.pushover, config.timeout)] : []),
+});

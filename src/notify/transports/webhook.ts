@@ -4,6 +4,7 @@ import { bodyAt, type Message } from "../message.js";
 import type { NotifyConfig } from "../schema.js";
 import type { Channel, Outcome } from "./channel.js";
 import { post } from "./http.js";
+import type { Transport } from "./transport.js";
 
 type WebhookConfig = NotifyConfig["webhooks"][string];
 
@@ -17,7 +18,7 @@ const signBody = (secret: string, body: string): string => `sha256=${createHmac(
  * on a resend after a crash, so a receiver can drop the copy; with a `secret`, the body is signed
  * (X-Hearth-Signature-256: sha256=<hex>) so the receiver knows it came from this Hearth.
  */
-export class WebhookChannel implements Channel {
+class WebhookChannel implements Channel {
   readonly key: string;
   readonly describe: string;
 
@@ -56,3 +57,8 @@ export class WebhookChannel implements Channel {
     return post(this.config.url, headers, body, this.timeoutMs, signal);
   }
 }
+
+/** The webhooks (from `notify.webhooks`) a recipient's `webhook:` names, one channel each. */
+export const webhookTransport: Transport = (config) => ({
+  channels: (recipient, entry) => (entry.webhook ?? []).map((hook) => new WebhookChannel(hook, config.webhooks[hook]!, recipient, config.timeout)),
+});

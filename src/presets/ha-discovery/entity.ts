@@ -32,7 +32,7 @@ export interface DiscoveredEntity {
   availability: Availability[];
 }
 
-export type EntityResult = { entity: DiscoveredEntity } | { problem: string } | { ignored: string };
+type EntityResult = { entity: DiscoveredEntity } | { problem: string } | { ignored: string };
 
 /** Shared options of a device-based message that each component inherits unless it sets its own. */
 const SHARED = ["availability", "availability_mode", "availability_template", "availability_topic", "payload_available", "payload_not_available", "state_topic", "~"];

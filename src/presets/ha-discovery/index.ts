@@ -86,7 +86,7 @@ const describe = (x: DiscoveredEntity) =>
   `discovered ${x.platform} ${x.objectId}: ${x.stateTopic} → ${x.naming.metric}${x.naming.unit ? ` (${x.naming.unit})` : ""}, ${normalizeTag(`device:${x.device}`)}` +
   (x.availability.length ? `; availability on ${x.availability.map((a) => a.topic).join(", ")}` : "");
 
-export const HaDiscoveryOptions = z
+const HaDiscoveryOptions = z
   .strictObject({
     prefix: z
       .string()

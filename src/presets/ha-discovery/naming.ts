@@ -45,7 +45,7 @@ const BY_CLASS: ReadonlyMap<string, Naming> = new Map(Object.entries({
   power_factor: { metric: "power.factor", unit: undefined },
 }));
 
-export function nameSensor(unit: string | undefined, deviceClass: string | undefined): Naming {
+function nameSensor(unit: string | undefined, deviceClass: string | undefined): Naming {
   const byUnit = unit !== undefined ? BY_UNIT.get(unit.trim()) : undefined;
   if (byUnit) return byUnit;
   const byClass = deviceClass !== undefined ? BY_CLASS.get(deviceClass) : undefined;
@@ -55,7 +55,7 @@ export function nameSensor(unit: string | undefined, deviceClass: string | undef
 }
 
 /** What else a discovery config says about a sensor, beyond its unit and class. */
-export interface EntityHints {
+interface EntityHints {
   /** entity_category "diagnostic": the device's own health, not what it measures. */
   diagnostic: boolean;
   /** Its object id and name, which say "battery" when a voltage is the battery's. */

@@ -7,7 +7,7 @@ import { parseDecimal } from "../../pipeline/value.js";
  * `float`, `int` (each with an optional default) and `round(n)`. Anything else is refused at
  * discovery time with the template in the message, rather than read wrongly later.
  */
-export type TemplateValue = { ok: true; value: unknown } | { ok: false; why: string; /** The path is not in this payload: nothing to read, not bad input. */ missing?: boolean };
+type TemplateValue = { ok: true; value: unknown } | { ok: false; why: string; /** The path is not in this payload: nothing to read, not bad input. */ missing?: boolean };
 
 export interface CompiledTemplate {
   usesJson: boolean;

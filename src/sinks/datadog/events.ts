@@ -1,10 +1,11 @@
 import type { AlertEvent } from "../../alerts/events.js";
-import type { Cancel, Clock } from "../../kit/clock.js";
+import type { Clock } from "../../kit/clock.js";
 import type { SinkSettings } from "../settings.js";
+import { DeliveryLane } from "../../kit/delivery-lane.js";
 import { RateLimitedLog, type Logger } from "../../kit/log.js";
 import type { Store } from "../../store/store.js";
 import type { Telemetry } from "../../kit/telemetry.js";
-import { backoffDelay } from "../backoff.js";
+import { backoffDelay, EQUAL_JITTER } from "../../kit/backoff.js";
 import { EVENT_MAX_AGE_MS, eventBody } from "./event-body.js";
 import { DATADOG_EVENT_MIGRATIONS, EventOutbox, type QueuedEvent } from "./event-outbox.js";
 import { bodyOf, DatadogTransport, errorsOf, networkDetail } from "./transport.js";
@@ -36,8 +37,7 @@ export class DatadogEvents {
   private readonly outbox: EventOutbox;
   private settings: Settings | undefined;
   private config: SinkSettings;
-  private running: Promise<void> | undefined;
-  private retryTimer: Cancel | undefined;
+  private readonly lane: DeliveryLane;
   private attempt = 0;
   private stopped = false;
   private inflight: AbortController | undefined;
@@ -55,6 +55,7 @@ export class DatadogEvents {
     this.outbox = new EventOutbox(store.db);
     this.config = config;
     this.warnLog = new RateLimitedLog(() => clock.now(), 1);
+    this.lane = new DeliveryLane(clock, () => this.drain(), () => !this.stopped && this.settings !== undefined);
     this.counted = telemetry.counter("datadog_events_total", "Datadog events by what became of them: queued, sent (202), rejected (400), expired (older than Datadog accepts).", ["outcome"]);
     for (const outcome of ["queued", "sent", "rejected", "expired"]) this.counted.inc({ outcome }, 0);
     telemetry.gauge("datadog_events_pending", "Datadog events waiting in the store.", [], (g) => g.set(this.outbox.count()));
@@ -81,8 +82,7 @@ export class DatadogEvents {
     const next = settingsOf(config);
     if (next?.key === this.settings?.key) return;
     this.settings = next;
-    this.retryTimer?.();
-    this.retryTimer = undefined;
+    this.lane.cancelRetry();
     this.attempt = 0;
     this.wake();
   }
@@ -90,19 +90,13 @@ export class DatadogEvents {
   /** Stops at once; what is queued stays in the store for the next start. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.retryTimer?.();
-    this.retryTimer = undefined;
+    this.lane.cancelRetry();
     this.inflight?.abort();
-    await this.running;
+    await this.lane.current;
   }
 
   private wake(): void {
-    if (this.stopped || this.running || this.retryTimer || !this.settings) return;
-    this.running = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.drain())
-      .finally(() => {
-        this.running = undefined;
-      });
+    this.lane.wake();
   }
 
   private async drain(): Promise<void> {
@@ -126,11 +120,8 @@ export class DatadogEvents {
         }
         if (this.stopped) return;
         const { min, max } = this.config.forward.backoff;
-        const delay = outcome === "refused" ? REFUSED_RECHECK_MS : backoffDelay(this.attempt++, min, max);
-        this.retryTimer = this.clock.setTimeout(() => {
-          this.retryTimer = undefined;
-          this.wake();
-        }, delay);
+        const delay = outcome === "refused" ? REFUSED_RECHECK_MS : backoffDelay(this.attempt++, min, max, EQUAL_JITTER);
+        this.lane.retryIn(delay);
         return;
       }
     }

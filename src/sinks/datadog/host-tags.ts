@@ -3,7 +3,7 @@ import type { SinkSettings } from "../settings.js";
 import type { Health } from "../../kit/health.js";
 import type { Logger } from "../../kit/log.js";
 import { normalizeTags } from "../../pipeline/normalize.js";
-import { backoffDelay } from "../backoff.js";
+import { backoffDelay, EQUAL_JITTER } from "../../kit/backoff.js";
 import { bodyOf, DatadogTransport, errorsOf, networkDetail } from "./transport.js";
 
 /** The client's operation for `POST /api/v1/tags/hosts/{host_name}` (TagsApi.createHostTags). */
@@ -115,7 +115,7 @@ export class HostTags {
     }
     if (retry === undefined || this.stopped || this.wanted !== w) return;
     const { min, max } = this.config.forward.backoff;
-    const delay = backoffDelay(this.attempt++, min, max);
+    const delay = backoffDelay(this.attempt++, min, max, EQUAL_JITTER);
     this.health.set("datadog_host_tags", "degraded", { detail: `${retry}; next try in ${Math.round(delay / 1000)}s` });
     this.log.warn({ code: "HEARTH_E_DATADOG_UNREACHABLE", host: w.host, retry_in_ms: delay }, `Host tags for ${w.host}: ${retry}; next try in ${Math.round(delay / 1000)}s`);
     this.timer = this.clock.setTimeout(() => {

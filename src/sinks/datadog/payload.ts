@@ -7,7 +7,7 @@ import { INTAKE_TYPE, type StoredPoint } from "../../store/points.js";
  * both without measuring the gzipped size, since deflate grows even incompressible data by at most
  * 5 bytes per 16 KB block plus an 18-byte gzip header (RFC 1951 stored blocks, RFC 1952).
  */
-export const UNCOMPRESSED_BUDGET = 500_000;
+const UNCOMPRESSED_BUDGET = 500_000;
 
 const ENVELOPE_BYTES = Buffer.byteLength('{"series":[]}');
 

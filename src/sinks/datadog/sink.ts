@@ -13,7 +13,7 @@ const gzip = promisify(zlib.gzip);
 /** The operation whose server the configuration picks (the client's `servers.ts` names it so). */
 const SUBMIT_METRICS = "v2.MetricsApi.submitMetrics";
 
-export interface DatadogSinkSettings {
+interface DatadogSinkSettings {
   apiKey: string;
   site: string;
   /** A full base URL that wins over `site` (a proxy, a local test server). */

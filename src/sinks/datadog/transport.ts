@@ -15,7 +15,7 @@ import { logger as clientLogger } from "@datadog/datadog-api-client/dist/logger.
 // with its code, in its own structured log, so the client's own lines would only be noise.
 clientLogger.setLevel("silent");
 
-export interface TransportSettings {
+interface TransportSettings {
   apiKey: string;
   /** Sent only to the endpoints whose spec asks for it (host tags); never to the intakes. */
   appKey?: string | undefined;

@@ -3,13 +3,14 @@ import type { Point } from "../pipeline/aggregate.js";
 import type { StoredPoint } from "./points.js";
 
 /** The `sink` of a dead letter the store itself set aside: a point that could not be written. */
-export const STORE_DEAD_LETTER = "store";
+const STORE_DEAD_LETTER = "store";
 
 /**
  * Delivery state: one cursor per sink (the id of the last point it has dealt with, so every
  * sink drains the store independently and in order) and the batches a sink refused for good.
  */
-export const OUTBOX_MIGRATIONS: Migrations = {
+export const SINK_DELIVERY_MIGRATIONS: Migrations = {
+  // The component name is the key of its migrations already applied in existing stores.
   component: "outbox",
   steps: [
     (db) =>
@@ -32,7 +33,7 @@ export const OUTBOX_MIGRATIONS: Migrations = {
   ],
 };
 
-export class OutboxTable {
+export class SinkDeliveryState {
   private readonly q;
 
   constructor(db: Db) {
