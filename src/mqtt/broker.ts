@@ -2,13 +2,14 @@ import type { EventEmitter } from "node:events";
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from "aedes";
 import type { Counter } from "prom-client";
 import type { Clock } from "../clock.js";
+import { outOfSpace } from "../disk-full.js";
 import { HearthError, describeError } from "../errors.js";
 import type { Health } from "../health.js";
 import { RateLimitedLog, type Logger } from "../log.js";
 import type { Telemetry } from "../telemetry.js";
 import { BrokerGuard } from "./guard.js";
 import { Listeners, type ListenerPorts } from "./listeners.js";
-import { createStore, type StoreChoice } from "./persistence/index.js";
+import { createStore, memoryStore, type StoreChoice } from "./persistence/index.js";
 import { TOPIC_ALIAS_MAXIMUM } from "./mqtt5.js";
 import { loadPolicy } from "./policy.js";
 import type { MqttConfig } from "./schema.js";
@@ -49,6 +50,8 @@ export class Broker {
   private readonly storeLog: RateLimitedLog;
   private readonly queueFull: Counter;
   private readonly storeErrors: Counter;
+  /** Why the broker runs on its in-memory store instead of the configured one (a full disk at start). */
+  private storeProblem: string | undefined;
 
   constructor(private readonly opts: BrokerOptions) {
     this.config = opts.config;
@@ -83,14 +86,26 @@ export class Broker {
       },
       onError: (err) => this.storeFailed(err),
     });
+    this.storeProblem = undefined;
     try {
-      this.aedes = await Aedes.createBroker({ persistence: this.store.store, topicAliasMaximum: TOPIC_ALIAS_MAXIMUM, ...this.guard.hooks(() => this.instance) });
+      this.aedes = await this.createAedes(this.store);
     } catch (err) {
       const detail = `the broker's store (${this.store.where}) cannot be opened: ${describeError(err)}`;
-      health.set("broker", "down", { detail });
       await Promise.resolve(this.store.store.destroy()).catch(() => undefined);
       this.store = undefined;
-      throw new HearthError("HEARTH_E_BROKER_STORE", detail, { cause: err });
+      if (!outOfSpace(err)) {
+        health.set("broker", "down", { detail });
+        throw new HearthError("HEARTH_E_BROKER_STORE", detail, { cause: err });
+      }
+      // A full disk must not keep the house's broker down: it runs on aedes' in-memory store until the next start.
+      this.store = memoryStore();
+      this.storeProblem = `HEARTH_E_BROKER_STORE: ${detail}`;
+      this.storeErrors.inc();
+      log.error(
+        { code: "HEARTH_E_BROKER_STORE", err: describeError(err) },
+        `${detail}; the broker starts with retained messages and sessions in memory, lost at the next restart, which opens the file again once there is space`,
+      );
+      this.aedes = await this.createAedes(this.store);
     }
     const aedes = this.aedes;
     aedes.on("publish", (packet: AedesPublishPacket) => this.published(packet));
@@ -108,6 +123,10 @@ export class Broker {
     this.reportHealth();
     log.info({ store: this.store.where }, `Broker keeps retained messages and sessions in ${this.store.where}`);
     this.warnIfNobodyCanLogIn();
+  }
+
+  private createAedes(store: StoreChoice): Promise<Aedes> {
+    return Aedes.createBroker({ persistence: store.store, topicAliasMaximum: TOPIC_ALIAS_MAXIMUM, ...this.guard.hooks(() => this.instance) });
   }
 
   private storeFailed(err: Error): void {
@@ -135,7 +154,9 @@ export class Broker {
 
   private reportHealth(): void {
     const ports = this.ports();
-    this.opts.health.set("broker", "ok", {
+    // Degraded, not down: MQTT works, but what the broker keeps is not on disk.
+    this.opts.health.set("broker", this.storeProblem ? "degraded" : "ok", {
+      ...(this.storeProblem ? { detail: this.storeProblem } : {}),
       info: { mqtt_host: this.config.host, mqtt_port: ports.mqtt ?? null, mqtts_port: ports.mqtts ?? null, ws_port: ports.ws ?? null, store: this.store?.where },
     });
   }

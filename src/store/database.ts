@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import { outOfSpace } from "../disk-full.js";
 import { HearthError, describeError } from "../errors.js";
 
 export type Db = Database.Database;
@@ -56,12 +57,6 @@ export function openDatabaseOrReadOnly(file: string): Opened {
     if (!outOfSpace(cause) || !hasData(file)) throw err;
     return { db: open(file, true), readOnlyBecause: describeError(cause) };
   }
-}
-
-/** SQLITE_FULL, or an I/O error (creating the -shm file on a full disk gives SQLITE_IOERR_*). https://www.sqlite.org/rescode.html */
-function outOfSpace(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === "string" && (code === "SQLITE_FULL" || code.startsWith("SQLITE_IOERR"));
 }
 
 function hasData(file: string): boolean {
