@@ -29,6 +29,11 @@ export interface Opened {
    * alone, with the reason. Writes then fail and are retried; no other connection may open it.
    */
   readOnlyBecause: string | undefined;
+  /**
+   * Set when the file did not exist yet and could not be created (a full disk): the store is a
+   * database in memory, with the reason. The file is created at the next start once there is space.
+   */
+  inMemoryBecause: string | undefined;
 }
 
 /**
@@ -51,11 +56,14 @@ export function openDatabase(file: string): Db {
  */
 export function openDatabaseOrReadOnly(file: string): Opened {
   try {
-    return { db: open(file, false), readOnlyBecause: undefined };
+    return { db: open(file, false), readOnlyBecause: undefined, inMemoryBecause: undefined };
   } catch (err) {
     const cause = err instanceof HearthError ? err.cause : undefined;
-    if (!outOfSpace(cause) || !hasData(file)) throw err;
-    return { db: open(file, true), readOnlyBecause: describeError(cause) };
+    if (!outOfSpace(cause)) throw err;
+    if (hasData(file)) return { db: open(file, true), readOnlyBecause: describeError(cause), inMemoryBecause: undefined };
+    // Never created, and no room to create it: the empty files SQLite left go, so the next start creates the store afresh.
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) if (!hasData(f)) fs.rmSync(f, { force: true });
+    return { db: open(":memory:", false), readOnlyBecause: undefined, inMemoryBecause: describeError(cause) };
   }
 }
 
@@ -70,7 +78,7 @@ function hasData(file: string): boolean {
 function open(file: string, exclusive: boolean): Db {
   let db: Db | undefined;
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
     db = new Database(file);
     if (exclusive) db.pragma("locking_mode = EXCLUSIVE");
     db.pragma("journal_mode = WAL");
