@@ -89,4 +89,33 @@ describe("the broker on a disk that is full at start", () => {
     // What the broker kept in memory meanwhile is gone, as documented.
     expect(await retainedOn(recovered.mqttUrl, "house/mode")).toBeUndefined();
   });
+
+  it("starts on memory when an existing broker.db cannot be opened on a full disk, and finds what it held at the next start", async () => {
+    const disk = new SmallDisk(1_048_576);
+    cleanups.push(() => disk.unmount());
+    const brokerFile = path.join(disk.dir, "broker.db");
+    const { configFile, rulesDir, dir } = writeTestConfig({ config: { mqtt: { persistence: { type: "sqlite", file: brokerFile } } } });
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const first = await start(configFile, rulesDir);
+    const pub = await connectMqtt(first.mqttUrl);
+    await pub.publishAsync("house/mode", "home", { qos: 1, retain: true });
+    await pub.endAsync();
+    await first.hub.stop();
+    running.splice(0);
+    disk.fill();
+
+    const degraded = await start(configFile, rulesDir);
+    const body = (await (await fetch(`${degraded.httpUrl}/healthz`)).json()) as Healthz;
+    expect(body.components.broker).toMatchObject({ state: "degraded", detail: expect.stringMatching(/^HEARTH_E_BROKER_STORE: /) });
+    const sub = await connectMqtt(degraded.mqttUrl);
+    await sub.subscribeAsync("house/door", { qos: 1 });
+    await sub.endAsync();
+
+    disk.free();
+    await degraded.hub.stop();
+    running.splice(0);
+    const recovered = await start(configFile, rulesDir);
+    expect(((await (await fetch(`${recovered.httpUrl}/healthz`)).json()) as Healthz).components.broker.state).toBe("ok");
+    expect(await retainedOn(recovered.mqttUrl, "house/mode")).toBe("home");
+  });
 });
