@@ -12,7 +12,7 @@ export default tseslint.config(
   {
     files: ["**/*.ts"],
     extends: [tseslint.configs.recommendedTypeChecked],
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: { parserOptions: { project: ["./tsconfig.test.json"], tsconfigRootDir: import.meta.dirname } },
   },
   { files: ["web/**/*.js"], languageOptions: { globals: globals.browser } },
   { files: ["bench/**/*.js", "scripts/**/*.js", "*.config.js"], languageOptions: { globals: globals.node } },

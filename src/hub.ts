@@ -93,7 +93,7 @@ export class Hub {
     const onMessage: MessageHandler = (topic, payload, _retain, userProperties) => this.pipeline.handleMessage(topic, payload, userProperties);
     this.broker = new Broker({ config: config.mqtt, storageDir: config.storage.dir, onMessage, log: mqttLog, health: this.health, telemetry: this.telemetry, clock: this.clock });
     this.bridges = new Bridges({ broker: this.broker, clock: this.clock, log: mqttLog, health: this.health, telemetry: this.telemetry, hostName: config.host ?? "hearth" });
-    this.http = new HttpServer(config.http, this.health, this.telemetry, this.log.child({ module: "http" }), () => this.about());
+    this.http = new HttpServer(config.http, config.host, this.health, this.telemetry, this.log.child({ module: "http" }), () => this.about());
     this.store = Store.open(config.storage, this.clock, this.telemetry, this.health, this.log.child({ module: "store" }), { thread: true });
     this.forwarding = new Forwarding(sinkSettingsOf(config), this.store, this.clock, this.telemetry, this.health, this.log.child({ module: "sinks" }));
     // The points are written on the store's thread; the sinks hear of them once they are on disk.
@@ -224,7 +224,7 @@ export class Hub {
     await this.broker.reconfigure(next.config.mqtt);
     await this.bridges.reconfigure(next.config.mqtt.bridges);
     await this.homeAssistant.reconfigure(next.config.home_assistant);
-    await this.http.reconfigure(next.config.http);
+    await this.http.reconfigure(next.config.http, next.config.host);
     if (JSON.stringify(previous.config.simulator) !== JSON.stringify(next.config.simulator)) {
       await this.simulator?.stop();
       this.simulator = undefined;

@@ -15,9 +15,14 @@ export type Refusal = { code: "HEARTH_E_HTTP_FORBIDDEN_HOST" | "HEARTH_E_HTTP_FO
 
 const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
-/** The names the hub answers to: loopback, its configured host, the machine's name and addresses. */
-export function hubNames(configuredHost: string): Set<string> {
-  const names = new Set(["localhost", "127.0.0.1", "::1", configuredHost.toLowerCase(), os.hostname().toLowerCase()]);
+/**
+ * The names the hub answers to: loopback, `http.host`, the top-level `host`, the names listed in
+ * `http.allowed_hosts` (a reverse proxy's), the machine's name and addresses.
+ */
+export function hubNames(bindHost: string, hubHost: string | undefined, allowed: readonly string[]): Set<string> {
+  const names = new Set(["localhost", "127.0.0.1", "::1", bindHost.toLowerCase(), os.hostname().toLowerCase()]);
+  if (hubHost !== undefined) names.add(hubHost.toLowerCase());
+  for (const name of allowed) names.add(hostName(name));
   for (const addresses of Object.values(os.networkInterfaces())) for (const a of addresses ?? []) names.add(a.address.toLowerCase());
   return names;
 }

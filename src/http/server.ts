@@ -33,12 +33,14 @@ export class HttpServer {
 
   constructor(
     private config: HttpConfig,
+    /** The top-level `host:`: one more name the hub answers to. */
+    private hubHost: string | undefined,
     private readonly health: Health,
     private readonly telemetry: Telemetry,
     private readonly log: Logger,
     private readonly about: () => Record<string, unknown>,
   ) {
-    this.names = hubNames(config.host);
+    this.names = hubNames(config.host, hubHost, config.allowed_hosts);
     this.refused = telemetry.counter("http_refused_total", "HTTP requests refused for a foreign Host or a cross-origin change, by code.", ["code"]);
     for (const code of ["HEARTH_E_HTTP_FORBIDDEN_HOST", "HEARTH_E_HTTP_FORBIDDEN_ORIGIN"]) this.refused.inc({ code }, 0);
     this.app = Fastify({ logger: false });
@@ -92,10 +94,11 @@ export class HttpServer {
     this.log.info({ host: this.config.host, port: this.boundPort }, `HTTP listening on http://${this.config.host}:${this.boundPort}/`);
   }
 
-  async reconfigure(config: HttpConfig): Promise<void> {
+  async reconfigure(config: HttpConfig, hubHost: string | undefined): Promise<void> {
     const relisten = config.host !== this.config.host || config.port !== this.config.port;
     this.config = config;
-    this.names = hubNames(config.host);
+    this.hubHost = hubHost;
+    this.names = hubNames(config.host, hubHost, config.allowed_hosts);
     if (!relisten) return;
     stopListening(this.app.server);
     this.app.server.closeAllConnections();

@@ -108,7 +108,7 @@ export const ERRORS = {
   },
   HEARTH_E_BROKER_STORE: {
     summary: "The broker's store of retained messages and sessions (SQLite file or Redis) failed.",
-    fix: "Check the disk under storage.dir, or that Redis answers; the broker keeps running with what it can.",
+    fix: "Check the disk under storage.dir, or that Redis answers; the broker keeps running with what it can. When the SQLite file cannot be written at start for lack of space, the broker runs on memory until the next start.",
   },
   HEARTH_E_BRIDGE_DOWN: {
     summary: "A bridge cannot reach its remote broker, or was refused there; it retries with backoff and shows as degraded on /healthz.",
@@ -118,7 +118,7 @@ export const ERRORS = {
   // --- Local store and forwarding ----------------------------------------------------------
   HEARTH_E_STORE_OPEN_FAILED: {
     summary: "The local store (storage.dir/hearth.db) cannot be opened or created: no permission, not a database, or a broken file.",
-    fix: "Check that storage.dir (HEARTH_DATA_DIR) is writable by Hearth; move a broken hearth.db aside to start a new one.",
+    fix: "Check that storage.dir (HEARTH_DATA_DIR) is writable by Hearth; move a broken hearth.db aside to start a new one. On a full disk before hearth.db was ever created, the hub starts with its store in memory and this code on /healthz: free space and restart.",
   },
   HEARTH_E_STORE_NEWER: {
     summary: "The local store was written by a newer Hearth; this version cannot read it safely.",

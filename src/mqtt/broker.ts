@@ -2,13 +2,14 @@ import type { EventEmitter } from "node:events";
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from "aedes";
 import type { Counter } from "prom-client";
 import type { Clock } from "../kit/clock.js";
+import { outOfSpace } from "../kit/disk-full.js";
 import { HearthError, describeError } from "../kit/errors.js";
 import type { Health } from "../kit/health.js";
 import { RateLimitedLog, type Logger } from "../kit/log.js";
 import type { Telemetry } from "../kit/telemetry.js";
 import { BrokerGuard } from "./guard.js";
 import { Listeners, type ListenerPorts } from "./listeners.js";
-import { createStore, type StoreChoice } from "./persistence/index.js";
+import { createStore, memoryStore, type StoreChoice } from "./persistence/index.js";
 import { trackPending, type TrackedStore } from "./persistence/pending.js";
 import { TOPIC_ALIAS_MAXIMUM } from "./mqtt5.js";
 import { SessionRestore } from "./session-restore.js";
@@ -52,6 +53,8 @@ export class Broker {
   private readonly storeLog: RateLimitedLog;
   private readonly queueFull: Counter;
   private readonly storeErrors: Counter;
+  /** Why the broker runs on its in-memory store instead of the configured one (a full disk at start). */
+  private storeProblem: string | undefined;
 
   constructor(private readonly opts: BrokerOptions) {
     this.config = opts.config;
@@ -87,14 +90,27 @@ export class Broker {
       onError: (err) => this.storeFailed(err),
     });
     this.store = { ...chosen, tracked: trackPending(chosen.store) };
+    this.storeProblem = undefined;
     try {
-      this.aedes = await Aedes.createBroker({ persistence: this.store.tracked.store, topicAliasMaximum: TOPIC_ALIAS_MAXIMUM, ...this.guard.hooks(() => this.instance) });
+      this.aedes = await this.createAedes(this.store.tracked.store);
     } catch (err) {
       const detail = `the broker's store (${this.store.where}) cannot be opened: ${describeError(err)}`;
-      health.set("broker", "down", { detail });
       await Promise.resolve(this.store.store.destroy()).catch(() => undefined);
       this.store = undefined;
-      throw new HearthError("HEARTH_E_BROKER_STORE", detail, { cause: err });
+      if (!outOfSpace(err)) {
+        health.set("broker", "down", { detail });
+        throw new HearthError("HEARTH_E_BROKER_STORE", detail, { cause: err });
+      }
+      // A full disk must not keep the house's broker down: it runs on aedes' in-memory store until the next start.
+      const memory = memoryStore();
+      this.store = { ...memory, tracked: trackPending(memory.store) };
+      this.storeProblem = `HEARTH_E_BROKER_STORE: ${detail}`;
+      this.storeErrors.inc();
+      log.error(
+        { code: "HEARTH_E_BROKER_STORE", err: describeError(err) },
+        `${detail}; the broker starts with retained messages and sessions in memory, lost at the next restart, which opens the file again once there is space`,
+      );
+      this.aedes = await this.createAedes(this.store.tracked.store);
     }
     const aedes = this.aedes;
     aedes.on("publish", (packet: AedesPublishPacket) => this.published(packet));
@@ -118,6 +134,10 @@ export class Broker {
     this.reportHealth();
     log.info({ store: this.store.where }, `Broker keeps retained messages and sessions in ${this.store.where}`);
     this.warnIfNobodyCanLogIn();
+  }
+
+  private createAedes(persistence: TrackedStore["store"]): Promise<Aedes> {
+    return Aedes.createBroker({ persistence, topicAliasMaximum: TOPIC_ALIAS_MAXIMUM, ...this.guard.hooks(() => this.instance) });
   }
 
   private storeFailed(err: Error): void {
@@ -145,7 +165,9 @@ export class Broker {
 
   private reportHealth(): void {
     const ports = this.ports();
-    this.opts.health.set("broker", "ok", {
+    // Degraded, not down: MQTT works, but what the broker keeps is not on disk.
+    this.opts.health.set("broker", this.storeProblem ? "degraded" : "ok", {
+      ...(this.storeProblem ? { detail: this.storeProblem } : {}),
       info: { mqtt_host: this.config.host, mqtt_port: ports.mqtt ?? null, mqtts_port: ports.mqtts ?? null, ws_port: ports.ws ?? null, store: this.store?.where },
     });
   }

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import { outOfSpace } from "../kit/disk-full.js";
 import { HearthError, describeError } from "../kit/errors.js";
 
 export type Db = Database.Database;
@@ -28,6 +29,11 @@ interface Opened {
    * alone, with the reason. Writes then fail and are retried; no other connection may open it.
    */
   readOnlyBecause: string | undefined;
+  /**
+   * Set when the file did not exist yet and could not be created (a full disk): the store is a
+   * database in memory, with the reason. The file is created at the next start once there is space.
+   */
+  inMemoryBecause: string | undefined;
 }
 
 /**
@@ -50,18 +56,15 @@ export function openDatabase(file: string): Db {
  */
 export function openDatabaseOrReadOnly(file: string): Opened {
   try {
-    return { db: open(file, false), readOnlyBecause: undefined };
+    return { db: open(file, false), readOnlyBecause: undefined, inMemoryBecause: undefined };
   } catch (err) {
     const cause = err instanceof HearthError ? err.cause : undefined;
-    if (!outOfSpace(cause) || !hasData(file)) throw err;
-    return { db: open(file, true), readOnlyBecause: describeError(cause) };
+    if (!outOfSpace(cause)) throw err;
+    if (hasData(file)) return { db: open(file, true), readOnlyBecause: describeError(cause), inMemoryBecause: undefined };
+    // Never created, and no room to create it: the empty files SQLite left go, so the next start creates the store afresh.
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) if (!hasData(f)) fs.rmSync(f, { force: true });
+    return { db: open(":memory:", false), readOnlyBecause: undefined, inMemoryBecause: describeError(cause) };
   }
-}
-
-/** SQLITE_FULL, or an I/O error (creating the -shm file on a full disk gives SQLITE_IOERR_*). https://www.sqlite.org/rescode.html */
-function outOfSpace(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === "string" && (code === "SQLITE_FULL" || code.startsWith("SQLITE_IOERR"));
 }
 
 function hasData(file: string): boolean {
@@ -75,7 +78,7 @@ function hasData(file: string): boolean {
 function open(file: string, exclusive: boolean): Db {
   let db: Db | undefined;
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
     db = new Database(file);
     if (exclusive) db.pragma("locking_mode = EXCLUSIVE");
     db.pragma("journal_mode = WAL");

@@ -16,6 +16,8 @@ import type { WriteReport, WriterContext } from "./writer.js";
 export const STORE_FILE = "hearth.db";
 
 const MAINTENANCE_EVERY_MS = 60_000;
+/** The bound of a store kept in memory (a full disk at its first start): about 250,000 points, like the points held while a file cannot be written. */
+export const IN_MEMORY_MAX_BYTES = 32 * 1_048_576;
 
 interface StoreOptions {
   /**
@@ -62,6 +64,8 @@ export class Store {
     telemetry: Telemetry,
     options: StoreOptions,
     readOnlyBecause: string | undefined,
+    /** Why the store is in memory instead of its file; see `Opened.inMemoryBecause`. */
+    private readonly inMemoryBecause: string | undefined,
   ) {
     this.config = config;
     this.errorLog = new RateLimitedLog(() => clock.now(), 1);
@@ -92,6 +96,17 @@ export class Store {
         "The local store cannot be written (is the disk full?): starting without writing to it; points are held in memory and written once it can be written again",
       );
     }
+    if (inMemoryBecause !== undefined) {
+      this.health.set("store", "down", { detail: this.inMemoryDetail(), info: { code: "HEARTH_E_STORE_OPEN_FAILED", in_memory: true } });
+      this.log.error(
+        { code: "HEARTH_E_STORE_OPEN_FAILED", file, err: inMemoryBecause },
+        `The local store ${file} cannot be created (is the disk full?): points are kept in memory (at most ${IN_MEMORY_MAX_BYTES / 1_048_576} MiB) and sent on as usual, lost at a restart; the file is created at the next start once there is space`,
+      );
+    }
+  }
+
+  private inMemoryDetail(): string {
+    return `HEARTH_E_STORE_OPEN_FAILED: cannot create ${this.file}: ${this.inMemoryBecause}; the store is in memory until the next start`;
   }
 
   /**
@@ -101,8 +116,8 @@ export class Store {
    */
   static open(config: StorageConfig, clock: Clock, telemetry: Telemetry, health: Health, log: Logger, options: StoreOptions = {}): Store {
     const file = path.resolve(config.dir, STORE_FILE);
-    const { db, readOnlyBecause } = openDatabaseOrReadOnly(file);
-    return new Store(db, file, config, clock, health, log, telemetry, options, readOnlyBecause);
+    const { db, readOnlyBecause, inMemoryBecause } = openDatabaseOrReadOnly(file);
+    return new Store(db, file, config, clock, health, log, telemetry, { thread: options.thread === true && inMemoryBecause === undefined }, readOnlyBecause, inMemoryBecause);
   }
 
   /** Adds or updates a component's tables (see `Migrations`). */
@@ -118,7 +133,7 @@ export class Store {
   reconfigure(config: StorageConfig): void {
     if (config.dir !== this.config.dir) this.log.warn({ dir: config.dir }, "storage.dir changes apply after a restart");
     this.config = config;
-    this.health.set("store", this.failing ? "down" : "ok", { info: { max_bytes: config.max_bytes } });
+    if (this.inMemoryBecause === undefined) this.health.set("store", this.failing ? "down" : "ok", { info: { max_bytes: config.max_bytes } });
     this.run(this.writer.bound(this.context()));
   }
 
@@ -141,7 +156,8 @@ export class Store {
   }
 
   private context(): WriterContext {
-    return { maxBytes: this.config.max_bytes, retention: this.config.retention, activeSinks: this.activeSinks };
+    const maxBytes = this.inMemoryBecause === undefined ? this.config.max_bytes : Math.min(this.config.max_bytes, IN_MEMORY_MAX_BYTES);
+    return { maxBytes, retention: this.config.retention, activeSinks: this.activeSinks };
   }
 
   /** Applies a writer's report: counters, logs, /healthz. */
@@ -192,7 +208,8 @@ export class Store {
       this.failing = false;
       this.log.info({ points: r.written }, "The local store is writable again; points held in memory were written");
     }
-    this.health.set("store", "ok", { info: { bytes: r.bytes } });
+    if (this.inMemoryBecause === undefined) this.health.set("store", "ok", { info: { bytes: r.bytes } });
+    else this.health.set("store", "down", { detail: this.inMemoryDetail(), info: { bytes: r.bytes } });
   }
 
   private failed(r: WriteReport): void {

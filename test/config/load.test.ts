@@ -25,7 +25,7 @@ describe("loading the configuration", () => {
     if (!r.ok) throw new Error(r.issues.map(formatIssue).join("\n"));
     const c = r.loaded.config;
     expect(c.mqtt).toMatchObject({ host: "0.0.0.0", port: 1883, allow_anonymous: false, listen: true });
-    expect(c.http).toEqual({ host: "127.0.0.1", port: 8686 });
+    expect(c.http).toEqual({ host: "127.0.0.1", port: 8686, allowed_hosts: [] });
     expect(c.pipeline.flush_interval).toBe(10_000);
     expect(c.host).toBe(os.hostname());
     expect(c.datadog).toMatchObject({ api_key: "abc123", site: "datadoghq.com" });

@@ -9,6 +9,12 @@ import { connectMqtt } from "../helpers/mqtt.js";
 
 const LIMIT = 30;
 const BURST = 60;
+/**
+ * The 30 logins let in each cost one scrypt hash at `hearth passwd`'s cost, four at a time on
+ * libuv's pool: about 33 s on an idle machine, and more than twice that when the machine is busy.
+ * The deadlines are generous so a loaded machine is slow, not failed; nothing here sleeps.
+ */
+const LOGIN_DEADLINE_MS = 180_000;
 
 let t: TestHub | undefined;
 const clients: MqttClient[] = [];
@@ -28,7 +34,7 @@ describe("mqtt.max_clients under a burst of logins", () => {
     // The password file's hash has `hearth passwd`'s own cost, so checking a password takes as long as in a house; every login starts before the first is through.
     const outcomes = await Promise.allSettled(
       Array.from({ length: BURST }, (_, i) =>
-        connectMqtt(url, { clientId: `burst-${i}`, username: "sensor", password: "sensor-pass", protocolVersion: i % 2 === 0 ? 4 : 5, connectTimeout: 60_000 }),
+        connectMqtt(url, { clientId: `burst-${i}`, username: "sensor", password: "sensor-pass", protocolVersion: i % 2 === 0 ? 4 : 5, connectTimeout: LOGIN_DEADLINE_MS }),
       ),
     );
     const accepted = outcomes.flatMap((o) => (o.status === "fulfilled" ? [o.value] : []));
@@ -42,8 +48,8 @@ describe("mqtt.max_clients under a burst of logins", () => {
     expect(metricValue(metrics, "hearth_mqtt_clients")).toBe(LIMIT);
     // A slot freed is a slot taken: one leaves, one more gets in.
     await accepted[0]!.endAsync();
-    clients.push(await connectMqtt(url, { clientId: "after-burst", username: "sensor", password: "sensor-pass" }));
-  });
+    clients.push(await connectMqtt(url, { clientId: "after-burst", username: "sensor", password: "sensor-pass", connectTimeout: LOGIN_DEADLINE_MS }));
+  }, LOGIN_DEADLINE_MS + 60_000);
 
   it('counts a client whose id is "constructor" like any other', async () => {
     t = await startTestHub({ config: { mqtt: { max_clients: 1 } } });

@@ -49,6 +49,32 @@ describe("the HTTP API and web pages", () => {
     expect(metricValue(metrics, "hearth_http_refused_total", { code: "HEARTH_E_HTTP_FORBIDDEN_ORIGIN" })).toBe(3);
   });
 
+  it("answers to the names in http.allowed_hosts and the top-level host, and refuses any other Host", async () => {
+    t = await startTestHub({ config: { host: "hearth-box", http: { allowed_hosts: ["Hearth.Example.NET", "[2001:db8::7]"] } } });
+    const port = Number(new URL(t.httpUrl).port);
+    // A reverse proxy terminating TLS passes on the name the browser used: the status page's own buttons there keep working.
+    const proxied = await send(port, "POST", "/api/downtimes", { host: "hearth.example.net", origin: "https://hearth.example.net", "content-type": "application/json" }, DOWNTIME);
+    expect(proxied.status).toBeLessThan(300);
+    const foreignPage = await send(port, "POST", "/api/downtimes", { host: "hearth.example.net", origin: "https://evil.example", "content-type": "application/json" }, DOWNTIME);
+    expect(JSON.parse(foreignPage.body)).toMatchObject({ code: "HEARTH_E_HTTP_FORBIDDEN_ORIGIN" });
+    expect((await send(port, "GET", "/healthz", { host: `hearth.example.net:${port}` })).status).toBe(200);
+    expect((await send(port, "GET", "/healthz", { host: `[2001:db8::7]:${port}` })).status).toBe(200);
+    expect((await send(port, "GET", "/healthz", { host: `hearth-box:${port}` })).status).toBe(200);
+
+    const crafted = await send(port, "GET", "/api/series", { host: `hearth.example.net.evil.example:${port}` });
+    expect(crafted.status).toBe(403);
+    expect(JSON.parse(crafted.body)).toMatchObject({ code: "HEARTH_E_HTTP_FORBIDDEN_HOST" });
+    expect((await send(port, "GET", "/api/series", { host: `example.net:${port}` })).status).toBe(403);
+  });
+
+  it("refuses a listed name once it is no longer listed, without a restart", async () => {
+    t = await startTestHub({ config: { http: { allowed_hosts: ["hearth.example.net"] } } });
+    const port = Number(new URL(t.httpUrl).port);
+    expect((await send(port, "GET", "/healthz", { host: "hearth.example.net" })).status).toBe(200);
+    await t.hub.http.reconfigure({ ...t.hub.config.http, allowed_hosts: [] }, t.hub.config.host);
+    expect((await send(port, "GET", "/healthz", { host: "hearth.example.net" })).status).toBe(403);
+  });
+
   it("keeps a same-origin fetch from the status page, localhost, and a bearer token from any name working", async () => {
     t = await startTestHub({ config: { http: { token: "s3cret-token" } } });
     const port = Number(new URL(t.httpUrl).port);

@@ -13,7 +13,7 @@ import { STORE_FILE, Store } from "../../src/store/store.js";
 import { MAX_HELD_POINTS } from "../../src/store/writer.js";
 import { Telemetry } from "../../src/kit/telemetry.js";
 import { Hub } from "../../src/hub.js";
-import { LogCapture, loadTestConfig, startTestHub, type TestHub } from "../helpers/hub.js";
+import { LogCapture, loadTestConfig, startTestHub, writeTestConfig, type TestHub } from "../helpers/hub.js";
 import { metricValue, scrape } from "../helpers/metrics.js";
 import { connectMqtt } from "../helpers/mqtt.js";
 import { SmallDisk } from "../helpers/tmpfs.js";
@@ -246,6 +246,53 @@ describe("the store as a critical part of the hub", () => {
     expect(history.series.map((s) => [s.tags[0], s.points.map((p) => p[1])])).toEqual([["device:a", [5, 6]]]);
     expect(metricValue(await scrape(httpUrl), "hearth_store_points_held")).toBe(0);
     await mqtt.endAsync();
+  });
+
+  it("starts on a disk already full before its store was ever created: the store in memory, /healthz naming the error, the file created at the next start", async () => {
+    const disk = new SmallDisk(1_048_576);
+    cleanups.push(() => disk.unmount());
+    const dir = path.join(disk.dir, "hub");
+    fs.mkdirSync(dir);
+    const clock = new ManualClock(START);
+    const rules = { "m.yaml": { version: 1, mappings: [{ topic: "meter/+device/power", metric: "power.watts", tags: ["device:{device}"] }] } };
+    const { configFile, rulesDir } = writeTestConfig({ dir, rules });
+    disk.fill();
+    const file = path.join(dir, "data", STORE_FILE);
+    expect(fs.existsSync(file)).toBe(false);
+
+    const logs = new LogCapture();
+    const hub = await Hub.start({ loaded: loadTestConfig(configFile, rulesDir), log: pino({ level: "debug", base: undefined }, logs), clock });
+    running.push(hub);
+    const httpUrl = `http://127.0.0.1:${hub.http.port}`;
+    const down = await fetch(`${httpUrl}/healthz`);
+    expect(down.status).toBe(503);
+    const body = (await down.json()) as { components: { store: { state: string; detail: string }; broker: { state: string } } };
+    expect(body.components.store.state).toBe("down");
+    expect(body.components.store.detail).toMatch(/^HEARTH_E_STORE_OPEN_FAILED: cannot create .*hearth\.db: .*; the store is in memory until the next start$/);
+    // The broker's own file is on the same full disk: it runs on memory too (test/mqtt/broker-full-disk.test.ts).
+    expect(body.components.broker.state).toBe("degraded");
+    expect(logs.entries.filter((e) => e.code === "HEARTH_E_STORE_OPEN_FAILED")).toHaveLength(1);
+
+    const mqtt = await connectMqtt(`mqtt://127.0.0.1:${hub.broker.port}`);
+    await mqtt.publishAsync("meter/a/power", "5", { qos: 1 });
+    await waitFor(() => hub.pipeline.aggregator.size >= 1, "the sample");
+    clock.advance(10_000);
+    await waitFor(async () => metricValue(await scrape(httpUrl), "hearth_store_points_written_total") === 1, "the point kept in memory");
+    const history = (await (await fetch(`${httpUrl}/api/series?metric=power.watts&from=1h`)).json()) as { series: { tags: string[]; points: [number, number][] }[] };
+    expect(history.series.map((s) => [s.tags[0], s.points.map((p) => p[1])])).toEqual([["device:a", [5]]]);
+    expect((await fetch(`${httpUrl}/healthz`)).status).toBe(503);
+    await mqtt.endAsync();
+
+    // Space returns: the next start creates the store on disk.
+    disk.free();
+    await hub.stop();
+    running.splice(0);
+    const again = await Hub.start({ loaded: loadTestConfig(configFile, rulesDir), log: pino({ level: "debug", base: undefined }, new LogCapture()), clock });
+    running.push(again);
+    const up = await fetch(`http://127.0.0.1:${again.http.port}/healthz`);
+    expect(up.status).toBe(200);
+    expect(((await up.json()) as { components: { store: { state: string } } }).components.store.state).toBe("ok");
+    expect(fs.statSync(file).size).toBeGreaterThan(0);
   });
 
   it("holds at most 250,000 points while the disk is full, counts those it drops, and writes the rest once there is space", async () => {

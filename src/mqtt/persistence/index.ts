@@ -82,6 +82,11 @@ export function createStore(cfg: PersistenceConfig, storageDir: string, events: 
       return { store: redisPersistence({ conn }), sessionTimes: redisSessionTimes(conn), where: `redis ${withoutPassword(cfg.url)} (keys ${cfg.key_prefix}*)` };
     }
     case "memory":
-      return { store: (require("aedes-persistence") as MemoryPersistence)(), sessionTimes: undefined, where: "memory (forgotten on restart)" };
+      return memoryStore();
   }
+}
+
+/** aedes' own in-memory store: the `memory` choice, and where the broker starts when its SQLite file cannot be written. */
+export function memoryStore(): StoreChoice {
+  return { store: (require("aedes-persistence") as MemoryPersistence)(), sessionTimes: undefined, where: "memory (forgotten on restart)" };
 }

@@ -140,17 +140,20 @@ export class SqlitePersistence implements SessionTimes {
     this.brokerRef = broker;
     fs.mkdirSync(path.dirname(this.options.file), { recursive: true });
     const db = new Database(this.options.file);
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = NORMAL");
-    // Retained messages and sessions are small: 2 MB of page cache instead of better-sqlite3's 16 MB.
-    db.pragma("cache_size = -2000");
-    const version = db.pragma("user_version", { simple: true }) as number;
-    if (version > SCHEMA_VERSION) {
+    try {
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = NORMAL");
+      // Retained messages and sessions are small: 2 MB of page cache instead of better-sqlite3's 16 MB.
+      db.pragma("cache_size = -2000");
+      const version = db.pragma("user_version", { simple: true }) as number;
+      if (version > SCHEMA_VERSION) throw new Error(`${this.options.file} was written by a newer Hearth (broker store version ${version}); this one understands version ${SCHEMA_VERSION}`);
+      db.exec(SCHEMA);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    } catch (err) {
+      // A file that cannot be set up (a full disk, a newer version) is closed, so the broker can start on another store.
       db.close();
-      throw new Error(`${this.options.file} was written by a newer Hearth (broker store version ${version}); this one understands version ${SCHEMA_VERSION}`);
+      throw err;
     }
-    db.exec(SCHEMA);
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
     this.db = db;
     this.statements = prepare(db);
     for (const row of this.statements.allQosSubscriptions.all() as { client_id: string; topic: string; options: Buffer }[]) {
