@@ -80,6 +80,8 @@ describe("Home Assistant (paho-mqtt, MQTT 5) and 3.1.1 devices on one Hearth", (
     await mosquittoPub(t.mqttPort, "presence/alex", "home");
     await waitFor(() => t.samples.find((s) => s.metric === "power.energy"), "the kitchen plug's energy");
     await waitFor(() => t.samples.find((s) => s.metric === "hydro.ph"), "the tank's pH");
+    // Each monitor's entity is announced with its first group; Home Assistant comes after, so it gets them as retained configs.
+    await waitFor(() => monitors.every((m) => t.hub.alerts.alerts().some((g) => g.monitor === m.name)), "every monitor's first group");
     ha = startHomeAssistant(t.mqttPort);
   });
   afterAll(async () => {
