@@ -45,7 +45,7 @@ function fakeIntegration(server: FakeServer): Integration {
     async probe() {
       return "fake";
     },
-  }) as unknown as Integration;
+  });
 }
 
 const instance = (extra: Record<string, unknown> = {}): InstanceCommon & Record<string, unknown> => ({ type: "fake", enabled: true, tags: ["site:lab"], start_timeout: 5_000, interval: 10_000, ...extra });

@@ -191,7 +191,7 @@ describe("MQTT 5 CONNECT and CONNACK", () => {
     await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
     socket.write(
       mqttPacket.generate(
-        { cmd: "connect", protocolId: "MQTT", protocolVersion: 5, clean: true, clientId: "silent-sensor", keepalive: 1, ...login, password: Buffer.from(login.password), will: { topic: "keepalive/silent-sensor/status", payload: Buffer.from("lost"), qos: 1, retain: false } } as mqttPacket.IConnectPacket,
+        { cmd: "connect", protocolId: "MQTT", protocolVersion: 5, clean: true, clientId: "silent-sensor", keepalive: 1, ...login, password: Buffer.from(login.password), will: { topic: "keepalive/silent-sensor/status", payload: Buffer.from("lost"), qos: 1, retain: false } },
         { protocolVersion: 5 },
       ),
     );
