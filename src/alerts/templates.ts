@@ -19,19 +19,26 @@ function lookup(ctx: TemplateContext, path: string): unknown {
   return v;
 }
 
+/** A looked-up value as text, as String() gives it; a plain object as its JSON, not "[object Object]". */
+function text(v: unknown): string {
+  if (v === undefined || v === null) return "";
+  if (typeof v === "object" && !Array.isArray(v)) return JSON.stringify(v);
+  return String(v as string | number | boolean | bigint | symbol | unknown[]);
+}
+
 const hb = Handlebars.create();
 
 // {{#is_match "appliance.name" "stove" "oven"}}…{{else}}…{{/is_match}}: substring match, as Datadog's.
 hb.registerHelper("is_match", function (this: TemplateContext, path: unknown, ...rest: unknown[]) {
   const options = rest.pop() as Handlebars.HelperOptions;
-  const v = String(lookup(this, String(path)) ?? "");
+  const v = text(lookup(this, String(path)));
   return rest.some((r) => v.includes(String(r))) ? options.fn(this) : options.inverse(this);
 });
 
 // {{#is_exact_match "value" "1"}}: equality.
 hb.registerHelper("is_exact_match", function (this: TemplateContext, path: unknown, ...rest: unknown[]) {
   const options = rest.pop() as Handlebars.HelperOptions;
-  const v = String(lookup(this, String(path)) ?? "");
+  const v = text(lookup(this, String(path)));
   return rest.some((r) => v === String(r)) ? options.fn(this) : options.inverse(this);
 });
 

@@ -39,11 +39,12 @@ function fakeIntegration(server: FakeServer): Integration {
       });
       return server;
     },
-    async stop(runtime) {
+    stop(runtime) {
       runtime.stops++;
+      return Promise.resolve();
     },
-    async probe() {
-      return "fake";
+    probe() {
+      return Promise.resolve("fake");
     },
   });
 }

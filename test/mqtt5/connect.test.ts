@@ -195,7 +195,7 @@ describe("MQTT 5 CONNECT and CONNACK", () => {
         { protocolVersion: 5 },
       ),
     );
-    const connack = await waitFor(() => packets.find((p) => p.cmd === "connack") as mqttPacket.IConnackPacket | undefined, "the CONNACK");
+    const connack = await waitFor(() => packets.find((p): p is mqttPacket.IConnackPacket => p.cmd === "connack"), "the CONNACK");
     expect(connack.reasonCode).toBe(0);
     expect(connack.properties?.serverKeepAlive).toBeUndefined();
     await closed;

@@ -6,7 +6,7 @@ export interface TrackedStore {
   /** Resolves once no call to the store is under way, including calls made while waiting. */
   settled(): Promise<void>;
   /** Counts another write (one beside aedes' interface) among those `settled` waits for. */
-  track<T>(p: Promise<T>): Promise<T>;
+  track: <T>(p: Promise<T>) => Promise<T>;
 }
 
 /**
