@@ -22,8 +22,10 @@ function lookup(ctx: TemplateContext, path: string): unknown {
 /** A looked-up value as text, as String() gives it; a plain object as its JSON, not "[object Object]". */
 function text(v: unknown): string {
   if (v === undefined || v === null) return "";
-  if (typeof v === "object" && !Array.isArray(v)) return JSON.stringify(v);
-  return String(v as string | number | boolean | bigint | symbol | unknown[]);
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint" || typeof v === "symbol") return String(v);
+  if (Array.isArray(v)) return v.join(",");
+  return JSON.stringify(v);
 }
 
 const hb = Handlebars.create();
