@@ -60,7 +60,7 @@ try {
     await page.goto(`${url}/`);
     await page.waitForSelector(".card.appliance");
     await page.locator(".series", { hasText: "appliance:stove" }).filter({ hasText: "power.watts" }).first().click();
-    await page.waitForFunction(() => window.hearthChart);
+    await page.waitForFunction(() => globalThis.hearthChart); // runs in the page, where globalThis is window
     await page.waitForTimeout(300);
     const file = path.join(out, `status-${name}.png`);
     await page.screenshot({ path: file, fullPage: true });

@@ -1,6 +1,6 @@
 import { get, post } from "./api.js";
 import { initChart, openChart } from "./chart.js";
-import { ago, esc, hubNow, num, setHubClock, tag, when, whenUtc, zoneLabel } from "./format.js";
+import { ago, esc, hubNow, num, setHubClock, when, whenUtc, zoneLabel } from "./format.js";
 import { draw as drawDashboard, initDashboards } from "./dashboards.js";
 import { houseCards } from "./house.js";
 
@@ -116,7 +116,7 @@ function renderSeries() {
     .sort((a, b) => rank(a.metric) - rank(b.metric) || a.metric.localeCompare(b.metric) || a.tags.join().localeCompare(b.tags.join()));
   $("series").innerHTML =
     shown
-      .map((x, i) => `<div class="item clickable series" data-i="${latest.indexOf(x)}" title="open the chart"><span class="main">${esc(x.metric)} ${x.tags.filter((t) => !t.startsWith("env:") && !t.startsWith("source:")).map((t) => `<span class="tag">${esc(t)}</span>`).join("")}</span><strong>${num(x.value, x.unit)}</strong><span class="side">${ago(x.time)} ago</span></div>`)
+      .map((x) => `<div class="item clickable series" data-i="${latest.indexOf(x)}" title="open the chart"><span class="main">${esc(x.metric)} ${x.tags.filter((t) => !t.startsWith("env:") && !t.startsWith("source:")).map((t) => `<span class="tag">${esc(t)}</span>`).join("")}</span><strong>${num(x.value, x.unit)}</strong><span class="side">${ago(x.time)} ago</span></div>`)
       .join("") || `<div class="item muted">No series yet.</div>`;
 }
 

@@ -10,12 +10,14 @@ import { MyMetricConfig } from "./schema.js";
 export default defineIntegration({
   manifest: { name: "my_metric", title: "my_metric" },
   configSchema: MyMetricConfig,
-  async start(ctx) {
-    ctx.every(ctx.config.min_collection_interval, async () => {
+  start(ctx) {
+    ctx.every(ctx.config.min_collection_interval, () => {
       ctx.emit.gauge("my_metric", randomInt(0, 1001));
+      return Promise.resolve();
     });
+    return Promise.resolve();
   },
-  async probe(config) {
-    return `no server to reach: draws a value every ${config.min_collection_interval / 1000}s`;
+  probe(config) {
+    return Promise.resolve(`no server to reach: draws a value every ${config.min_collection_interval / 1000}s`);
   },
 });

@@ -73,7 +73,7 @@ export class ProxmoxClient {
         : net.connect({ host, port });
       const fail = (err: unknown) => {
         socket.destroy();
-        reject(err);
+        reject(err instanceof Error ? err : new Error(String(err)));
       };
       const onAbort = () => fail(signal.reason);
       signal.addEventListener("abort", onAbort, { once: true });

@@ -7,7 +7,7 @@ import type { AlertEngine } from "./engine.js";
  * next `?days=` days (default 7), in UTC and local time, and the snoozes and one-off downtimes in force.
  */
 export function registerAlertsApi(app: FastifyInstance, engine: AlertEngine): void {
-  app.get("/api/alerts", async () => ({ alerts: engine.alerts() }));
+  app.get("/api/alerts", () => ({ alerts: engine.alerts() }));
   app.get<{ Querystring: { days?: string } }>("/api/downtimes", async (req, reply) => {
     const days = req.query.days === undefined ? 7 : Number(req.query.days);
     if (!Number.isInteger(days) || days < 1 || days > 366) return reply.code(400).send({ error: `days must be a whole number from 1 to 366, got "${req.query.days}"` });

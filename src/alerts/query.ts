@@ -128,7 +128,7 @@ export function parseQuery(text: string): MetricQuery {
 
   const canonical = `${agg}(${window}):${formatScope({ spaceAggregation: space, metric: normalizedMetric, filters, groupBy })} ${comparator} ${threshold}`;
   return {
-    timeAggregation: agg as TimeAggregation,
+    timeAggregation: agg,
     windowMs,
     window,
     spaceAggregation: space,

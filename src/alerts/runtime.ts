@@ -19,7 +19,7 @@ export type Observation =
 export interface EvaluationInput {
   now: number;
   /** The group's current state (OK for a group never seen). */
-  stateOf(group: string): AlertState;
+  stateOf: (group: string) => AlertState;
   /** Who is home, read once per evaluation. */
   people: PersonPresence[];
 }

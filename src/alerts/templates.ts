@@ -19,19 +19,28 @@ function lookup(ctx: TemplateContext, path: string): unknown {
   return v;
 }
 
+/** A looked-up value as text, as String() gives it; a plain object as its JSON, not "[object Object]". */
+function text(v: unknown): string {
+  if (v === undefined || v === null) return "";
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint" || typeof v === "symbol") return String(v);
+  if (Array.isArray(v)) return v.join(",");
+  return JSON.stringify(v);
+}
+
 const hb = Handlebars.create();
 
 // {{#is_match "appliance.name" "stove" "oven"}}…{{else}}…{{/is_match}}: substring match, as Datadog's.
 hb.registerHelper("is_match", function (this: TemplateContext, path: unknown, ...rest: unknown[]) {
   const options = rest.pop() as Handlebars.HelperOptions;
-  const v = String(lookup(this, String(path)) ?? "");
+  const v = text(lookup(this, String(path)));
   return rest.some((r) => v.includes(String(r))) ? options.fn(this) : options.inverse(this);
 });
 
 // {{#is_exact_match "value" "1"}}: equality.
 hb.registerHelper("is_exact_match", function (this: TemplateContext, path: unknown, ...rest: unknown[]) {
   const options = rest.pop() as Handlebars.HelperOptions;
-  const v = String(lookup(this, String(path)) ?? "");
+  const v = text(lookup(this, String(path)));
   return rest.some((r) => v === String(r)) ? options.fn(this) : options.inverse(this);
 });
 

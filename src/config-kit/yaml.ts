@@ -123,7 +123,7 @@ export function locate(y: YamlFile, path: readonly PropertyKey[], opts: { key?: 
       const item = node.items[seg];
       if (!item) break;
       node = item;
-      best = item as Node;
+      best = item;
     } else break;
   }
   const offset = best?.range?.[0] ?? 0;

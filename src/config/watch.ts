@@ -76,7 +76,7 @@ function fingerprint(configFile: string, rulesDir: string): string {
       return `${file}:missing`;
     }
   };
-  let rules: string[] = [];
+  let rules: string[];
   try {
     rules = fs.readdirSync(rulesDir).filter((n) => /\.ya?ml$/i.test(n)).sort();
   } catch {

@@ -21,10 +21,10 @@ const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null 
 export function diffFields(have: unknown, want: unknown, path = ""): FieldChange[] {
   const name = path.split(".").pop()!.replace(/\[\d+\]$/, "");
   if (Array.isArray(want)) {
-    const h = Array.isArray(have) ? have : [];
+    const h: unknown[] = Array.isArray(have) ? have : [];
     if (UNORDERED.has(name)) {
       const a = [...h].map(String).sort();
-      const b = [...want].map(String).sort();
+      const b = [...(want as unknown[])].map(String).sort();
       return JSON.stringify(a) === JSON.stringify(b) ? [] : [{ path, from: have, to: want }];
     }
     if (h.length !== want.length) return [{ path, from: have, to: want }];

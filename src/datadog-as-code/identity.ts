@@ -10,7 +10,7 @@ export type Kind = "dashboard" | "monitor" | "downtime";
 export const MANAGED_TAG = "managed-by:hearth";
 
 /** A name as a tag value: Datadog tags hold no spaces (https://docs.datadoghq.com/getting_started/tagging/). */
-export const tagSafe = (name: string): string => name.toLowerCase().replace(/[^a-z0-9_.\/-]+/g, "_");
+export const tagSafe = (name: string): string => name.toLowerCase().replace(/[^a-z0-9_./-]+/g, "_");
 
 export const keyOf = (kind: Kind, name: string): string => `${kind}/${tagSafe(name)}`;
 

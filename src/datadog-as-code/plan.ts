@@ -24,7 +24,10 @@ export function makePlan(desired: readonly DesiredObject[], remote: readonly Rem
     const [have, ...extra] = byKey.get(want.key) ?? [];
     byKey.delete(want.key);
     // Two objects with one key (an apply cut short, a copy made by hand with the tags): the first is kept, the rest are orphans.
-    for (const e of extra) (prune ? plan.actions.push({ type: "delete", have: e }) : plan.kept.push(e));
+    for (const e of extra) {
+      if (prune) plan.actions.push({ type: "delete", have: e });
+      else plan.kept.push(e);
+    }
     if (!have) plan.actions.push({ type: "create", want });
     else {
       const changes = diffFields(have.body, want.body);
@@ -32,7 +35,12 @@ export function makePlan(desired: readonly DesiredObject[], remote: readonly Rem
       else plan.unchanged.push({ want, have });
     }
   }
-  for (const orphans of byKey.values()) for (const have of orphans) (prune ? plan.actions.push({ type: "delete", have }) : plan.kept.push(have));
+  for (const orphans of byKey.values()) {
+    for (const have of orphans) {
+      if (prune) plan.actions.push({ type: "delete", have });
+      else plan.kept.push(have);
+    }
+  }
   return plan;
 }
 

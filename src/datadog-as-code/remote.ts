@@ -92,7 +92,8 @@ export class DatadogApi {
   static async connect(creds: Credentials, say: (line: string) => void): Promise<DatadogApi> {
     const dd = await import("@datadog/datadog-api-client");
     // The client prints each failed request itself; Hearth reports each one once, with the rule it came from.
-    dd.logger.setLevel("silent");
+    // The client declares its logger `any`; it is a loglevel logger (dist/logger.js).
+    (dd.logger as { setLevel(level: "silent"): void }).setLevel("silent");
     const inner = new dd.client.IsomorphicFetchHttpLibrary();
     const configuration = dd.client.createConfiguration({
       authMethods: { apiKeyAuth: creds.apiKey, appKeyAuth: creds.appKey },

@@ -85,8 +85,10 @@ function extractReading(r: CompiledReading, msg: Message, tags: string[], out: R
     raw = text.value;
   }
   if (r.field !== undefined && raw !== undefined && raw !== null) {
-    const fields = String(raw).split(",");
-    if (fields.length < r.field) return void out.skips.push({ metric: r.metric, why: `no field ${r.field} in ${JSON.stringify(String(raw))}`, reason: "wrong_type" });
+    // A JSON object or array at the path is shown as its JSON, not as "[object Object]".
+    const line = typeof raw === "string" ? raw : typeof raw === "number" || typeof raw === "boolean" ? String(raw) : JSON.stringify(raw);
+    const fields = line.split(",");
+    if (fields.length < r.field) return void out.skips.push({ metric: r.metric, why: `no field ${r.field} in ${JSON.stringify(line)}`, reason: "wrong_type" });
     raw = fields[r.field - 1];
   }
   const reading = readValue(raw, NO_STATES);

@@ -29,7 +29,7 @@ const outline = (d: Dashboard) => ({
  */
 export function registerDashboardsApi(app: FastifyInstance, dashboards: () => readonly Sourced<Dashboard>[], store: Store, clock: Clock, host: () => string): void {
   let reader: RollupReader | undefined;
-  app.get("/api/dashboards", async () => ({ dashboards: dashboards().map(outline) }));
+  app.get("/api/dashboards", () => ({ dashboards: dashboards().map(outline) }));
   app.get<{ Params: { name: string }; Querystring: Record<string, string | undefined> }>("/api/dashboards/:name", async (req, reply) => {
     const d = dashboards().find((x) => x.name === req.params.name);
     if (!d) return reply.code(404).send({ error: `no dashboard named "${req.params.name}" in the rules (GET /api/dashboards lists them)`, code: "HEARTH_E_REQUEST_INVALID" });

@@ -10,7 +10,7 @@ const pair = (p: readonly [number, number] | undefined): Range | undefined => (p
  * its crop and the pH and EC ranges its readings are judged against (the tank's own, else the crop's).
  */
 export function registerHouseApi(app: FastifyInstance, tanks: () => ReadonlyMap<string, Sourced<Tank>>): void {
-  app.get("/api/house", async () => ({
+  app.get("/api/house", () => ({
     tanks: [...tanks()].map(([name, t]) => {
       const crop = t.crop ? CROP_PROFILES[t.crop] : undefined;
       return { name, crop: t.crop ?? null, ph_range: pair(t.ph_range) ?? crop?.ph ?? null, ec_range: pair(t.ec_range) ?? crop?.ec ?? null };

@@ -58,7 +58,7 @@ export class HttpServer {
   }
 
   private async authorize(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const header = (name: string) => (typeof req.headers[name] === "string" ? (req.headers[name] as string) : undefined);
+    const header = (name: string) => (typeof req.headers[name] === "string" ? (req.headers[name]) : undefined);
     // A valid bearer token is proof enough: a foreign page cannot know it, whatever name it used.
     const bearer = this.config.token !== undefined && tokenMatches(req.headers.authorization, this.config.token);
     const refused = bearer ? undefined : refusal({ method: req.method, host: header("host"), origin: header("origin"), fetchSite: header("sec-fetch-site"), contentType: header("content-type") }, this.names);

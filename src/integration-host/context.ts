@@ -11,7 +11,7 @@ interface SessionDeps<C> {
   log: Logger;
   clock: Clock;
   telemetry: InstanceTelemetry;
-  addSample(sample: Sample): void;
+  addSample: (sample: Sample) => void;
   /** A non-fatal problem, for /healthz's last error. */
   onError(err: unknown): void;
   /** The instance failed at runtime; the runner decides what happens next. */

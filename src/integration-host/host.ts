@@ -16,7 +16,7 @@ interface HostOptions {
   telemetry: Telemetry;
   log: Logger;
   /** Where every emitted sample goes: the pipeline, which names, tags and aggregates it. */
-  addSample(sample: Sample): void;
+  addSample: (sample: Sample) => void;
   backoff?: BackoffPolicy;
   /** The integrations by type (integrations/registry.ts), handed in by the hub. */
   registry: Readonly<Record<string, Integration>>;

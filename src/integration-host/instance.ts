@@ -15,7 +15,7 @@ interface RunnerDeps {
   log: Logger;
   telemetry: InstanceTelemetry;
   backoff: BackoffPolicy;
-  addSample(sample: Sample): void;
+  addSample: (sample: Sample) => void;
 }
 
 /** The name an instance has on /healthz. */

@@ -1,4 +1,4 @@
-import type { Aedes, AedesOptions, AedesPublishPacket, Client, PublishPacket, Subscription } from "aedes";
+import type { Aedes, AedesOptions, AedesPublishPacket, Client, PublishPacket } from "aedes";
 import type { Counter } from "prom-client";
 import type { Clock } from "../kit/clock.js";
 import { describeError } from "../kit/errors.js";
@@ -177,7 +177,7 @@ export class BrokerGuard implements GateReporter {
         this.deniedSubscriptions.inc({ reason: decision.reason });
         const suback = isMqtt5(client) ? "0x87" : "0x80";
         this.warn(`subscribe:${decision.reason}`, { code: "HEARTH_E_MQTT_FORBIDDEN", client: client.id, user: id.user, filter: sub.topic, reason: decision.reason }, `MQTT subscription refused (SUBACK ${suback}): ${decision.why}`);
-        callback(null, null as unknown as Subscription);
+        callback(null, null);
       },
 
       authorizeForward: (client, packet) => {

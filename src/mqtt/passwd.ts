@@ -41,6 +41,7 @@ const LIMITS = { ln: [10, 20], r: [1, 32], p: [1, 16] } as const;
 
 const LINE = /^\$scrypt\$ln=(\d+),r=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
 /** A user name as Mosquitto accepts one in a password file: no ':' (the separator), no spaces or control characters. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what a user name may not hold
 const USER = /^[^:\s\u0000-\u001f\u007f]+$/;
 
 export const userNameProblem = (user: string): string | undefined =>

@@ -73,7 +73,7 @@ export class SeriesNamer {
     }
     let node = this.root;
     for (let i = 0; i < tags.length; i++) {
-      const next = (node.next ??= new Map()).get(tags[i]!);
+      const next = (node.next ??= new Map<string, NameNode>()).get(tags[i]!);
       if (next) node = next;
       else node.next.set(tags[i]!, (node = { next: undefined, series: undefined }));
     }
@@ -85,7 +85,7 @@ export class SeriesNamer {
 
   name(metric: string, tags: readonly string[]): Series {
     const node = this.nodeOf(tags);
-    const byMetric = (node.series ??= new Map());
+    const byMetric = (node.series ??= new Map<string, Series>());
     let s = byMetric.get(metric);
     if (s) return s;
     const m = normalizeMetricName(metric);

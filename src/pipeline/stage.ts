@@ -30,7 +30,7 @@ export class SampleChain {
 
   private rename(metric: string, tags: string[]): Series {
     let byMetric = this.renamed.get(tags);
-    if (!byMetric) this.renamed.set(tags, (byMetric = new Map()));
+    if (!byMetric) this.renamed.set(tags, (byMetric = new Map<string, Series>()));
     let series = byMetric.get(metric);
     if (!series) byMetric.set(metric, (series = this.namer.name(metric, tags)));
     return series;

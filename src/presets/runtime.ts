@@ -11,7 +11,7 @@ export class PresetRuntime {
 
   memory<T>(preset: string): Map<string, T> {
     let m = this.memories.get(preset);
-    if (!m) this.memories.set(preset, (m = new Map()));
+    if (!m) this.memories.set(preset, (m = new Map<string, unknown>()));
     return m as Map<string, T>;
   }
 

@@ -81,7 +81,7 @@ export class PointUnpacker {
   unpack(b: PointBatch): Point[] {
     if (b.reset) this.series.length = 0;
     for (const [handle, key, metric, tags, unit] of b.series) this.series[handle] = { key, metric, tags, unit };
-    const out: Point[] = new Array(b.handles.length);
+    const out = new Array<Point>(b.handles.length);
     for (let i = 0; i < b.handles.length; i++) {
       const s = this.series[b.handles[i]!]!;
       out[i] = { key: s.key, metric: s.metric, tags: s.tags, type: TYPES[b.types[i]!]!, unit: s.unit, time: b.times[i]!, value: b.values[i]!, interval: b.intervals[i]! };

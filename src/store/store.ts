@@ -134,7 +134,7 @@ export class Store {
     if (config.dir !== this.config.dir) this.log.warn({ dir: config.dir }, "storage.dir changes apply after a restart");
     this.config = config;
     if (this.inMemoryBecause === undefined) this.health.set("store", this.failing ? "down" : "ok", { info: { max_bytes: config.max_bytes } });
-    this.run(this.writer.bound(this.context()));
+    void this.run(this.writer.bound(this.context())); // run() logs a failed writer itself
   }
 
   /** The sinks whose cursors decide what counts as delivered. */

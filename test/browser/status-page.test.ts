@@ -106,7 +106,7 @@ describe("the status page in Chromium", () => {
     await page.waitForFunction("window.hearthChart");
     await page.click('#ranges button[data-range="7d"]');
     const week = await waitFor(
-      () => (page.evaluate("window.hearthChart") as Promise<Chart>).then((c) => (c.until - c.from > 6 * 86_400_000 ? c : undefined)),
+      () => page.evaluate<Chart>("window.hearthChart").then((c) => (c.until - c.from > 6 * 86_400_000 ? c : undefined)),
       "the week's chart",
     );
     const avg = rollUp(week, (vs) => vs.reduce((a, b) => a + b, 0) / vs.length);
@@ -119,7 +119,7 @@ describe("the status page in Chromium", () => {
     await page.selectOption("#rollup-fn", "sum");
     await page.selectOption("#rollup-interval", "3600");
     const hourly = await waitFor(
-      () => (page.evaluate("window.hearthChart") as Promise<Chart>).then((c) => (c.rollup.fn === "sum" && c.rollup.interval_s === 3600 ? c : undefined)),
+      () => page.evaluate<Chart>("window.hearthChart").then((c) => (c.rollup.fn === "sum" && c.rollup.interval_s === 3600 ? c : undefined)),
       "the hourly sums",
     );
     const sums = rollUp(hourly, (vs) => vs.reduce((a, b) => a + b, 0));
@@ -134,7 +134,7 @@ describe("the status page in Chromium", () => {
     const { page, errors } = await openPage(1280);
     type Drawn = { series: string[]; data: (number | null)[][]; widget: number };
     type Board = { name: string; evaluated: { type: string; from: number; until: number; interval_s: number; value?: number }[]; drawn: Drawn[] };
-    const board = (await waitFor(() => page.evaluate("window.hearthDashboard") as Promise<Board | undefined>, "the dashboard")) as Board;
+    const board = await waitFor(() => page.evaluate<Board | undefined>("window.hearthDashboard"), "the dashboard");
     expect(board.name).toBe("house");
     const hourly = board.drawn.find((d) => d.widget === 0)!;
     const w0 = board.evaluated[0]!;
@@ -212,7 +212,7 @@ describe("the status page in Chromium", () => {
     const { page, errors } = await openPage(390);
     await page.locator(".series").first().click();
     await page.waitForFunction("window.hearthChart");
-    const [scroll, client] = (await page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")) as [number, number];
+    const [scroll, client] = await page.evaluate<[number, number]>("[document.documentElement.scrollWidth, document.documentElement.clientWidth]");
     expect(scroll).toBeLessThanOrEqual(client);
     await page.close();
     expect(errors).toEqual([]);

@@ -30,7 +30,7 @@ describe("the basic anomaly band", () => {
   it("has no band until five points precede a point, then lags: a point never judges itself", () => {
     const band = basicBand(rows(10), { bounds: 2, lookbackMs: basicLookbackMs(MIN) });
     expect(band.slice(0, 5).every((p) => p.lower === null && p.upper === null)).toBe(true);
-    expect(band.slice(5).every((p) => p.lower !== null && p.upper! > p.lower!)).toBe(true);
+    expect(band.slice(5).every((p) => p.lower !== null && p.upper! > p.lower)).toBe(true);
     // A huge value at the end lies outside its own band: it was not part of it.
     const spiked = rows(10, (i) => (i === 9 ? 50_000 : 0));
     expect(isAnomalous(basicBand(spiked, { bounds: 2, lookbackMs: basicLookbackMs(MIN) })[9]!)).toBe(true);

@@ -53,7 +53,7 @@ describe("notifications across a SIGKILL", () => {
       config: { ...fast, notify: { retry: { min: "200ms", max: "1s" }, smtp: { host: "127.0.0.1", port: smtp.port, security: "none", from: "hearth@example.com" }, recipients: { alex: { email: "alex@example.com" } } } },
       rules: { "house.yaml": rules },
     });
-    cleanups.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
+    cleanups.push(() => fs.promises.rm(dir, { recursive: true, force: true }));
 
     const first = start(configFile, rulesDir);
     await publish(first, 35);
@@ -98,7 +98,7 @@ describe("notifications across a SIGKILL", () => {
       config: { ...fast, notify: { retry: { min: "200ms", max: "1s" }, ntfy: { url: ntfy.url }, recipients: { alex: { ntfy: "alex-topic" } } } },
       rules: { "house.yaml": rules },
     });
-    cleanups.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
+    cleanups.push(() => fs.promises.rm(dir, { recursive: true, force: true }));
 
     const first = start(configFile, rulesDir);
     killAtFirstRequest = first;

@@ -181,7 +181,7 @@ export class FakeDatadogApi {
   /** What Datadog refuses about a metric monitor: a query without a comparator, a critical threshold other than the query's. */
   private validate(m: Json): boolean {
     if (this.refuseValidation) return false;
-    const q = /([<>]=?)\s*(-?[\d.]+)\s*$/.exec(String(m.query ?? ""));
+    const q = /([<>]=?)\s*(-?[\d.]+)\s*$/.exec(typeof m.query === "string" ? m.query : "");
     if (!q) return false;
     const critical = ((m.options as Json | undefined)?.thresholds as Json | undefined)?.critical;
     return critical === undefined || Number(critical) === Number(q[2]);

@@ -33,8 +33,8 @@ export class TestMosquitto {
   async launch(): Promise<void> {
     const child = spawn("mosquitto", ["-c", this.confFile], { stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;
-    child.stdout!.on("data", (d: Buffer) => this.output.push(d.toString()));
-    child.stderr!.on("data", (d: Buffer) => this.output.push(d.toString()));
+    child.stdout.on("data", (d: Buffer) => this.output.push(d.toString()));
+    child.stderr.on("data", (d: Buffer) => this.output.push(d.toString()));
     await waitFor(async () => child.exitCode !== null || (await answers(this.port, "127.0.0.1", 200)), `Mosquitto on port ${this.port}`);
     if (child.exitCode !== null) throw new Error(`Mosquitto exited with ${child.exitCode}:\n${this.output.join("")}`);
   }

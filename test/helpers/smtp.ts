@@ -71,7 +71,7 @@ export class TestSmtpServer {
     this.received.push({
       from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
       to: session.envelope.rcptTo.map((r) => r.address),
-      user: session.user,
+      user: session.user as string | undefined, // what onAuth gave done() above: the login's user name
       secure: session.secure,
       mail,
     });

@@ -46,12 +46,12 @@ function startHomeAssistant(port: number): { child: ChildProcess; reports: Repor
   const reports: Report[] = [];
   const stderr: string[] = [];
   let rest = "";
-  child.stdout!.on("data", (d: Buffer) => {
+  child.stdout.on("data", (d: Buffer) => {
     const lines = (rest + d.toString()).split("\n");
     rest = lines.pop()!;
     for (const l of lines) if (l.trim()) reports.push(JSON.parse(l) as Report);
   });
-  child.stderr!.on("data", (d: Buffer) => stderr.push(d.toString()));
+  child.stderr.on("data", (d: Buffer) => stderr.push(d.toString()));
   return { child, reports, stderr };
 }
 

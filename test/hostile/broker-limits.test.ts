@@ -109,7 +109,7 @@ describe("packets announcing more than the broker allows", () => {
     const hub = await startProcess({ max_payload_bytes: MB });
     const subscriber = await connectMqtt(`mqtt://127.0.0.1:${hub.mqttPort}`);
     await subscriber.subscribeAsync("limits/ok");
-    const clients = Array.from({ length: 5 }, (_, i) => new RawClient(hub.mqttPort));
+    const clients = Array.from({ length: 5 }, () => new RawClient(hub.mqttPort));
     raw.push(...clients);
     const growth = await rssGrowth(proc!.pid, async () => {
       await Promise.all(

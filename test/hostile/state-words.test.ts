@@ -46,7 +46,7 @@ describe("a state word that names a JavaScript object property", () => {
     // A discovered switch and a discovered sensor whose unit is a hostile word.
     await mqtt.publishAsync("homeassistant/switch/plug9/config", JSON.stringify({ state_topic: "ha/plug9/state", device: { name: "plug9" } }), { qos: 1 });
     await mqtt.publishAsync("homeassistant/sensor/odd/config", JSON.stringify({ state_topic: "ha/odd/state", unit_of_measurement: "constructor", device_class: "toString", device: { name: "odd" } }), { qos: 1 });
-    await waitFor(async () => (await (await fetch(`${t!.httpUrl}/api/series`)).ok), "the hub");
+    await waitFor(async () => (await fetch(`${t!.httpUrl}/api/series`)).ok, "the hub");
     const before = await rejected("wrong_type");
 
     let sent = 0;

@@ -87,7 +87,7 @@ describe("People: presence.home from OwnTracks, plain topics and other integrati
     expect(home("alex")).toEqual([0, 1, 0, 1, 0]);
   });
 
-  it("follows presence.home samples that another integration emits (openHAB's presence switches)", async () => {
+  it("follows presence.home samples that another integration emits (openHAB's presence switches)", () => {
     t.hub.pipeline.addSample({ metric: "presence.home", value: 0, tags: ["person:sam", "item:presence_sam"], time: clock.now(), kind: "gauge" });
     expect(states()).toEqual({ jane: "home", alex: "away", sam: "away" });
   });

@@ -92,7 +92,7 @@ describe("GET /api/dashboards", () => {
     // The band exists from the window's first point: the hour before the window feeds it.
     expect(s.band![0]![1]).not.toBeNull();
     const stepStart = rows[10_070]![0];
-    const outside = s.points.filter(([t0, v], i) => v > s.band![i]![2]! || v < s.band![i]![1]!).map(([t0]) => t0);
+    const outside = s.points.filter(([, v], i) => v > s.band![i]![2]! || v < s.band![i]![1]!).map(([t0]) => t0);
     expect(outside.length).toBe(s.anomalous);
     expect(outside.length).toBeGreaterThanOrEqual(5);
     expect(outside.every((t0) => t0 >= Math.floor(stepStart / (w.interval_s * 1000)) * w.interval_s * 1000)).toBe(true);

@@ -47,11 +47,15 @@ describe("the demo", () => {
     expect(await h.exited).toBe(0);
   });
 
+  // eslint-disable-next-line no-control-regex -- ESC starts the ANSI colour sequences (SGR) the live table draws with
+  const stripAnsi = (l: string) => l.replace(/\x1b\[[0-9;]*m/g, "");
+
   it("shows a live table on a terminal", async () => {
     const { h } = startDemo(["--live"]);
     await waitFor(() => /power\.watts +\d/.test(h.output()), "the live table to show plugs", 30_000);
     expect(h.output()).toContain("Hearth demo");
     expect(h.output()).toMatch(/MQTT mqtt:\/\/127\.0\.0\.1:\d+ {2}\(mosquitto_sub -p \d+ -t '#' -v\)/);
+    // eslint-disable-next-line no-control-regex -- ESC starts the ANSI sequences the live table draws with
     expect(h.output()).toMatch(/story time (\x1b\[1m)?\w{3} \d\d:\d\d:\d\d/);
     // Each frame fits the window (40 × 120 when the output is not a terminal): the title line
     // first, the alerts section, never a line that wraps.
@@ -61,8 +65,8 @@ describe("the demo", () => {
       const lines = frame.replace(/\n$/, "").split("\n");
       expect(lines.length).toBeLessThanOrEqual(39);
       expect(lines[0]).toContain("Hearth demo");
-      expect(lines.some((l) => l.replace(/\x1b\[[0-9;]*m/g, "") === "alerts")).toBe(true);
-      for (const l of lines) expect(l.replace(/\x1b\[[0-9;]*m/g, "").length).toBeLessThanOrEqual(119);
+      expect(lines.some((l) => stripAnsi(l) === "alerts")).toBe(true);
+      for (const l of lines) expect(stripAnsi(l).length).toBeLessThanOrEqual(119);
     }
     h.child.kill("SIGTERM");
     expect(await h.exited).toBe(0);

@@ -101,7 +101,7 @@ describe("reloading on SIGHUP", () => {
     const h = running;
     await waitFor(() => lines(h).find((l) => l.msg === "Hearth is running"), "the hub to start");
 
-    fs.writeFileSync(configFile, fs.readFileSync(configFile, "utf8").replace(/datadog:\n  enabled: false\n/, "datadog:\n  enabled: false\n  api_key: ${DD_API_KEY}\n"));
+    fs.writeFileSync(configFile, fs.readFileSync(configFile, "utf8").replace(/datadog:\n {2}enabled: false\n/, "datadog:\n  enabled: false\n  api_key: ${DD_API_KEY}\n"));
     h.child.kill("SIGHUP");
     await waitFor(() => lines(h).some((l) => l.msg.startsWith("Reload rejected")), "the rejection");
     const problem = lines(h).find((l) => l.code === "HEARTH_E_RELOAD_REJECTED")!;

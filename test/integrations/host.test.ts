@@ -39,13 +39,14 @@ function fakeIntegration(server: FakeServer): Integration {
       });
       return server;
     },
-    async stop(runtime) {
+    stop(runtime) {
       runtime.stops++;
+      return Promise.resolve();
     },
-    async probe() {
-      return "fake";
+    probe() {
+      return Promise.resolve("fake");
     },
-  }) as unknown as Integration;
+  });
 }
 
 const instance = (extra: Record<string, unknown> = {}): InstanceCommon & Record<string, unknown> => ({ type: "fake", enabled: true, tags: ["site:lab"], start_timeout: 5_000, interval: 10_000, ...extra });

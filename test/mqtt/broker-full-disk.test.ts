@@ -106,7 +106,7 @@ describe("the broker on a disk that is full at start", () => {
 
     const degraded = await start(configFile, rulesDir);
     const body = (await (await fetch(`${degraded.httpUrl}/healthz`)).json()) as Healthz;
-    expect(body.components.broker).toMatchObject({ state: "degraded", detail: expect.stringMatching(/^HEARTH_E_BROKER_STORE: /) });
+    expect(body.components.broker).toMatchObject({ state: "degraded", detail: expect.stringMatching(/^HEARTH_E_BROKER_STORE: /) as unknown });
     const sub = await connectMqtt(degraded.mqttUrl);
     await sub.subscribeAsync("house/door", { qos: 1 });
     await sub.endAsync();

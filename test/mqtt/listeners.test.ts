@@ -114,7 +114,7 @@ describe("client certificates", () => {
 describe("certificate renewal", () => {
   let dir: string;
   let t: TestHub;
-  beforeAll(async () => {
+  beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "hearth-renew-"));
   });
   afterAll(async () => {

@@ -98,7 +98,7 @@ describe("retained messages and persistent sessions across a restart", () => {
       const port = await freePort();
       await expect(startTestHub({ config: { mqtt: { persistence: { type: "redis", url: `redis://127.0.0.1:${port}/0` } } } })).rejects.toMatchObject({
         code: "HEARTH_E_BROKER_STORE",
-        message: expect.stringContaining(`the broker's store (redis redis://127.0.0.1:${port}/0 (keys hearth:broker:*)) cannot be opened`),
+        message: expect.stringContaining(`the broker's store (redis redis://127.0.0.1:${port}/0 (keys hearth:broker:*)) cannot be opened`) as unknown,
       });
     });
 

@@ -191,11 +191,11 @@ describe("MQTT 5 CONNECT and CONNACK", () => {
     await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
     socket.write(
       mqttPacket.generate(
-        { cmd: "connect", protocolId: "MQTT", protocolVersion: 5, clean: true, clientId: "silent-sensor", keepalive: 1, ...login, password: Buffer.from(login.password), will: { topic: "keepalive/silent-sensor/status", payload: Buffer.from("lost"), qos: 1, retain: false } } as mqttPacket.IConnectPacket,
+        { cmd: "connect", protocolId: "MQTT", protocolVersion: 5, clean: true, clientId: "silent-sensor", keepalive: 1, ...login, password: Buffer.from(login.password), will: { topic: "keepalive/silent-sensor/status", payload: Buffer.from("lost"), qos: 1, retain: false } },
         { protocolVersion: 5 },
       ),
     );
-    const connack = await waitFor(() => packets.find((p) => p.cmd === "connack") as mqttPacket.IConnackPacket | undefined, "the CONNACK");
+    const connack = await waitFor(() => packets.find((p): p is mqttPacket.IConnackPacket => p.cmd === "connack"), "the CONNACK");
     expect(connack.reasonCode).toBe(0);
     expect(connack.properties?.serverKeepAlive).toBeUndefined();
     await closed;

@@ -1,4 +1,3 @@
-import type { MqttClient } from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { TestHub } from "../helpers/hub.js";
 import { connectMqtt, mosquittoPub } from "../helpers/mqtt.js";

@@ -99,7 +99,7 @@ function restartSuite(store: string, config: () => Record<string, unknown>) {
         const other = await connectMqtt(t.mqttUrl, { protocolVersion: 5, clientId: "opts-other" });
         await other.publishAsync("opts/state", "on", { qos: 1, retain: true });
         await waitFor(() => back.got.some((m) => m.text === "on"), "the other client's message");
-        expect(back.got).toEqual([{ topic: "opts/state", text: "on", retain: true, properties: expect.objectContaining({ subscriptionIdentifier: 7 }) }]);
+        expect(back.got).toEqual([{ topic: "opts/state", text: "on", retain: true, properties: expect.objectContaining({ subscriptionIdentifier: 7 }) as unknown }]);
         await Promise.all([back.client.endAsync(), other.endAsync()]);
       } finally {
         await t.stop();

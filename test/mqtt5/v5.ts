@@ -45,7 +45,7 @@ export async function refusal(url: string, opts: IClientOptions): Promise<number
 /** Collects what a client receives: topic, payload text, the PUBLISH packet. */
 export function inbox(client: MqttClient) {
   const got: { topic: string; text: string; retain: boolean; properties: Record<string, unknown> | undefined }[] = [];
-  client.on("message", (topic, payload, packet) => got.push({ topic, text: payload.toString(), retain: packet.retain, properties: packet.properties as Record<string, unknown> | undefined }));
+  client.on("message", (topic, payload, packet) => got.push({ topic, text: payload.toString(), retain: packet.retain, properties: packet.properties }));
   return got;
 }
 

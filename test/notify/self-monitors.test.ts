@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/kit/clock.js";
 import { startIntake, type DatadogIntake } from "../helpers/datadog-intake.js";
-import { loadTestConfig, startTestHub, type TestHub, type TestHubOptions } from "../helpers/hub.js";
+import { loadTestConfig, startTestHub, type TestHubOptions } from "../helpers/hub.js";
 import { OpenhabServer } from "../helpers/openhab-server.js";
 import { RecordingServer, type Reply } from "../helpers/recorder.js";
 import { TestSmtpServer } from "../helpers/smtp.js";

@@ -30,7 +30,7 @@ export default async function ensureServices(): Promise<void> {
     try {
       execSync(s.start, { stdio: "pipe", shell: "/bin/bash" });
     } catch (err) {
-      throw new Error(`${s.name} is not running on 127.0.0.1:${s.port} and could not be started with "${s.start}": ${String(err)}`);
+      throw new Error(`${s.name} is not running on 127.0.0.1:${s.port} and could not be started with "${s.start}": ${String(err)}`, { cause: err });
     }
     for (let i = 0; i < 50 && !(await answers(s.port)); i++) await new Promise((r) => setTimeout(r, 200));
     if (!(await answers(s.port))) throw new Error(`${s.name} was started with "${s.start}" but does not answer on 127.0.0.1:${s.port}`);

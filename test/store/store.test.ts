@@ -55,10 +55,10 @@ function flush(n: number, time: number, value = 1): Point[] {
 const counter = async (telemetry: Telemetry, name: string, labels: Record<string, string>) => metricValue(await telemetry.registry.metrics(), name, labels);
 
 describe("the local store", () => {
-  it("keeps each flush's points in write order, with their series, type and interval", () => {
+  it("keeps each flush's points in write order, with their series, type and interval", async () => {
     const { store } = openStore({ dir: tempDir() });
-    store.append(flush(3, START), START + 10_000);
-    store.append([{ key: "meter.pulses", metric: "meter.pulses", tags: [], type: "count", unit: undefined, time: START + 20_000, value: 7, interval: 10_000 }], START + 20_000);
+    await store.append(flush(3, START), START + 10_000);
+    await store.append([{ key: "meter.pulses", metric: "meter.pulses", tags: [], type: "count", unit: undefined, time: START + 20_000, value: 7, interval: 10_000 }], START + 20_000);
     const read = store.points.readAfter(0, 100);
     expect(read.map((p) => [p.id, p.series.metric, p.series.tags[0] ?? null, p.type, p.time, p.value, p.interval])).toEqual([
       [1, "power.watts", "device:plug-0", "gauge", START, 1, 10_000],
@@ -71,7 +71,7 @@ describe("the local store", () => {
     expect(store.db.pragma("journal_mode", { simple: true })).toBe("wal");
   });
 
-  it("migrates each component's tables forward, once, and refuses a store written by a newer Hearth", () => {
+  it("migrates each component's tables forward, once, and refuses a store written by a newer Hearth", async () => {
     const dir = tempDir();
     const ran: string[] = [];
     const monitors = (steps: number): Migrations => ({
@@ -90,7 +90,7 @@ describe("the local store", () => {
     const first = openStore({ dir }).store;
     expect(first.migrate(monitors(1))).toBe(1);
     first.db.prepare("INSERT INTO monitor_state (monitor, state) VALUES ('stove', 'OK')").run();
-    first.close();
+    await first.close();
 
     const second = openStore({ dir }).store;
     expect(second.migrate(monitors(2))).toBe(2);
@@ -130,13 +130,13 @@ describe("the local store", () => {
     const { store, telemetry, logs } = openStore({ dir: tempDir(), max_bytes: 1_048_576 });
     store.setActiveSinks(["datadog"]);
     let t = START;
-    for (let i = 0; i < 10; i++) store.append(flush(1000, (t += 10_000)), t);
+    for (let i = 0; i < 10; i++) await store.append(flush(1000, (t += 10_000)), t);
     const delivered = store.points.readAfter(0, 100_000)[3999]!.id;
     store.outbox.advance("datadog", delivered, t); // the first 4000 points went out
     expect(store.usedBytes()).toBeLessThan(1_048_576);
 
     for (let i = 0; i < 30; i++) {
-      store.append(flush(1000, (t += 10_000)), t);
+      await store.append(flush(1000, (t += 10_000)), t);
       expect(store.usedBytes()).toBeLessThanOrEqual(1_048_576);
     }
     const expired = await counter(telemetry, "hearth_store_points_expired_total", { reason: "space" });
@@ -155,9 +155,9 @@ describe("the local store", () => {
     const clock = new ManualClock(START);
     const { store, telemetry } = openStore({ dir: tempDir(), retention: 3_600_000 }, clock);
     store.start();
-    store.append([{ key: "hydro.ph|tank:old", metric: "hydro.ph", tags: ["tank:old"], type: "gauge", unit: "pH", time: START, value: 6.1, interval: 10_000 }], START);
+    await store.append([{ key: "hydro.ph|tank:old", metric: "hydro.ph", tags: ["tank:old"], type: "gauge", unit: "pH", time: START, value: 6.1, interval: 10_000 }], START);
     clock.advance(30 * 60_000);
-    store.append(flush(2, clock.now()), clock.now());
+    await store.append(flush(2, clock.now()), clock.now());
     clock.advance(45 * 60_000); // the first flush is now 75 minutes old, the second 45
     expect(store.points.readAfter(0, 10).map((p) => p.series.metric)).toEqual(["power.watts", "power.watts"]);
     expect(store.points.history({ metric: "hydro.ph", tags: [], from: 0, until: clock.now(), limit: 10 }).series).toEqual([]);
@@ -227,7 +227,7 @@ describe("the store as a critical part of the hub", () => {
     const down = await fetch(`${httpUrl}/healthz`);
     expect(down.status).toBe(503);
     const body = (await down.json()) as { components: { store: { state: string; detail: string }; broker: { state: string } } };
-    expect(body.components.store).toMatchObject({ state: "down", detail: expect.stringMatching(/^HEARTH_E_STORE_WRITE_FAILED: cannot write .*hearth\.db: disk I\/O error$/) });
+    expect(body.components.store).toMatchObject({ state: "down", detail: expect.stringMatching(/^HEARTH_E_STORE_WRITE_FAILED: cannot write .*hearth\.db: disk I\/O error$/) as unknown });
     expect(body.components.broker.state).toBe("ok");
 
     const mqtt = await connectMqtt(`mqtt://127.0.0.1:${hub.broker.port}`);

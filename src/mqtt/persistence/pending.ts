@@ -6,7 +6,7 @@ export interface TrackedStore {
   /** Resolves once no call to the store is under way, including calls made while waiting. */
   settled(): Promise<void>;
   /** Counts another write (one beside aedes' interface) among those `settled` waits for. */
-  track<T>(p: Promise<T>): Promise<T>;
+  track: <T>(p: Promise<T>) => Promise<T>;
 }
 
 /**
@@ -36,7 +36,7 @@ export function trackPending(target: BrokerStore): TrackedStore {
       const value = Reflect.get(obj, prop) as unknown;
       if (typeof value !== "function") return value;
       // aedes checks that setup is an async function, which a bound one still is; it runs before any client.
-      if (prop === "setup") return value.bind(obj);
+      if (prop === "setup") return (value as (...a: unknown[]) => unknown).bind(obj);
       let fn = wrapped.get(prop);
       if (!fn) wrapped.set(prop, (fn = (...args: unknown[]) => remember((value as (...a: unknown[]) => unknown).apply(obj, args))));
       return fn;

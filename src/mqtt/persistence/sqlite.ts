@@ -1,3 +1,7 @@
+// aedes 2 calls its persistence through async methods (it refuses a `setup` that is not an
+// AsyncFunction, aedes.js) and these methods must report failure as a rejection, not a throw,
+// so they stay `async` although better-sqlite3 answers synchronously.
+/* eslint-disable @typescript-eslint/require-await */
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -108,7 +112,7 @@ class SubscriptionIndex {
     const wildcard = topic.includes("+") || topic.includes("#");
     if (!wildcard) {
       let m = this.exact.get(topic);
-      if (!m && create) this.exact.set(topic, (m = new Map()));
+      if (!m && create) this.exact.set(topic, (m = new Map<string, TopicSubscription>()));
       return m;
     }
     let w = this.wild.get(topic);
@@ -199,7 +203,7 @@ export class SqlitePersistence implements SessionTimes {
   async addSubscriptions(client: Client, subs: Subscription[]): Promise<void> {
     this.db!.transaction(() => {
       for (const sub of subs) {
-        const record: Subscription = { topic: sub.topic, qos: sub.qos, rh: sub.rh, rap: sub.rap, nl: sub.nl } as Subscription;
+        const record: Subscription = { topic: sub.topic, qos: sub.qos, rh: sub.rh, rap: sub.rap, nl: sub.nl };
         // The MQTT 5 subscription identifier is kept only when present, so older subscriptions keep their exact shape.
         if (sub.subscriptionIdentifier !== undefined) record.subscriptionIdentifier = sub.subscriptionIdentifier;
         this.s.putSubscription.run(client.id, sub.topic, sub.qos, pack(record));

@@ -47,7 +47,7 @@ const str = (v: unknown): string | undefined => (typeof v === "string" ? v : typ
 
 function expand(payload: Record<string, unknown>): Record<string, unknown> {
   const p = expandKeys(payload, ABBREVIATIONS);
-  if (Array.isArray(p.availability)) p.availability = p.availability.map((a) => (isObject(a) ? expandKeys(a, ABBREVIATIONS) : a));
+  if (Array.isArray(p.availability)) p.availability = p.availability.map((a: unknown) => (isObject(a) ? expandKeys(a, ABBREVIATIONS) : a));
   if (isObject(p.device)) p.device = expandKeys(p.device, DEVICE_ABBREVIATIONS);
   return p;
 }
@@ -63,7 +63,7 @@ function replaceBase(p: Record<string, unknown>): void {
 
 function deviceName(p: Record<string, unknown>, fallback: string): string {
   const d = isObject(p.device) ? p.device : {};
-  const ids = Array.isArray(d.identifiers) ? d.identifiers[0] : d.identifiers;
+  const ids: unknown = Array.isArray(d.identifiers) ? d.identifiers[0] : d.identifiers;
   return str(d.name) ?? str(ids) ?? fallback;
 }
 

@@ -13,7 +13,12 @@ import { logger as clientLogger } from "@datadog/datadog-api-client/dist/logger.
 
 // The client prints every failed request to the console by itself; Hearth logs each failure once,
 // with its code, in its own structured log, so the client's own lines would only be noise.
-clientLogger.setLevel("silent");
+// The client declares its logger `any`; it is a loglevel logger (dist/logger.js).
+(clientLogger as SilenceableLogger).setLevel("silent");
+
+interface SilenceableLogger {
+  setLevel(level: "silent"): void;
+}
 
 interface TransportSettings {
   apiKey: string;

@@ -68,7 +68,9 @@ export class UdpTransport implements Transport {
       await new Promise<void>((resolve, reject) => socket.send(p, (err) => (err ? reject(err) : resolve())));
     }
     await settle();
-    if (this.lastError) throw this.lastError;
+    // Set by the socket's error listener during the awaits, which TypeScript's narrowing cannot see.
+    const failure = this.lastError as Error | undefined;
+    if (failure) throw failure;
   }
 
   close(): void {
