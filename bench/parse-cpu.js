@@ -16,7 +16,13 @@ const PASSES = 300;
 
 function chunksOf(protocolVersion) {
   const packets = [];
-  for (let i = 0; i < PACKETS; i++) packets.push(mqtt.generate({ cmd: "publish", topic: `tele/plug-${String(i).padStart(5, "0")}/SENSOR`, payload, qos: 0, retain: false, dup: false }, { protocolVersion }));
+  for (let i = 0; i < PACKETS; i++)
+    packets.push(
+      mqtt.generate(
+        { cmd: "publish", topic: `tele/plug-${String(i).padStart(5, "0")}/SENSOR`, payload, qos: 0, retain: false, dup: false },
+        { protocolVersion },
+      ),
+    );
   const all = Buffer.concat(packets);
   const chunks = [];
   for (let o = 0; o < all.length; o += 65_536) chunks.push(all.subarray(o, o + 65_536));
@@ -38,7 +44,12 @@ function cpuPerPacket(chunks, feed) {
 for (const version of [4, 5]) {
   const chunks = chunksOf(version);
   const scanner = new PacketScanner({ connectBytes: 1 << 20, packetBytes: 1 << 24 });
-  scanner.feed(mqtt.generate({ cmd: "connect", protocolId: "MQTT", protocolVersion: version, clean: true, keepalive: 30, clientId: "bench" }, { protocolVersion: version }));
+  scanner.feed(
+    mqtt.generate(
+      { cmd: "connect", protocolId: "MQTT", protocolVersion: version, clean: true, keepalive: 30, clientId: "bench" },
+      { protocolVersion: version },
+    ),
+  );
   const scan = cpuPerPacket(chunks, (c) => {
     if (scanner.feed(c)) throw new Error("the scanner refused a bench packet");
   });

@@ -39,7 +39,11 @@ const busy = total - idle;
 const pct = (us) => ((100 * us) / busy).toFixed(1).padStart(5);
 console.log(`Self time, ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy; shares are of busy time\n`);
 console.log("| self % | function |\n| ---: | --- |");
-for (const [k, us] of [...fns].filter(([k]) => !k.startsWith("(idle)")).sort((a, b) => b[1] - a[1]).slice(0, Number(n))) console.log(`| ${pct(us)} | \`${k.trim()}\` |`);
+for (const [k, us] of [...fns]
+  .filter(([k]) => !k.startsWith("(idle)"))
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, Number(n)))
+  console.log(`| ${pct(us)} | \`${k.trim()}\` |`);
 // Inclusive time of Hearth's own functions (a function that calls itself is counted once per frame).
 const inclusive = new Map();
 const totalOf = (node) => {

@@ -67,7 +67,11 @@ function publishPacket(topic, payload, qos) {
 
 function connectPacket(clientId) {
   const id = Buffer.from(clientId);
-  const body = Buffer.concat([Buffer.from([0, 4, 0x4d, 0x51, 0x54, 0x54, protocol, 0x02, 0, 0, ...noProperties]), Buffer.from([id.length >> 8, id.length & 0xff]), id]);
+  const body = Buffer.concat([
+    Buffer.from([0, 4, 0x4d, 0x51, 0x54, 0x54, protocol, 0x02, 0, 0, ...noProperties]),
+    Buffer.from([id.length >> 8, id.length & 0xff]),
+    id,
+  ]);
   return Buffer.concat([Buffer.from([0x10, ...varint(body.length)]), body]);
 }
 

@@ -83,9 +83,18 @@ if (mode === "aedes" || mode === "minimal") {
       const body = { series: [] };
       for (const [topic, dev] of series)
         for (const [field, value] of Object.entries(dev.fields))
-          body.series.push({ metric: `power.${field.toLowerCase()}`, type: 3, points: [{ timestamp: Math.floor(dev.time / 1000), value }], tags: [`topic:${topic}`] });
+          body.series.push({
+            metric: `power.${field.toLowerCase()}`,
+            type: 3,
+            points: [{ timestamp: Math.floor(dev.time / 1000), value }],
+            tags: [`topic:${topic}`],
+          });
       const gz = zlib.gzipSync(JSON.stringify(body));
-      const req = http.request(`${opts.intake}/api/v2/series`, { method: "POST", headers: { "content-type": "application/json", "content-encoding": "gzip" } }, (res) => res.resume());
+      const req = http.request(
+        `${opts.intake}/api/v2/series`,
+        { method: "POST", headers: { "content-type": "application/json", "content-encoding": "gzip" } },
+        (res) => res.resume(),
+      );
       req.on("error", () => undefined);
       req.end(gz);
     }, 10_000).unref();
@@ -101,7 +110,12 @@ if (mode === "aedes" || mode === "minimal") {
   const probe = http.createServer((req, res) => res.end(req.url === "/metrics" ? `messages ${count}\n` : '{"status":"ok"}'));
   await new Promise((resolve) => probe.listen(0, "127.0.0.1", resolve));
   httpPort = probe.address().port;
-  stop = () => new Promise((resolve) => { probe.close(); server.close(); aedes.close(() => resolve()); });
+  stop = () =>
+    new Promise((resolve) => {
+      probe.close();
+      server.close();
+      aedes.close(() => resolve());
+    });
 } else {
   const { stringify } = await import("yaml");
   const { pino } = await import("pino");
@@ -172,9 +186,21 @@ process.on("message", async (msg) => {
         heapUsed: mem.heapUsed,
         series: seriesHeld(),
         peakRss: Math.max(peakRss, vmHwm() ?? 0),
-        latency: latency.totalCount > 0 ? { n: latency.totalCount, p50: latency.getValueAtPercentile(50) / 1000, p99: latency.getValueAtPercentile(99) / 1000, max: latency.maxValue / 1000 } : undefined,
+        latency:
+          latency.totalCount > 0
+            ? {
+                n: latency.totalCount,
+                p50: latency.getValueAtPercentile(50) / 1000,
+                p99: latency.getValueAtPercentile(99) / 1000,
+                max: latency.maxValue / 1000,
+              }
+            : undefined,
         // The histogram holds each 10 ms timer's whole interval: the delay is what exceeds it.
-        loopDelay: { p50: Math.max(0, loopDelay.percentile(50) / 1e6 - 10), p99: Math.max(0, loopDelay.percentile(99) / 1e6 - 10), max: Math.max(0, loopDelay.max / 1e6 - 10) },
+        loopDelay: {
+          p50: Math.max(0, loopDelay.percentile(50) / 1e6 - 10),
+          p99: Math.max(0, loopDelay.percentile(99) / 1e6 - 10),
+          max: Math.max(0, loopDelay.max / 1e6 - 10),
+        },
       });
       break;
     }

@@ -113,7 +113,16 @@ async function throughput(recv, pub, qos, seconds, warmup = 1) {
   const window = measuredWindow(recv, pub, { cmd: "flood", qos, seconds: warmup + seconds + 0.2 }, seconds, warmup, false);
   const http = recv.httpPort && qos === 0 ? probeHttp(recv.httpPort, window) : undefined;
   const { s, elapsed, rate, cpuUsPerMsg, last } = await window;
-  return { qos, rate, cpuUsPerMsg, cpuCores: s.cpuUs / 1e6 / elapsed, peakRss: s.peakRss, series: s.series, last, http: await http && { ...(await http), loopDelay: s.loopDelay } };
+  return {
+    qos,
+    rate,
+    cpuUsPerMsg,
+    cpuCores: s.cpuUs / 1e6 / elapsed,
+    peakRss: s.peakRss,
+    series: s.series,
+    last,
+    http: (await http) && { ...(await http), loopDelay: s.loopDelay },
+  };
 }
 
 async function latency(recv, pub, qos, rate, seconds, warmup = 1) {
@@ -145,7 +154,11 @@ const median = (rounds) => [...rounds].sort((a, b) => a.rate - b.rate)[Math.floo
 
 const mb = (b) => (b / 1048576).toFixed(0);
 const fmt = (n) => Math.round(n).toLocaleString("en-US");
-const load = () => os.loadavg().map((l) => l.toFixed(2)).join(" ");
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
 
 function machine() {
   const cpu = os.cpus()[0]?.model ?? "unknown";
@@ -206,8 +219,23 @@ async function measure(series, plan, intake) {
       const m = median(all);
       // End to end: the messages handled, counted only if the devices' last readings reached the intake.
       const probes = all.filter((r) => r.http).map((r) => r.http);
-      const httpAll = probes.length ? { n: probes.reduce((n, p) => n + p.n, 0), p99: Math.max(...probes.map((p) => p.p99)), max: Math.max(...probes.map((p) => p.max)), loopP99: Math.max(...probes.map((p) => p.loopDelay.p99)), loopMax: Math.max(...probes.map((p) => p.loopDelay.max)), ownLag: Math.max(...probes.map((p) => p.ownLag)) } : undefined;
-      return { ...m, rounds: all.map((r) => Math.round(r.rate)), arrival: a, e2eRate: a ? (m.rate * a.arrived) / a.devices : undefined, ...(httpAll ? { httpAll } : {}) };
+      const httpAll = probes.length
+        ? {
+            n: probes.reduce((n, p) => n + p.n, 0),
+            p99: Math.max(...probes.map((p) => p.p99)),
+            max: Math.max(...probes.map((p) => p.max)),
+            loopP99: Math.max(...probes.map((p) => p.loopDelay.p99)),
+            loopMax: Math.max(...probes.map((p) => p.loopDelay.max)),
+            ownLag: Math.max(...probes.map((p) => p.ownLag)),
+          }
+        : undefined;
+      return {
+        ...m,
+        rounds: all.map((r) => Math.round(r.rate)),
+        arrival: a,
+        e2eRate: a ? (m.rate * a.arrived) / a.devices : undefined,
+        ...(httpAll ? { httpAll } : {}),
+      };
     }),
   }));
 }
@@ -216,9 +244,13 @@ function report(runs, intake) {
   const lines = [];
   lines.push(`Machine: ${machine()}; load average at the end ${load()}`);
   lines.push("");
-  lines.push("Median of rounds. *handled*: messages the receiver's handler returned from; *end to end*: the same, counted only when every device's last reading reached the intake (*last readings*).");
+  lines.push(
+    "Median of rounds. *handled*: messages the receiver's handler returned from; *end to end*: the same, counted only when every device's last reading reached the intake (*last readings*).",
+  );
   lines.push("");
-  lines.push("| receiver | series | QoS | handled msg/s | × aedes + counter | × minimal pipeline | end to end msg/s | × minimal pipeline | last readings | CPU µs/msg | peak RSS MB |");
+  lines.push(
+    "| receiver | series | QoS | handled msg/s | × aedes + counter | × minimal pipeline | end to end msg/s | × minimal pipeline | last readings | CPU µs/msg | peak RSS MB |",
+  );
   lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const run of runs)
     for (const x of run) {
@@ -228,8 +260,12 @@ function report(runs, intake) {
           return b?.[of] && t[of] !== undefined && !x.baseline ? `**${(t[of] / b[of]).toFixed(2)}×**` : "";
         };
         const e2e = t.e2eRate !== undefined ? fmt(t.e2eRate) : "";
-        const arrived = t.arrival ? `${fmt(t.arrival.arrived)}/${fmt(t.arrival.devices)}${t.arrival.missing.length ? ` (missing ${t.arrival.missing.join(", ")}…)` : ""}` : "";
-        lines.push(`| ${x.label} | ${fmt(x.seriesHeld ?? x.series)} | ${t.qos} | ${fmt(t.rate)} | ${ratio("aedes")} | ${ratio("minimal")} | ${e2e} | ${ratio("minimal", "e2eRate")} | ${arrived} | ${t.cpuUsPerMsg.toFixed(1)} | ${mb(x.peakRss)} |`);
+        const arrived = t.arrival
+          ? `${fmt(t.arrival.arrived)}/${fmt(t.arrival.devices)}${t.arrival.missing.length ? ` (missing ${t.arrival.missing.join(", ")}…)` : ""}`
+          : "";
+        lines.push(
+          `| ${x.label} | ${fmt(x.seriesHeld ?? x.series)} | ${t.qos} | ${fmt(t.rate)} | ${ratio("aedes")} | ${ratio("minimal")} | ${e2e} | ${ratio("minimal", "e2eRate")} | ${arrived} | ${t.cpuUsPerMsg.toFixed(1)} | ${mb(x.peakRss)} |`,
+        );
       }
     }
   lines.push("");
@@ -238,16 +274,33 @@ function report(runs, intake) {
   for (const run of runs)
     for (const x of run)
       for (const l of x.latency)
-        lines.push(`| ${x.label} | ${fmt(x.seriesHeld ?? x.series)} | ${l.qos} | ${fmt(l.target)} | ${fmt(l.rate)} | ${l.p50?.toFixed(2)} | ${l.p99?.toFixed(2)} | ${l.max?.toFixed(2)} | ${l.cpuUsPerMsg.toFixed(1)} |`);
+        lines.push(
+          `| ${x.label} | ${fmt(x.seriesHeld ?? x.series)} | ${l.qos} | ${fmt(l.target)} | ${fmt(l.rate)} | ${l.p50?.toFixed(2)} | ${l.p99?.toFixed(2)} | ${l.max?.toFixed(2)} | ${l.cpuUsPerMsg.toFixed(1)} |`,
+        );
   const probes = runs.flatMap((run) => run.flatMap((x) => x.throughput.filter((t) => t.http).map((t) => ({ x, t }))));
   if (probes.length) {
-    lines.push("", "`/healthz` and `/metrics` during the QoS 0 floods (one request at a time, 20 ms apart; p99 of the worst round), beside the receiver's own event-loop delay in the same windows and the probing process's own lateness (its 20 ms sleep overrunning):", "");
-    lines.push("| receiver | series | requests | p99 ms | max ms | loop delay p99 ms | loop delay max ms | prober late max ms |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-    for (const { x, t } of probes) lines.push(`| ${x.label} | ${fmt(x.seriesHeld ?? x.series)} | ${t.httpAll.n} | ${t.httpAll.p99.toFixed(1)} | ${t.httpAll.max.toFixed(1)} | ${t.httpAll.loopP99.toFixed(1)} | ${t.httpAll.loopMax.toFixed(1)} | ${t.httpAll.ownLag.toFixed(1)} |`);
+    lines.push(
+      "",
+      "`/healthz` and `/metrics` during the QoS 0 floods (one request at a time, 20 ms apart; p99 of the worst round), beside the receiver's own event-loop delay in the same windows and the probing process's own lateness (its 20 ms sleep overrunning):",
+      "",
+    );
+    lines.push(
+      "| receiver | series | requests | p99 ms | max ms | loop delay p99 ms | loop delay max ms | prober late max ms |",
+      "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    );
+    for (const { x, t } of probes)
+      lines.push(
+        `| ${x.label} | ${fmt(x.seriesHeld ?? x.series)} | ${t.httpAll.n} | ${t.httpAll.p99.toFixed(1)} | ${t.httpAll.max.toFixed(1)} | ${t.httpAll.loopP99.toFixed(1)} | ${t.httpAll.loopMax.toFixed(1)} | ${t.httpAll.ownLag.toFixed(1)} |`,
+      );
   }
   for (const run of runs) {
     const [v4, v5] = ["hearth", "hearth5"].map((n) => run.find((x) => x.name === n));
-    if (v4 && v5) for (const t of v5.throughput) lines.push("", `MQTT 5 publishers ÷ 3.1.1 publishers, same run, QoS ${t.qos}: **${(t.rate / v4.throughput.find((y) => y.qos === t.qos).rate).toFixed(2)}×**`);
+    if (v4 && v5)
+      for (const t of v5.throughput)
+        lines.push(
+          "",
+          `MQTT 5 publishers ÷ 3.1.1 publishers, same run, QoS ${t.qos}: **${(t.rate / v4.throughput.find((y) => y.qos === t.qos).rate).toFixed(2)}×**`,
+        );
   }
   if (intake) lines.push("", `Intake received ${fmt(intake.counts.requests)} requests, ${fmt(intake.counts.points)} points.`);
   return lines.join("\n");
@@ -273,12 +326,16 @@ async function soak() {
     await sleep(every * 1000);
     const s = await recv.ask({ cmd: "stats" });
     rows.push(s);
-    console.log(`| ${Math.round((performance.now() - t0) / 1000)} | ${fmt(s.count)} | ${mb(s.rss)} | ${mb(s.heapUsed)} | ${s.loopDelay.p50.toFixed(2)} | ${s.loopDelay.p99.toFixed(2)} | ${s.loopDelay.max.toFixed(2)} | ${load()} |`);
+    console.log(
+      `| ${Math.round((performance.now() - t0) / 1000)} | ${fmt(s.count)} | ${mb(s.rss)} | ${mb(s.heapUsed)} | ${s.loopDelay.p50.toFixed(2)} | ${s.loopDelay.p99.toFixed(2)} | ${s.loopDelay.max.toFixed(2)} | ${load()} |`,
+    );
     await recv.ask({ cmd: "mark", latency: true });
   }
   await done;
   const half = rows.slice(Math.floor(rows.length / 2));
-  console.log(`RSS first ${mb(rows[0].rss)} MB, last ${mb(rows.at(-1).rss)} MB, max over the second half ${mb(Math.max(...half.map((r) => r.rss)))} MB; peak ${mb(rows.at(-1).peakRss)} MB. Intake: ${fmt(intake.counts.points)} points.`);
+  console.log(
+    `RSS first ${mb(rows[0].rss)} MB, last ${mb(rows.at(-1).rss)} MB, max over the second half ${mb(Math.max(...half.map((r) => r.rss)))} MB; peak ${mb(rows.at(-1).peakRss)} MB. Intake: ${fmt(intake.counts.points)} points.`,
+  );
   await pub.close();
   await recv.stop();
   await intake.close();
@@ -296,11 +353,38 @@ async function main() {
     const qos = argv.includes("--qos") ? [option("qos", 0)] : [0, 1];
     // 11 s at 5k msg/s: every latency window holds one of the 10 s aggregation flushes.
     const latency = flag("no-latency") ? [] : [[0, 5000]];
-    for (const series of [1000, 10_000]) runs.push(await measure(series, { receivers: ["aedes", "minimal", "hearth", "hearth5"], rounds: 3, qos, seconds: 2, latency, latencySeconds: 11, profile }, intake));
-  } else {
-    const latency = [[0, 1000], [0, 5000], [0, 20_000], [1, 5000]];
     for (const series of [1000, 10_000])
-      runs.push(await measure(series, { receivers: ["aedes", "minimal", "hearth", "hearth5", "store"], rounds: 3, qos: [0, 1], seconds: 5, latency, latencySeconds: 11, baselineLatency: series === 10_000, profile }, intake));
+      runs.push(
+        await measure(
+          series,
+          { receivers: ["aedes", "minimal", "hearth", "hearth5"], rounds: 3, qos, seconds: 2, latency, latencySeconds: 11, profile },
+          intake,
+        ),
+      );
+  } else {
+    const latency = [
+      [0, 1000],
+      [0, 5000],
+      [0, 20_000],
+      [1, 5000],
+    ];
+    for (const series of [1000, 10_000])
+      runs.push(
+        await measure(
+          series,
+          {
+            receivers: ["aedes", "minimal", "hearth", "hearth5", "store"],
+            rounds: 3,
+            qos: [0, 1],
+            seconds: 5,
+            latency,
+            latencySeconds: 11,
+            baselineLatency: series === 10_000,
+            profile,
+          },
+          intake,
+        ),
+      );
   }
   console.log(report(runs, intake));
   console.log(`\n(${((performance.now() - t0) / 1000).toFixed(0)} s)`);

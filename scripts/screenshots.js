@@ -35,7 +35,11 @@ const data = fs.mkdtempSync(path.join(os.tmpdir(), "hearth-screenshots-"));
 const profile = fs.mkdtempSync(path.join(os.tmpdir(), "hearth-chromium-"));
 const httpPort = await freePort();
 const env = { ...process.env, HEARTH_HTTP_PORT: String(httpPort), HEARTH_MQTT_PORT: String(await freePort()), HEARTH_DATA_DIR: data };
-const hub = spawn(process.execPath, [path.join(root, "dist/src/cli/main.js"), "start", "--config", "config/demo.yaml", "--rules", "rules", "--no-live"], { cwd: root, env, stdio: "ignore" });
+const hub = spawn(process.execPath, [path.join(root, "dist/src/cli/main.js"), "start", "--config", "config/demo.yaml", "--rules", "rules", "--no-live"], {
+  cwd: root,
+  env,
+  stdio: "ignore",
+});
 const url = `http://127.0.0.1:${httpPort}`;
 let context;
 try {
@@ -44,16 +48,29 @@ try {
     "the alerts",
     async () => {
       const { alerts } = await (await fetch(`${url}/api/alerts`)).json();
-      return alerts.some((a) => a.monitor === "left on with nobody home" && a.state === "ALERT") && alerts.some((a) => a.monitor === "tank pH" && a.state === "WARN");
+      return (
+        alerts.some((a) => a.monitor === "left on with nobody home" && a.state === "ALERT") && alerts.some((a) => a.monitor === "tank pH" && a.state === "WARN")
+      );
     },
     240_000,
   );
   context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   fs.mkdirSync(out, { recursive: true });
-  for (const [name, width, height] of [["wide", 1280, 900], ["phone", 390, 844]]) {
+  for (const [name, width, height] of [
+    ["wide", 1280, 900],
+    ["phone", 390, 844],
+  ]) {
     const page = await context.newPage();
     await page.setViewportSize({ width, height });
     await page.emulateMedia({ colorScheme: "light" });

@@ -91,8 +91,23 @@ export class Hub {
     this.pipeline = this.processing.pipeline;
     const mqttLog = this.log.child({ module: "mqtt" });
     const onMessage: MessageHandler = (topic, payload, _retain, userProperties) => this.pipeline.handleMessage(topic, payload, userProperties);
-    this.broker = new Broker({ config: config.mqtt, storageDir: config.storage.dir, onMessage, log: mqttLog, health: this.health, telemetry: this.telemetry, clock: this.clock });
-    this.bridges = new Bridges({ broker: this.broker, clock: this.clock, log: mqttLog, health: this.health, telemetry: this.telemetry, hostName: config.host ?? "hearth" });
+    this.broker = new Broker({
+      config: config.mqtt,
+      storageDir: config.storage.dir,
+      onMessage,
+      log: mqttLog,
+      health: this.health,
+      telemetry: this.telemetry,
+      clock: this.clock,
+    });
+    this.bridges = new Bridges({
+      broker: this.broker,
+      clock: this.clock,
+      log: mqttLog,
+      health: this.health,
+      telemetry: this.telemetry,
+      hostName: config.host ?? "hearth",
+    });
     this.http = new HttpServer(config.http, config.host, this.health, this.telemetry, this.log.child({ module: "http" }), () => this.about());
     this.store = Store.open(config.storage, this.clock, this.telemetry, this.health, this.log.child({ module: "store" }), { thread: true });
     this.forwarding = new Forwarding(sinkSettingsOf(config), this.store, this.clock, this.telemetry, this.health, this.log.child({ module: "sinks" }));
@@ -102,10 +117,22 @@ export class Hub {
     this.hostTags = new HostTags(sinkSettingsOf(config), this.clock, this.health, this.log.child({ module: "sinks" }));
     registerSeriesApi(this.http.app, () => this.pipeline.aggregator, this.store, this.clock);
     const alertLog = this.log.child({ module: "alerts" });
-    this.notifier = new Notifier({ settings: notifierSettingsOf(config), store: this.store, clock: this.clock, telemetry: this.telemetry, health: this.health, log: this.log.child({ module: "notify" }) });
+    this.notifier = new Notifier({
+      settings: notifierSettingsOf(config),
+      store: this.store,
+      clock: this.clock,
+      telemetry: this.telemetry,
+      health: this.health,
+      log: this.log.child({ module: "notify" }),
+    });
     const logEvent = logAlertEvents(alertLog);
     const monitorsSettled = new Moments();
-    const selfFacts = new HubSelfFacts({ health: this.health, store: this.store, storage: () => this.loaded.config.storage, lanes: () => this.notifier.lanes() });
+    const selfFacts = new HubSelfFacts({
+      health: this.health,
+      store: this.store,
+      storage: () => this.loaded.config.storage,
+      lanes: () => this.notifier.lanes(),
+    });
     this.alerts = new AlertEngine({
       settings: alertSettingsOf(opts.loaded),
       pipeline: this.pipeline,
@@ -131,7 +158,13 @@ export class Hub {
     registerNotifyApi(this.http.app, this.notifier);
     registerEventsApi(this.http.app, this.recentEvents);
     registerHouseApi(this.http.app, () => this.loaded.rules.tanks);
-    registerDashboardsApi(this.http.app, () => this.loaded.rules.dashboards, this.store, this.clock, () => this.loaded.config.host ?? "");
+    registerDashboardsApi(
+      this.http.app,
+      () => this.loaded.rules.dashboards,
+      this.store,
+      this.clock,
+      () => this.loaded.config.host ?? "",
+    );
     if (config.simulator?.enabled) {
       this.phone = new DemoPhone(() => this.clock.now());
       this.phone.register(this.http.app);
@@ -144,7 +177,14 @@ export class Hub {
       host: config.host ?? "hearth",
       version: VERSION,
     });
-    this.integrations = new IntegrationHost({ registry: INTEGRATIONS_BY_TYPE, clock: this.clock, health: this.health, telemetry: this.telemetry, log: this.log.child({ module: "integrations" }), addSample: (s) => this.pipeline.addSample(s) });
+    this.integrations = new IntegrationHost({
+      registry: INTEGRATIONS_BY_TYPE,
+      clock: this.clock,
+      health: this.health,
+      telemetry: this.telemetry,
+      log: this.log.child({ module: "integrations" }),
+      addSample: (s) => this.pipeline.addSample(s),
+    });
   }
 
   /** Starts a hub; if any part fails to start, what did start is stopped again and the error is rethrown. */
@@ -208,10 +248,7 @@ export class Hub {
    * when their address changed; rules and tags apply to the next message. Returns what changed.
    */
   async reload(next: Loaded): Promise<string[]> {
-    const changes = [
-      ...changedPaths(this.loaded.config, next.config),
-      ...changedPaths(rulesForDiff(this.loaded), rulesForDiff(next), "rules", 1),
-    ];
+    const changes = [...changedPaths(this.loaded.config, next.config), ...changedPaths(rulesForDiff(this.loaded), rulesForDiff(next), "rules", 1)];
     const previous = this.loaded;
     this.loaded = next;
     this.processing.reconfigure(next);

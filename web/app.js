@@ -80,7 +80,8 @@ function renderQuiet(calendars) {
     .map((c) => {
       const windows = (c.active ? [c.active, ...c.windows.filter((w) => w.start !== c.active.start)] : c.windows).slice(0, 3);
       const lines = windows.map(
-        (w) => `<div class="note">${w === c.active ? "<strong>now</strong> " : ""}${when(w.start)} → ${when(w.end)} <span class="muted">(${esc(w.length)}; UTC ${whenUtc(w.start)} → ${whenUtc(w.end)}; calendar zone ${esc(c.timezone)})</span></div>`,
+        (w) =>
+          `<div class="note">${w === c.active ? "<strong>now</strong> " : ""}${when(w.start)} → ${when(w.end)} <span class="muted">(${esc(w.length)}; UTC ${whenUtc(w.start)} → ${whenUtc(w.end)}; calendar zone ${esc(c.timezone)})</span></div>`,
       );
       return `<div class="item"><span class="main"><strong>${esc(c.name)}</strong> ${c.active ? `<span class="badge state-WARN">in force</span>` : ""}
         <div class="note">mutes ${c.monitors.map(esc).join(", ") || "no monitor"}</div>${lines.join("") || `<div class="note">no window in the next 3 days</div>`}</span></div>`;
@@ -95,12 +96,18 @@ function renderNotifications(rows, events) {
     title: r.title,
     detail: `to ${r.recipient} by ${r.channel}${r.status === "failed" || r.last_error ? `: ${r.last_error ?? ""}` : ""}${r.status === "pending" && r.attempts ? ` (tried ${r.attempts}×: ${r.last_error ?? ""})` : ""}`,
   }));
-  const muted = events.filter((e) => e.type === "notification" && e.muted).map((e) => ({ t: e.t, status: "muted", title: e.subject, detail: `muted by ${e.muted_by}` }));
+  const muted = events
+    .filter((e) => e.type === "notification" && e.muted)
+    .map((e) => ({ t: e.t, status: "muted", title: e.subject, detail: `muted by ${e.muted_by}` }));
   const all = [...sent, ...muted].sort((a, b) => Date.parse(b.t) - Date.parse(a.t)).slice(0, 30);
   const cls = { sent: "state-OK", pending: "state-WARN", failed: "state-ALERT", expired: "state-ALERT", dropped: "state-ALERT", muted: "muted" };
   $("notifications").innerHTML =
-    all.map((n) => `<div class="item notification"><span class="badge ${cls[n.status] ?? ""}">${esc(n.status)}</span><span class="main">${esc(n.title)}<div class="note">${esc(n.detail)}</div></span><span class="side">${when(n.t)}</span></div>`).join("") ||
-    `<div class="item muted">Nothing sent yet.</div>`;
+    all
+      .map(
+        (n) =>
+          `<div class="item notification"><span class="badge ${cls[n.status] ?? ""}">${esc(n.status)}</span><span class="main">${esc(n.title)}<div class="note">${esc(n.detail)}</div></span><span class="side">${when(n.t)}</span></div>`,
+      )
+      .join("") || `<div class="item muted">Nothing sent yet.</div>`;
 }
 
 const HEADLINES = ["presence.", "power.on", "power.watts", "hydro.", "sensor.", "power.energy", "device.online"];
@@ -116,13 +123,22 @@ function renderSeries() {
     .sort((a, b) => rank(a.metric) - rank(b.metric) || a.metric.localeCompare(b.metric) || a.tags.join().localeCompare(b.tags.join()));
   $("series").innerHTML =
     shown
-      .map((x) => `<div class="item clickable series" data-i="${latest.indexOf(x)}" title="open the chart"><span class="main">${esc(x.metric)} ${x.tags.filter((t) => !t.startsWith("env:") && !t.startsWith("source:")).map((t) => `<span class="tag">${esc(t)}</span>`).join("")}</span><strong>${num(x.value, x.unit)}</strong><span class="side">${ago(x.time)} ago</span></div>`)
+      .map(
+        (x) =>
+          `<div class="item clickable series" data-i="${latest.indexOf(x)}" title="open the chart"><span class="main">${esc(x.metric)} ${x.tags
+            .filter((t) => !t.startsWith("env:") && !t.startsWith("source:"))
+            .map((t) => `<span class="tag">${esc(t)}</span>`)
+            .join("")}</span><strong>${num(x.value, x.unit)}</strong><span class="side">${ago(x.time)} ago</span></div>`,
+      )
       .join("") || `<div class="item muted">No series yet.</div>`;
 }
 
 function renderComponents(components) {
   $("components").innerHTML = Object.entries(components)
-    .map(([name, c]) => `<div class="item"><span class="badge state-${c.state}">${esc(c.state)}</span><span class="main">${esc(name)}${c.detail ? `<div class="note">${esc(c.detail)}</div>` : ""}</span><span class="side">since ${when(c.since)}</span></div>`)
+    .map(
+      ([name, c]) =>
+        `<div class="item"><span class="badge state-${c.state}">${esc(c.state)}</span><span class="main">${esc(name)}${c.detail ? `<div class="note">${esc(c.detail)}</div>` : ""}</span><span class="side">since ${when(c.since)}</span></div>`,
+    )
     .join("");
 }
 
@@ -144,7 +160,13 @@ $("alerts").addEventListener("click", (e) => {
   const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   if (button.dataset.act === "snooze")
     act(async () => {
-      const { snooze } = await post("/api/snoozes", { monitor, ...(group ? { group } : {}), for: row.querySelector("select").value, by: "status page", timezone });
+      const { snooze } = await post("/api/snoozes", {
+        monitor,
+        ...(group ? { group } : {}),
+        for: row.querySelector("select").value,
+        by: "status page",
+        timezone,
+      });
       return `Snoozed ${monitor} until ${when(snooze.end)}.`;
     });
   else act(async () => (await post("/api/acks", { monitor, ...(group ? { group } : {}), by: "status page" }), `Acknowledged ${monitor}.`));
@@ -160,7 +182,12 @@ $("downtime-form").addEventListener("submit", (e) => {
   const form = new FormData(e.target);
   const scope = String(form.get("scope") ?? "").trim();
   act(async () => {
-    const { downtime } = await post("/api/downtimes", { for: form.get("for"), ...(scope ? { scope } : {}), by: "status page", timezone: Intl.DateTimeFormat().resolvedOptions().timeZone });
+    const { downtime } = await post("/api/downtimes", {
+      for: form.get("for"),
+      ...(scope ? { scope } : {}),
+      by: "status page",
+      timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    });
     return `Downtime #${downtime.id} until ${when(downtime.end)}.`;
   });
 });

@@ -69,8 +69,20 @@ async function draw() {
       cursor: { drag: { x: true, y: false } },
       scales: { x: { time: true } },
       legend: { show: true },
-      series: [{}, { label: `${answer.rollup.fn} per ${label(answer.rollup.interval_s)}`, stroke: "#2b6cb0", fill: "rgba(43,108,176,.12)", width: 1.5, value: (_u, v) => num(v, s.unit) }],
-      axes: [{ stroke: "#888", grid: { stroke: "#8882" } }, { stroke: "#888", grid: { stroke: "#8882" }, size: 56 }],
+      series: [
+        {},
+        {
+          label: `${answer.rollup.fn} per ${label(answer.rollup.interval_s)}`,
+          stroke: "#2b6cb0",
+          fill: "rgba(43,108,176,.12)",
+          width: 1.5,
+          value: (_u, v) => num(v, s.unit),
+        },
+      ],
+      axes: [
+        { stroke: "#888", grid: { stroke: "#8882" } },
+        { stroke: "#888", grid: { stroke: "#8882" }, size: 56 },
+      ],
       hooks: {
         // A dragged range becomes the chart's range, fetched anew at the finer rollup it allows.
         setSelect: [
@@ -88,7 +100,8 @@ async function draw() {
     $("chart"),
   );
   const ms = Math.round(performance.now() - started);
-  $("chart-note").textContent = `${points.length} points, ${answer.rollup.fn} per ${label(answer.rollup.interval_s)} · drawn in ${ms} ms · drag across the chart to zoom · times in ${hubZone()}`;
+  $("chart-note").textContent =
+    `${points.length} points, ${answer.rollup.fn} per ${label(answer.rollup.interval_s)} · drawn in ${ms} ms · drag across the chart to zoom · times in ${hubZone()}`;
   // What the browser tests read back: the data drawn and how it was rolled up.
   window.hearthChart = { metric: s.metric, tags: s.tags, rollup: answer.rollup, from: state.from, until: state.until, data: state.plot.data, ms };
 }

@@ -51,7 +51,11 @@ export async function draw() {
   $("dashboard").innerHTML = d.evaluated.map((w, i) => frame(d.widgets[i], w, i)).join("");
   d.evaluated.forEach((w, i) => w.type === "timeseries" && plot(w, $(`widget-${i}`)));
   // What the browser tests read back: each widget as the hub evaluated it, and what was drawn.
-  window.hearthDashboard = { name: d.name, evaluated: d.evaluated, drawn: state.plots.map((p) => ({ widget: p.hearthWidget, series: p.series.map((s) => s.label), data: p.data })) };
+  window.hearthDashboard = {
+    name: d.name,
+    evaluated: d.evaluated,
+    drawn: state.plots.map((p) => ({ widget: p.hearthWidget, series: p.series.map((s) => s.label), data: p.data })),
+  };
 }
 
 function frame(def, w, i) {
@@ -67,7 +71,10 @@ function frame(def, w, i) {
 }
 
 /** Notes are Markdown in Datadog; here: text, `code` and line breaks, nothing that could run. */
-const markdownLite = (text) => esc(text).replace(/`([^`]+)`/g, "<code>$1</code>").replace(/\n\n/g, "<br><br>");
+const markdownLite = (text) =>
+  esc(text)
+    .replace(/`([^`]+)`/g, "<code>$1</code>")
+    .replace(/\n\n/g, "<br><br>");
 
 function plot(w, el) {
   // One x axis for every group of every query: the union of their bucket times.
@@ -95,7 +102,14 @@ function plot(w, el) {
         data.push(column(s.band, (b) => b[1]));
         bands.push({ series: [series.length - 2, series.length - 1], fill: "rgba(128,128,128,.18)" });
       }
-      series.push({ label: groupLabel(s.group), stroke: c, width: 1.5, ...(w.display === "area" ? { fill: `${c}22` } : {}), ...(paths ? { paths, fill: `${c}99` } : {}), value: (_u, v) => num(v) });
+      series.push({
+        label: groupLabel(s.group),
+        stroke: c,
+        width: 1.5,
+        ...(w.display === "area" ? { fill: `${c}22` } : {}),
+        ...(paths ? { paths, fill: `${c}99` } : {}),
+        value: (_u, v) => num(v),
+      });
       data.push(column(s.points, (p) => p[1]));
     }
   }
@@ -109,7 +123,10 @@ function plot(w, el) {
       series,
       bands,
       legend: { show: series.length <= 9 },
-      axes: [{ stroke: "#888", grid: { stroke: "#8882" } }, { stroke: "#888", grid: { stroke: "#8882" }, size: 56 }],
+      axes: [
+        { stroke: "#888", grid: { stroke: "#8882" } },
+        { stroke: "#888", grid: { stroke: "#8882" }, size: 56 },
+      ],
     },
     data,
     el,

@@ -57,6 +57,9 @@ export const tag = (tags, key) => tags.find((t) => t.startsWith(`${key}:`))?.sli
 
 /** The zone's name and its offset now: "Europe/Berlin (UTC+01:00)". */
 export function zoneLabel() {
-  const off = parts({ timeZoneName: "longOffset" }).formatToParts(hubNow()).find((p) => p.type === "timeZoneName")?.value ?? "";
+  const off =
+    parts({ timeZoneName: "longOffset" })
+      .formatToParts(hubNow())
+      .find((p) => p.type === "timeZoneName")?.value ?? "";
   return `${zone}${off && off !== "GMT" ? ` (${off.replace("GMT", "UTC")})` : ""}`;
 }

@@ -18,7 +18,15 @@ function changedAt(history, key, name) {
 const sinceText = (c) => (c ? `${c.exact ? "" : "at least since "}${when(c.t)}` : "–");
 
 const row = (label, value) => `<div class="row"><span>${label}</span><span>${value}</span></div>`;
-const names = (series, metric, key) => [...new Set(series.filter((s) => s.metric === metric).map((s) => tag(s.tags, key)).filter(Boolean))].sort();
+const names = (series, metric, key) =>
+  [
+    ...new Set(
+      series
+        .filter((s) => s.metric === metric)
+        .map((s) => tag(s.tags, key))
+        .filter(Boolean),
+    ),
+  ].sort();
 
 function appliances(series, since) {
   return names(series, "power.on", "appliance").map((a) => {
@@ -52,7 +60,8 @@ function tanks(series, house) {
     const ec = v("hydro.ec");
     const out = (x, r) => x && r && (x.value < r.min || x.value > r.max);
     const bad = out(ph, t.ph_range) || out(ec, t.ec_range);
-    const judged = (x, r, unit) => `${num(x?.value, unit)}${r ? ` <span class="muted">(${r.min}–${r.max})</span>` : ""}${out(x, r) ? ` <span class="bad">out of range</span>` : ""}`;
+    const judged = (x, r, unit) =>
+      `${num(x?.value, unit)}${r ? ` <span class="muted">(${r.min}–${r.max})</span>` : ""}${out(x, r) ? ` <span class="bad">out of range</span>` : ""}`;
     return `<div class="card tank ${bad ? "problem" : ""}" data-name="${esc(t.name)}"><div class="kind">Tank${t.crop ? ` · ${esc(t.crop)}` : ""}</div><div class="name">${esc(t.name)}</div>
       ${row("pH", judged(ph, t.ph_range))}${rangeBar(ph?.value, t.ph_range, 4, 8)}
       ${row("EC", judged(ec, t.ec_range, "mS/cm"))}${rangeBar(ec?.value, t.ec_range, 0, 3)}
@@ -74,9 +83,15 @@ function devices(series) {
 
 function integrations(components) {
   const list = Object.entries(components).filter(([name]) => !CORE.has(name) && !name.startsWith("bridge"));
-  if (!list.length) return [`<div class="card integration"><div class="kind">Integrations</div><div class="note">None configured: openHAB, Proxmox and PostgreSQL go under <code>integrations:</code> in the configuration.</div></div>`];
+  if (!list.length)
+    return [
+      `<div class="card integration"><div class="kind">Integrations</div><div class="note">None configured: openHAB, Proxmox and PostgreSQL go under <code>integrations:</code> in the configuration.</div></div>`,
+    ];
   return list.map(
-    ([name, c]) => `<div class="card integration ${c.state === "ok" ? "" : "problem"}" data-name="${esc(name)}"><div class="kind">Integration</div><div class="name">${esc(name)}</div>
+    ([
+      name,
+      c,
+    ]) => `<div class="card integration ${c.state === "ok" ? "" : "problem"}" data-name="${esc(name)}"><div class="kind">Integration</div><div class="name">${esc(name)}</div>
       <div class="state-${c.state}"><strong>${c.state === "ok" ? "up" : esc(c.state)}</strong></div>${c.detail ? `<div class="note">${esc(c.detail)}</div>` : ""}${row("since", when(c.since))}</div>`,
   );
 }

@@ -48,7 +48,11 @@ describe("my_metric", () => {
     const reloadedAt = clock.now();
     await waitFor(() => values().length === 202, "a value at the reload");
     for (let i = 0; i < 6; i++) await tick(10_000);
-    expect(values().slice(201).map((s) => s.time - reloadedAt)).toEqual([0, 10_000, 20_000, 30_000, 40_000, 50_000, 60_000]);
+    expect(
+      values()
+        .slice(201)
+        .map((s) => s.time - reloadedAt),
+    ).toEqual([0, 10_000, 20_000, 30_000, 40_000, 50_000, 60_000]);
 
     // And it reaches the series API like any other metric, after a flush.
     const series = (await (await fetch(`${t.httpUrl}/api/series?metric=my_metric`)).json()) as { series: { metric: string; tags: string[] }[] };
@@ -70,7 +74,10 @@ describe("my_metric", () => {
     // A clean stop flushes what is held; the store is then read as any SQLite client would.
     await t.hub.stop();
     hub = undefined;
-    const stored = queryStore<{ time: number; value: number }>(t.dir, "SELECT p.time, p.value FROM points p JOIN series s ON s.id = p.series_id WHERE s.metric = 'my_metric' ORDER BY p.time");
+    const stored = queryStore<{ time: number; value: number }>(
+      t.dir,
+      "SELECT p.time, p.value FROM points p JOIN series s ON s.id = p.series_id WHERE s.metric = 'my_metric' ORDER BY p.time",
+    );
     fs.rmSync(t.dir, { recursive: true, force: true });
     // The value drawn at start, then one per 5 s: 13 points, 2 per flush, with the values drawn.
     expect(stored.map((p) => p.time - started)).toEqual(Array.from({ length: 13 }, (_, i) => i * 5_000));

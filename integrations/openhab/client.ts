@@ -37,7 +37,7 @@ export class OpenhabClient {
     try {
       const res = await fetch(url, { headers: { Accept: "application/json", ...this.authorization() }, signal: d.signal });
       if (!res.ok) throw statusFailure("openHAB", url, res.status, AUTH_HINT);
-      return (await res.json());
+      return await res.json();
     } catch (err) {
       throw requestFailure("openHAB", url, d.signal.aborted && !this.signal.aborted ? d.signal.reason : err);
     } finally {

@@ -60,5 +60,8 @@ export function detectDialect(body: unknown, where: string): Dialect {
     return dialectOf(2, "2.x");
   }
   const seen = typeof runtime === "string" ? `runtimeInfo.version "${runtime}"` : `version ${JSON.stringify(root.version ?? null)} and no runtimeInfo`;
-  throw new HearthError("HEARTH_E_INTEGRATION_FAILED", `openHAB at ${where} answered with ${seen}: not openHAB 2, 3, 4 or 5, so Hearth cannot tell which event topics to follow`);
+  throw new HearthError(
+    "HEARTH_E_INTEGRATION_FAILED",
+    `openHAB at ${where} answered with ${seen}: not openHAB 2, 3, 4 or 5, so Hearth cannot tell which event topics to follow`,
+  );
 }

@@ -48,7 +48,8 @@ const NOT_THE_UPDATE: ReadonlyMap<string, string> = new Map([
  */
 export function parseEvent(data: string, dialect: Dialect): StreamEvent {
   const frame = parse(data) as { topic?: unknown; payload?: unknown; type?: unknown } | undefined;
-  if (!frame || typeof frame.topic !== "string" || typeof frame.type !== "string") return { kind: "malformed", detail: `not an openHAB event: ${data.slice(0, 80)}` };
+  if (!frame || typeof frame.topic !== "string" || typeof frame.type !== "string")
+    return { kind: "malformed", detail: `not an openHAB event: ${data.slice(0, 80)}` };
   const parts = frame.topic.split("/");
   // openhab/items/<group>/<member>/stateupdated|statechanged is the group's own state, caused by
   // a member (GroupStateUpdatedEvent, GroupItemStateChangedEvent); the `*` of a filter matches

@@ -29,13 +29,15 @@ export interface Reading {
 export type Outcome = { readings: Reading[] } | { skip: "null" | "undef" | "not_numeric" } | { unreadable: string };
 
 /** Semantic property tags that name what a plain Number measures. */
-const PROPERTY_METRICS: ReadonlyMap<string, string> = new Map(Object.entries({
-  Temperature: "openhab.temperature",
-  Pressure: "openhab.pressure",
-  Power: "openhab.power",
-  Energy: "openhab.energy",
-  Humidity: "openhab.humidity",
-}));
+const PROPERTY_METRICS: ReadonlyMap<string, string> = new Map(
+  Object.entries({
+    Temperature: "openhab.temperature",
+    Pressure: "openhab.pressure",
+    Power: "openhab.power",
+    Energy: "openhab.energy",
+    Humidity: "openhab.humidity",
+  }),
+);
 
 /** Tags that make a Switch, Dimmer or Color item a light (semantic equipment and point tags). */
 const LIGHT_TAGS = new Set(["Light", "Lightbulb", "Lighting", "LightStripe"]);
@@ -69,27 +71,35 @@ function lightLevel(level: number): Reading[] {
 }
 
 /** One reader per item type, by the part before the colon (`Number:Power` → Number); a Map, as the type comes from openHAB. */
-const READERS: ReadonlyMap<string, (item: Item, state: string) => Outcome> = new Map(Object.entries<(item: Item, state: string) => Outcome>({
-  Number(item, state) {
-    const property = item.tags.find((t) => PROPERTY_METRICS.has(t));
-    const dimension = item.type.split(":")[1];
-    const metric = property ? PROPERTY_METRICS.get(property)! : dimension ? PROPERTY_METRICS.get(dimension) ?? `openhab.${snake(dimension)}` : "openhab.number";
-    return number(state, metric);
-  },
-  Switch: (item, state) => word(state, isLight(item) ? "openhab.light" : "openhab.switch", SWITCH_STATES),
-  Contact: (_item, state) => word(state, "openhab.contact", CONTACT_STATES),
-  Dimmer(item, state) {
-    if (!isLight(item)) return number(state, "openhab.dimmer", "%");
-    const r = readValue(state, NO_STATES);
-    return r.ok ? { readings: lightLevel(r.value) } : { unreadable: r.detail };
-  },
-  Rollershutter: (_item, state) => number(state, "openhab.rollershutter", "%"),
-  Color(_item, state) {
-    // HSBType: "hue,saturation,brightness" (openhab-core HSBType.toString()).
-    const brightness = parseDecimal(state.split(",")[2] ?? "");
-    return brightness !== undefined && Number.isFinite(brightness) ? { readings: lightLevel(brightness) } : { unreadable: `"${state}" is not hue,saturation,brightness` };
-  },
-}));
+const READERS: ReadonlyMap<string, (item: Item, state: string) => Outcome> = new Map(
+  Object.entries<(item: Item, state: string) => Outcome>({
+    Number(item, state) {
+      const property = item.tags.find((t) => PROPERTY_METRICS.has(t));
+      const dimension = item.type.split(":")[1];
+      const metric = property
+        ? PROPERTY_METRICS.get(property)!
+        : dimension
+          ? (PROPERTY_METRICS.get(dimension) ?? `openhab.${snake(dimension)}`)
+          : "openhab.number";
+      return number(state, metric);
+    },
+    Switch: (item, state) => word(state, isLight(item) ? "openhab.light" : "openhab.switch", SWITCH_STATES),
+    Contact: (_item, state) => word(state, "openhab.contact", CONTACT_STATES),
+    Dimmer(item, state) {
+      if (!isLight(item)) return number(state, "openhab.dimmer", "%");
+      const r = readValue(state, NO_STATES);
+      return r.ok ? { readings: lightLevel(r.value) } : { unreadable: r.detail };
+    },
+    Rollershutter: (_item, state) => number(state, "openhab.rollershutter", "%"),
+    Color(_item, state) {
+      // HSBType: "hue,saturation,brightness" (openhab-core HSBType.toString()).
+      const brightness = parseDecimal(state.split(",")[2] ?? "");
+      return brightness !== undefined && Number.isFinite(brightness)
+        ? { readings: lightLevel(brightness) }
+        : { unreadable: `"${state}" is not hue,saturation,brightness` };
+    },
+  }),
+);
 
 /**
  * The readings of an item in a state. Groups are left out: their members are reported and

@@ -14,7 +14,13 @@ const recorded = (file: string) => fs.readFileSync(new URL(`./testdata/${file}`,
  * org.eclipse.smarthome.io.rest.internal.resources.beans.RootBean). No recording of it exists
  * here: built from that source.
  */
-const OH25_ROOT = { version: "3", links: [{ type: "items", url: "http://openhab:8080/rest/items" }, { type: "events", url: "http://openhab:8080/rest/events" }] };
+const OH25_ROOT = {
+  version: "3",
+  links: [
+    { type: "items", url: "http://openhab:8080/rest/items" },
+    { type: "events", url: "http://openhab:8080/rest/events" },
+  ],
+};
 
 /** The plug of the recorded event stream and a power reading in a group, in the /rest/items shape (EnrichedItemDTO, the same from openHAB 2 to 5). */
 const plugItems = (): Record<string, unknown>[] => [
@@ -53,12 +59,26 @@ function busFrames(server: OpenhabServer, major: number, u: Update): string {
   const chg = major >= 5 ? PREVIOUS : {};
   let out = server.event(`${ns}/items/${u.item}/state`, "ItemStateEvent", { type: u.type, value: u.value });
   if (major >= 4) out += server.event(`${ns}/items/${u.item}/stateupdated`, "ItemStateUpdatedEvent", { type: u.type, value: u.value, ...upd });
-  if (changed) out += server.event(`${ns}/items/${u.item}/statechanged`, "ItemStateChangedEvent", { type: u.type, value: u.value, oldType: u.type, oldValue: u.old, ...chg });
+  if (changed)
+    out += server.event(`${ns}/items/${u.item}/statechanged`, "ItemStateChangedEvent", {
+      type: u.type,
+      value: u.value,
+      oldType: u.type,
+      oldValue: u.old,
+      ...chg,
+    });
   if (u.group) {
     const g = u.group;
     const at = `${ns}/items/${g.name}/${u.item}`;
     if (major >= 4) out += server.event(`${at}/stateupdated`, "GroupStateUpdatedEvent", { type: "Quantity", value: g.value, ...upd });
-    if (g.value !== g.old) out += server.event(`${at}/statechanged`, "GroupItemStateChangedEvent", { type: "Quantity", value: g.value, oldType: "Quantity", oldValue: g.old, ...chg });
+    if (g.value !== g.old)
+      out += server.event(`${at}/statechanged`, "GroupItemStateChangedEvent", {
+        type: "Quantity",
+        value: g.value,
+        oldType: "Quantity",
+        oldValue: g.old,
+        ...chg,
+      });
   }
   return out;
 }
@@ -85,24 +105,55 @@ async function serve(items: Record<string, unknown>[], opts: { version?: string;
 }
 
 const instance = (server: OpenhabServer) => ({ type: "openhab", url: server.url, token: "${OPENHAB_TOKEN}" });
-const healthOf = async (t: TestHub) => ((await (await fetch(`${t.httpUrl}/healthz`)).json()) as { components: Record<string, { state: string; detail?: string }> });
-const of = (t: TestHub, item: string, inst: string) => t.samples.filter((s) => s.tags.includes(`openhab_item:${item.toLowerCase()}`) && s.tags.includes(`openhab_instance:${inst}`));
+const healthOf = async (t: TestHub) =>
+  (await (await fetch(`${t.httpUrl}/healthz`)).json()) as { components: Record<string, { state: string; detail?: string }> };
+const of = (t: TestHub, item: string, inst: string) =>
+  t.samples.filter((s) => s.tags.includes(`openhab_item:${item.toLowerCase()}`) && s.tags.includes(`openhab_instance:${inst}`));
 
 /** One openHAB of each generation Hearth tells apart, and what it should ask for. */
 const VERSIONS = [
   // 2.5 and 3.0–3.2 match each topic pattern as a prefix, so `…/state` brings `…/statechanged` too.
-  { instance: "oh25", major: 2, opts: { root: OH25_ROOT }, topics: "smarthome/items/*/state,smarthome/items/*/added,smarthome/items/*/updated,smarthome/items/*/removed" },
-  { instance: "oh30", major: 3, opts: { version: "3.0.1" }, topics: "openhab/items/*/state,openhab/items/*/added,openhab/items/*/updated,openhab/items/*/removed" },
-  { instance: "oh34", major: 3, opts: { version: "3.4.5" }, topics: "openhab/items/*/state,openhab/items/*/added,openhab/items/*/updated,openhab/items/*/removed" },
-  { instance: "oh42", major: 4, opts: { version: "4.2.1" }, topics: "openhab/items/*/stateupdated,openhab/items/*/added,openhab/items/*/updated,openhab/items/*/removed" },
-  { instance: "oh50", major: 5, opts: { version: "5.0.0" }, topics: "openhab/items/*/stateupdated,openhab/items/*/added,openhab/items/*/updated,openhab/items/*/removed" },
+  {
+    instance: "oh25",
+    major: 2,
+    opts: { root: OH25_ROOT },
+    topics: "smarthome/items/*/state,smarthome/items/*/added,smarthome/items/*/updated,smarthome/items/*/removed",
+  },
+  {
+    instance: "oh30",
+    major: 3,
+    opts: { version: "3.0.1" },
+    topics: "openhab/items/*/state,openhab/items/*/added,openhab/items/*/updated,openhab/items/*/removed",
+  },
+  {
+    instance: "oh34",
+    major: 3,
+    opts: { version: "3.4.5" },
+    topics: "openhab/items/*/state,openhab/items/*/added,openhab/items/*/updated,openhab/items/*/removed",
+  },
+  {
+    instance: "oh42",
+    major: 4,
+    opts: { version: "4.2.1" },
+    topics: "openhab/items/*/stateupdated,openhab/items/*/added,openhab/items/*/updated,openhab/items/*/removed",
+  },
+  {
+    instance: "oh50",
+    major: 5,
+    opts: { version: "5.0.0" },
+    topics: "openhab/items/*/stateupdated,openhab/items/*/added,openhab/items/*/updated,openhab/items/*/removed",
+  },
 ];
 
 describe("openHAB versions", () => {
   it("the frames openHAB 2.5, 3.0, 3.4, 4.2 and 5.0 send for a change and for an update that keeps the value are one sample per update, each server told apart by its instance", async () => {
     const running = await Promise.all(VERSIONS.map(async (v) => ({ ...v, server: await serve(plugItems(), v.opts) })));
     // The builder makes the recorded frame of openHAB 3's change byte for byte.
-    expect(recorded("sse-events.txt")).toContain(busFrames(running[1]!.server, 3, UPDATES[0]!).split("\n\n").find((f) => f.includes("ItemStateChangedEvent")));
+    expect(recorded("sse-events.txt")).toContain(
+      busFrames(running[1]!.server, 3, UPDATES[0]!)
+        .split("\n\n")
+        .find((f) => f.includes("ItemStateChangedEvent")),
+    );
 
     const integrations = Object.fromEntries(running.map((r) => [r.instance, instance(r.server)]));
     hub = await startTestHub({ config: { integrations }, env: { OPENHAB_TOKEN: TOKEN } });
@@ -117,7 +168,8 @@ describe("openHAB versions", () => {
     // What openHAB 3 also sends around the recorded change: a Thing's status, not an item.
     for (const r of running) r.server.send(recorded("sse-events.txt").split("\n\n")[0]! + "\n\n");
     // A last update after all of the above: once it is in, nothing else is on its way.
-    for (const r of running) r.server.send(busFrames(r.server, r.major, { item: "Arbeit_Steck_3DD_EnergyTotal", type: "Decimal", value: "31.4", old: "31.325" }));
+    for (const r of running)
+      r.server.send(busFrames(r.server, r.major, { item: "Arbeit_Steck_3DD_EnergyTotal", type: "Decimal", value: "31.4", old: "31.325" }));
     await waitFor(() => running.every((r) => of(t, "Arbeit_Steck_3DD_EnergyTotal", r.instance).length === 3), "the last update");
 
     for (const r of running) {
@@ -138,10 +190,14 @@ describe("openHAB versions", () => {
     // Into the store: per instance and item, one point per sample.
     await t.hub.stop();
     hub = undefined;
-    const stored = queryStore<{ tags: string; n: number }>(t.dir, "SELECT s.tags, COUNT(*) AS n FROM points p JOIN series s ON s.id = p.series_id WHERE s.metric IN ('openhab.power', 'openhab.energy') GROUP BY s.id");
+    const stored = queryStore<{ tags: string; n: number }>(
+      t.dir,
+      "SELECT s.tags, COUNT(*) AS n FROM points p JOIN series s ON s.id = p.series_id WHERE s.metric IN ('openhab.power', 'openhab.energy') GROUP BY s.id",
+    );
     fs.rmSync(t.dir, { recursive: true, force: true });
     for (const r of running) {
-      const n = (item: string) => stored.find((x) => x.tags.includes(`openhab_item:${item.toLowerCase()}`) && x.tags.includes(`openhab_instance:${r.instance}`))?.n;
+      const n = (item: string) =>
+        stored.find((x) => x.tags.includes(`openhab_item:${item.toLowerCase()}`) && x.tags.includes(`openhab_instance:${r.instance}`))?.n;
       expect([n("Arbeit_Steck_P_power"), n("Arbeit_Steck_3DD_EnergyTotal"), n("Stove_Power")], r.instance).toEqual([2, 3, 2]);
     }
   });
@@ -151,7 +207,9 @@ describe("openHAB versions", () => {
     hub = await startTestHub({ config: { integrations: { house: instance(odd) } }, env: { OPENHAB_TOKEN: TOKEN } });
     const t = hub;
     await waitFor(async () => (await healthOf(t)).components["integration:house"]?.state === "degraded", "the refusal");
-    expect((await healthOf(t)).components["integration:house"]!.detail).toContain('answered with version "9" and no runtimeInfo: not openHAB 2, 3, 4 or 5, so Hearth cannot tell which event topics to follow');
+    expect((await healthOf(t)).components["integration:house"]!.detail).toContain(
+      'answered with version "9" and no runtimeInfo: not openHAB 2, 3, 4 or 5, so Hearth cannot tell which event topics to follow',
+    );
     expect(odd.count("/rest/events")).toBe(0);
     expect(t.samples.filter((s) => s.metric.startsWith("openhab."))).toEqual([]);
   });
@@ -171,7 +229,10 @@ describe("openHAB versions", () => {
     expect(of(t, "Stove_Power", "house").map((s) => [s.value, s.time])).toEqual([[120, loadedAt]]);
     await t.hub.stop();
     hub = undefined;
-    const stored = queryStore<{ time: number; value: number }>(t.dir, "SELECT p.time, p.value FROM points p JOIN series s ON s.id = p.series_id WHERE s.metric = 'openhab.power' AND s.tags LIKE '%openhab_item:stove_power%'");
+    const stored = queryStore<{ time: number; value: number }>(
+      t.dir,
+      "SELECT p.time, p.value FROM points p JOIN series s ON s.id = p.series_id WHERE s.metric = 'openhab.power' AND s.tags LIKE '%openhab_item:stove_power%'",
+    );
     fs.rmSync(t.dir, { recursive: true, force: true });
     expect(stored).toEqual([{ time: loadedAt, value: 120 }]);
   });

@@ -43,7 +43,11 @@ async function start(overrides: Record<string, unknown> = {}, token = TOKEN): Pr
 
 const byItem = (t: TestHub, item: string) => t.samples.filter((s) => s.tags.includes(`openhab_item:${item.toLowerCase()}`));
 const view = (s: Sample) => ({ metric: s.metric, value: s.value, unit: s.unit });
-const healthOf = async (t: TestHub) => ((await (await fetch(`${t.httpUrl}/healthz`)).json()) as { status: string; components: Record<string, { state: string; detail?: string; info?: Record<string, unknown> }> });
+const healthOf = async (t: TestHub) =>
+  (await (await fetch(`${t.httpUrl}/healthz`)).json()) as {
+    status: string;
+    components: Record<string, { state: string; detail?: string; info?: Record<string, unknown> }>;
+  };
 const metricsText = async (t: TestHub) => (await fetch(`${t.httpUrl}/metrics`)).text();
 
 describe("openHAB", () => {
@@ -74,7 +78,13 @@ describe("openHAB", () => {
       ["Light_GF_Toilet_Mirror", [{ metric: "openhab.light", value: 1, unit: undefined }]],
       ["Light_FF_Son_Ceiling", [{ metric: "openhab.light", value: 0, unit: undefined }]],
       // A Dimmer tagged Light: its level, and whether it is on at all.
-      ["Light_GF_Living_Table", [{ metric: "openhab.light.level", value: 0, unit: "%" }, { metric: "openhab.light", value: 0, unit: undefined }]],
+      [
+        "Light_GF_Living_Table",
+        [
+          { metric: "openhab.light.level", value: 0, unit: "%" },
+          { metric: "openhab.light", value: 0, unit: undefined },
+        ],
+      ],
       ["Heating_FF_Bath", [{ metric: "openhab.switch", value: 1, unit: undefined }]],
       ["Window_GF_Kitchen", [{ metric: "openhab.contact", value: 1, unit: undefined }]],
       ["Window_FF_Bed", [{ metric: "openhab.contact", value: 0, unit: undefined }]],
@@ -119,7 +129,16 @@ describe("openHAB", () => {
       return (
         server!.event(`openhab/items/${item}/state`, "ItemStateEvent", { type, value }) +
         server!.event(`openhab/items/${item}/stateupdated`, "ItemStateUpdatedEvent", { type, value, ...previous }) +
-        (value === oldValue ? "" : server!.event(`openhab/items/${item}/statechanged`, "ItemStateChangedEvent", { type, value, oldType, oldValue, ...previous, lastStateChange: previous.lastStateUpdate }))
+        (value === oldValue
+          ? ""
+          : server!.event(`openhab/items/${item}/statechanged`, "ItemStateChangedEvent", {
+              type,
+              value,
+              oldType,
+              oldValue,
+              ...previous,
+              lastStateChange: previous.lastStateUpdate,
+            }))
       );
     };
     // A keep-alive as openHAB 3.4+ sends it every 10 s (SseResource ALIVE_INTERVAL_SECONDS).
@@ -132,7 +151,14 @@ describe("openHAB", () => {
     server.send(update("Presence_Alex", "OnOff", "OFF", "OnOff", "ON"));
     server.send(update("Presence_Sam", "UnDef", "UNDEF", "UnDef", "NULL"));
     // An item made after the load (ItemAddedEvent carries the ItemDTO, without a state), then its first state.
-    server.send(server.event("openhab/items/Garage_Temperature/added", "ItemAddedEvent", { type: "Number:Temperature", name: "Garage_Temperature", tags: [], groupNames: ["Garden"] }));
+    server.send(
+      server.event("openhab/items/Garage_Temperature/added", "ItemAddedEvent", {
+        type: "Number:Temperature",
+        name: "Garage_Temperature",
+        tags: [],
+        groupNames: ["Garden"],
+      }),
+    );
     server.send(update("Garage_Temperature", "Quantity", "4.5 °C", "UnDef", "NULL"));
 
     const events = () => t.samples.slice(before);
@@ -175,7 +201,9 @@ describe("openHAB", () => {
     expect((await healthOf(t)).components["integration:house"]!.state).toBe("ok");
     // The reload sent the one state that changed, at the reload; every other state is still the
     // point of its time, not a new one (and a NULL is not counted again).
-    expect(t.samples.slice(loaded).map((s) => [s.metric, s.value, s.tags.find((x) => x.startsWith("openhab_item:"))])).toEqual([["openhab.power", 2400, "openhab_item:stove_power"]]);
+    expect(t.samples.slice(loaded).map((s) => [s.metric, s.value, s.tags.find((x) => x.startsWith("openhab_item:"))])).toEqual([
+      ["openhab.power", 2400, "openhab_item:stove_power"],
+    ]);
     expect(t.samples.at(-1)!.time).toBeGreaterThan(droppedAt);
     expect(/reason="null"\} (\d+)/.exec(await metricsText(t))![1]).toBe(nullsAtStart);
 
@@ -183,7 +211,10 @@ describe("openHAB", () => {
     await t.hub.stop();
     hub = undefined;
     await waitFor(() => server!.openStreams === 0, "the stream to close");
-    const stored = queryStore<{ item: string; n: number }>(t.dir, "SELECT s.tags AS item, COUNT(*) AS n FROM points p JOIN series s ON s.id = p.series_id WHERE s.metric LIKE 'openhab.%' GROUP BY s.id");
+    const stored = queryStore<{ item: string; n: number }>(
+      t.dir,
+      "SELECT s.tags AS item, COUNT(*) AS n FROM points p JOIN series s ON s.id = p.series_id WHERE s.metric LIKE 'openhab.%' GROUP BY s.id",
+    );
     fs.rmSync(t.dir, { recursive: true, force: true });
     // In the store: one point per series from the load, and the change's second one.
     expect(stored.filter((r) => r.n !== 1).map((r) => [/openhab_item:[a-z_]+/.exec(r.item)![0], r.n])).toEqual([["openhab_item:stove_power", 2]]);

@@ -3,7 +3,18 @@ import { HearthError } from "../../src/kit/errors.js";
 import { defineIntegration, type IntegrationContext } from "../../src/integration-host/contract.js";
 import { CounterTracker } from "../../src/integration-host/counters.js";
 import { requestFailure } from "../../src/integration-host/http.js";
-import { BGWRITER_COLUMNS, bgwriterQuery, CONNECTION_COLUMNS, CONNECTIONS_QUERY, DATABASE_COLUMNS, DATABASE_QUERY, SERVER_QUERIES, TABLE_COUNT_QUERY, type Column, type ServerQuery } from "./metrics.js";
+import {
+  BGWRITER_COLUMNS,
+  bgwriterQuery,
+  CONNECTION_COLUMNS,
+  CONNECTIONS_QUERY,
+  DATABASE_COLUMNS,
+  DATABASE_QUERY,
+  SERVER_QUERIES,
+  TABLE_COUNT_QUERY,
+  type Column,
+  type ServerQuery,
+} from "./metrics.js";
 import { PostgresConfig } from "./schema.js";
 
 type Ctx = IntegrationContext<PostgresConfig>;
@@ -16,9 +27,12 @@ const GRANT = (c: Config) => `GRANT pg_monitor TO ${c.username};`;
 function pgFailure(c: Config, err: unknown): HearthError {
   if (err instanceof HearthError) return err;
   const { code, message } = err as { code?: string; message?: string };
-  if (code === "28P01" || code === "28000") return new HearthError("HEARTH_E_INTEGRATION_AUTH", `PostgreSQL at ${where(c)} refused user "${c.username}": ${message}`, { cause: err });
-  if (code === "42501") return new HearthError("HEARTH_E_POSTGRES_PERMISSION", `PostgreSQL at ${where(c)}: ${message}; as a superuser run: ${GRANT(c)}`, { cause: err });
-  if (code && /^[0-9A-Z]{5}$/.test(code)) return new HearthError("HEARTH_E_INTEGRATION_FAILED", `PostgreSQL at ${where(c)}: ${message} (SQLSTATE ${code})`, { cause: err });
+  if (code === "28P01" || code === "28000")
+    return new HearthError("HEARTH_E_INTEGRATION_AUTH", `PostgreSQL at ${where(c)} refused user "${c.username}": ${message}`, { cause: err });
+  if (code === "42501")
+    return new HearthError("HEARTH_E_POSTGRES_PERMISSION", `PostgreSQL at ${where(c)}: ${message}; as a superuser run: ${GRANT(c)}`, { cause: err });
+  if (code && /^[0-9A-Z]{5}$/.test(code))
+    return new HearthError("HEARTH_E_INTEGRATION_FAILED", `PostgreSQL at ${where(c)}: ${message} (SQLSTATE ${code})`, { cause: err });
   return requestFailure("PostgreSQL", where(c), err);
 }
 
@@ -148,13 +162,18 @@ class Collector {
     const { rows } = await this.client.query<{ schema: string; tables: number }>(TABLE_COUNT_QUERY);
     const now = this.ctx.clock.now();
     for (const row of rows) {
-      this.ctx.emit.gauge("postgresql.table.count", row.tables, [...this.baseTags, `db:${this.ctx.config.dbname}`, `schema:${row.schema}`], { time: now, unit: "table" });
+      this.ctx.emit.gauge("postgresql.table.count", row.tables, [...this.baseTags, `db:${this.ctx.config.dbname}`, `schema:${row.schema}`], {
+        time: now,
+        unit: "table",
+      });
     }
   }
 }
 
 async function serverVersion(client: pg.Client): Promise<{ num: number; text: string }> {
-  const { rows } = await client.query<{ num: string; text: string }>("SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS text");
+  const { rows } = await client.query<{ num: string; text: string }>(
+    "SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS text",
+  );
   return { num: Number(rows[0]!.num), text: rows[0]!.text };
 }
 
@@ -186,7 +205,9 @@ export default defineIntegration({
     signal.addEventListener("abort", onAbort, { once: true });
     try {
       const version = await serverVersion(client);
-      const { rows } = await client.query<{ n: string }>("SELECT count(*) AS n FROM pg_database WHERE NOT (datname = ANY($1::text[]))", [config.ignore_databases]);
+      const { rows } = await client.query<{ n: string }>("SELECT count(*) AS n FROM pg_database WHERE NOT (datname = ANY($1::text[]))", [
+        config.ignore_databases,
+      ]);
       return `PostgreSQL ${version.text} at ${where(config)}, ${rows[0]!.n} databases, as "${config.username}"`;
     } catch (err) {
       throw pgFailure(config, err);

@@ -27,7 +27,11 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>, database = ADMIN.datab
 /** Datadog's metric list: name → stored type, for the rows the check collects by default. */
 function datadogDefaults(): Map<string, string> {
   const text = fs.readFileSync(new URL("./testdata/postgres_metrics.csv", import.meta.url), "utf8");
-  const rows = text.trim().split("\n").slice(1).map((line) => line.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.map((f) => f.replace(/,$/, "").replace(/^"|"$/g, "")));
+  const rows = text
+    .trim()
+    .split("\n")
+    .slice(1)
+    .map((line) => line.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.map((f) => f.replace(/,$/, "").replace(/^"|"$/g, "")));
   return new Map(rows.filter((r) => r[9]!.startsWith("default")).map((r) => [r[0]!, r[1]!]));
 }
 
@@ -60,13 +64,19 @@ afterAll(async () => {
 /** The shipped sample.yaml, pointed at this machine's server. */
 async function start(instances: Record<string, Record<string, unknown>>): Promise<TestHub> {
   const { instance } = sampleInstance("postgres");
-  const config = Object.fromEntries(Object.entries(instances).map(([name, o]) => [name, { ...instance, host: "127.0.0.1", username: "postgres", dbname: "test", min_collection_interval: 1, ...o }]));
+  const config = Object.fromEntries(
+    Object.entries(instances).map(([name, o]) => [
+      name,
+      { ...instance, host: "127.0.0.1", username: "postgres", dbname: "test", min_collection_interval: 1, ...o },
+    ]),
+  );
   hub = await startTestHub({ config: { integrations: config }, env: { PG_PASSWORD: "not-asked-by-trust-auth" } });
   return hub;
 }
 
 const has = (s: Sample, ...tags: string[]) => tags.every((t) => s.tags.includes(t));
-const healthOf = async (t: TestHub) => ((await (await fetch(`${t.httpUrl}/healthz`)).json()) as { components: Record<string, { state: string; info?: Record<string, unknown> }> });
+const healthOf = async (t: TestHub) =>
+  (await (await fetch(`${t.httpUrl}/healthz`)).json()) as { components: Record<string, { state: string; info?: Record<string, unknown> }> };
 
 describe("PostgreSQL", () => {
   it("reports every default metric of Datadog's check with its name, type and tags, for several databases and servers side by side", async () => {
@@ -89,8 +99,17 @@ describe("PostgreSQL", () => {
     // Per-database views tagged with their database; server-wide ones with the connected one.
     expect(ours.some((s) => s.metric === "postgresql.conflicts.lock" && has(s, `db:${DB}`, "port:5432"))).toBe(true);
     expect(ours.some((s) => s.metric === "postgresql.sessions.count" && has(s, `db:${DB}`))).toBe(true);
-    for (const metric of ["postgresql.uptime", "postgresql.control.checkpoint_delay", "postgresql.snapshot.xmax", "postgresql.wal.bytes", "postgresql.wal_size"]) {
-      expect(ours.filter((s) => s.metric === metric).every((s) => has(s, "db:test", "port:5432", "service:home-db")), metric).toBe(true);
+    for (const metric of [
+      "postgresql.uptime",
+      "postgresql.control.checkpoint_delay",
+      "postgresql.snapshot.xmax",
+      "postgresql.wal.bytes",
+      "postgresql.wal_size",
+    ]) {
+      expect(
+        ours.filter((s) => s.metric === metric).every((s) => has(s, "db:test", "port:5432", "service:home-db")),
+        metric,
+      ).toBe(true);
     }
     expect(ours.find((s) => s.metric === "postgresql.uptime")!.value).toBeGreaterThan(0);
     const commits = ours.find((s) => s.metric === "postgresql.commits")!;
@@ -115,7 +134,10 @@ describe("PostgreSQL", () => {
     const stat = () =>
       admin(async (c) => {
         await c.query("SELECT pg_stat_clear_snapshot()");
-        const { rows } = await c.query<Record<string, string>>("SELECT xact_commit, xact_rollback, tup_inserted, tup_updated, tup_deleted FROM pg_stat_database WHERE datname = $1", [DB]);
+        const { rows } = await c.query<Record<string, string>>(
+          "SELECT xact_commit, xact_rollback, tup_inserted, tup_updated, tup_deleted FROM pg_stat_database WHERE datname = $1",
+          [DB],
+        );
         return Object.fromEntries(Object.entries(rows[0]!).map(([k, v]) => [k, Number(v)]));
       });
     const before = await stat();
@@ -133,7 +155,13 @@ describe("PostgreSQL", () => {
     }, DB);
     await waitFor(async () => (await stat()).tup_deleted! > before.tup_deleted!, "the statistics to be flushed");
     const after = await stat();
-    expect({ commits: after.xact_commit! - before.xact_commit!, rollbacks: after.xact_rollback! - before.xact_rollback!, inserted: after.tup_inserted! - before.tup_inserted!, updated: after.tup_updated! - before.tup_updated!, deleted: after.tup_deleted! - before.tup_deleted! }).toEqual({
+    expect({
+      commits: after.xact_commit! - before.xact_commit!,
+      rollbacks: after.xact_rollback! - before.xact_rollback!,
+      inserted: after.tup_inserted! - before.tup_inserted!,
+      updated: after.tup_updated! - before.tup_updated!,
+      deleted: after.tup_deleted! - before.tup_deleted!,
+    }).toEqual({
       commits: 4,
       rollbacks: 1,
       inserted: 500,
@@ -150,7 +178,13 @@ describe("PostgreSQL", () => {
       for (let i = Math.max(1, mark.get(metric)!); i < all.length; i++) sum += all[i]!.value * ((all[i]!.time - all[i - 1]!.time) / 1000);
       return Math.round(sum * 1e6) / 1e6;
     };
-    expect({ commits: total("commits"), rollbacks: total("rollbacks"), inserted: total("rows_inserted"), updated: total("rows_updated"), deleted: total("rows_deleted") }).toEqual({
+    expect({
+      commits: total("commits"),
+      rollbacks: total("rollbacks"),
+      inserted: total("rows_inserted"),
+      updated: total("rows_updated"),
+      deleted: total("rows_deleted"),
+    }).toEqual({
       commits: 4,
       rollbacks: 1,
       inserted: 500,
@@ -162,14 +196,19 @@ describe("PostgreSQL", () => {
 
   it("reconnects after its connection is dropped", async () => {
     const t = await start({ db: {} });
-    const backend = () => admin(async (c) => (await c.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = 'hearth (db)'")).rows.map((r) => r.pid));
+    const backend = () =>
+      admin(async (c) => (await c.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = 'hearth (db)'")).rows.map((r) => r.pid));
     await waitFor(async () => (await backend()).length === 1, "the connection");
     const [first] = await backend();
     await admin((c) => c.query("SELECT pg_terminate_backend($1)", [first]));
-    await waitFor(async () => {
-      const pids = await backend();
-      return pids.length === 1 && pids[0] !== first;
-    }, "a new connection", 20_000);
+    await waitFor(
+      async () => {
+        const pids = await backend();
+        return pids.length === 1 && pids[0] !== first;
+      },
+      "a new connection",
+      20_000,
+    );
     const mark = t.samples.length;
     await waitFor(() => t.samples.slice(mark).some((s) => s.metric === "postgresql.connections"), "samples again", 20_000);
     expect((await healthOf(t)).components["integration:db"]!.state).toBe("ok");
@@ -180,7 +219,10 @@ describe("PostgreSQL", () => {
     const t = await start({ db: { username: LIMITED } });
     await waitFor(() => t.samples.filter((s) => s.metric === "postgresql.connections" && has(s, `db:${DB}`)).length >= 3, "three polls", 20_000);
     // Said once per thing it may not read: the database's size, and the WAL directory.
-    await waitFor(() => t.logs.entries.some((e) => e.code === "HEARTH_E_POSTGRES_PERMISSION" && String(e.msg).includes("pg_ls_waldir")), "the WAL directory refused");
+    await waitFor(
+      () => t.logs.entries.some((e) => e.code === "HEARTH_E_POSTGRES_PERMISSION" && String(e.msg).includes("pg_ls_waldir")),
+      "the WAL directory refused",
+    );
     const warnings = t.logs.entries.filter((e) => e.code === "HEARTH_E_POSTGRES_PERMISSION" && String(e.msg).includes(`database "${DB}"`));
     expect(warnings).toHaveLength(1);
     expect(String(warnings[0]!.msg)).toContain(`database "${DB}"`);

@@ -11,11 +11,14 @@ export const PostgresConfig = z
     username: z.string().min(1).meta({ description: "A user with the pg_monitor role (`GRANT pg_monitor TO hearth;`)." }),
     password: Secret.optional().meta({ description: "The user's password, if the server asks for one. Write ${PG_PASSWORD}." }),
     dbname: z.string().min(1).default("postgres").meta({ description: "The database Hearth connects to; every database's statistics are read from there." }),
-    sslmode: z
-      .enum(["disable", "require", "verify-full"])
-      .default("disable")
-      .meta({ description: "disable: plain TCP; require: TLS without checking the certificate; verify-full: TLS with the certificate and host name checked against the CAs Node.js trusts." }),
-    ignore_databases: z.array(z.string()).default(DEFAULT_IGNORED).meta({ description: "Databases not reported (Datadog's default list: templates and cloud providers' own)." }),
+    sslmode: z.enum(["disable", "require", "verify-full"]).default("disable").meta({
+      description:
+        "disable: plain TCP; require: TLS without checking the certificate; verify-full: TLS with the certificate and host name checked against the CAs Node.js trusts.",
+    }),
+    ignore_databases: z
+      .array(z.string())
+      .default(DEFAULT_IGNORED)
+      .meta({ description: "Databases not reported (Datadog's default list: templates and cloud providers' own)." }),
     min_collection_interval: Duration.prefault(15).meta({ description: "How often statistics are read (seconds, or a duration); Datadog's default is 15." }),
   })
   .meta({ description: "PostgreSQL: the Datadog Postgres check's default metrics, with its names, types and tags." });

@@ -69,7 +69,13 @@ export class ProxmoxClient {
     return new Promise((resolve, reject) => {
       const pinned = this.config.fingerprint !== undefined;
       const socket = https
-        ? tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ...(this.ca ? { ca: this.ca } : {}), rejectUnauthorized: !(pinned || this.config.insecure) })
+        ? tls.connect({
+            host,
+            port,
+            ...(net.isIP(host) ? {} : { servername: host }),
+            ...(this.ca ? { ca: this.ca } : {}),
+            rejectUnauthorized: !(pinned || this.config.insecure),
+          })
         : net.connect({ host, port });
       const fail = (err: unknown) => {
         socket.destroy();

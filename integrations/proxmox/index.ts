@@ -67,7 +67,9 @@ export default defineIntegration({
     const api = new ProxmoxClient(ctx.config, ctx.clock, ctx.signal);
     const serverTag = `proxmox_server:${api.server}`;
     if (ctx.config.insecure) {
-      ctx.log.warn(`The TLS certificate of ${api.server} is not checked (insecure: true): anyone on the network path could read the API token. Set ca_file or fingerprint instead.`);
+      ctx.log.warn(
+        `The TLS certificate of ${api.server} is not checked (insecure: true): anyone on the network path could read the API token. Set ca_file or fingerprint instead.`,
+      );
     }
     try {
       await api.get<unknown>("/version");

@@ -18,7 +18,11 @@ const recorded = (file: string) => (JSON.parse(fs.readFileSync(new URL(`./testda
  * (influxdata/telegraf plugins/inputs/proxmox/proxmox_test.go).
  */
 function clusterResources(): Record<string, unknown>[] {
-  const lxc: Record<string, unknown>[] = (recorded("nodes-lxc-list.json") as Record<string, unknown>[]).map((c) => ({ ...c, id: `lxc/${String(c.vmid)}`, node: "node2" }));
+  const lxc: Record<string, unknown>[] = (recorded("nodes-lxc-list.json") as Record<string, unknown>[]).map((c) => ({
+    ...c,
+    id: `lxc/${String(c.vmid)}`,
+    node: "node2",
+  }));
   lxc[0]!.disk = String(lxc[0]!.disk);
   return [...(recorded("cluster-resources-pve8.json") as Record<string, unknown>[]), ...lxc];
 }
@@ -53,7 +57,11 @@ async function startHub(trust: Record<string, unknown>, extra: Record<string, un
 }
 
 const of = (samples: Sample[], id: string) => samples.filter((s) => s.tags.includes(`proxmox_id:${id}`)).map((s) => [s.metric, s.value]);
-const healthOf = async (t: TestHub) => ((await (await fetch(`${t.httpUrl}/healthz`)).json()) as { status: string; components: Record<string, { state: string; detail?: string; info?: Record<string, unknown> }> });
+const healthOf = async (t: TestHub) =>
+  (await (await fetch(`${t.httpUrl}/healthz`)).json()) as {
+    status: string;
+    components: Record<string, { state: string; detail?: string; info?: Record<string, unknown> }>;
+  };
 
 describe("Proxmox VE", () => {
   it("turns the recorded /cluster/resources and node status into Datadog's Proxmox metrics and tags, over TLS pinned by fingerprint", async () => {
@@ -63,10 +71,18 @@ describe("Proxmox VE", () => {
     const first = [...t.samples];
     const serverTag = `proxmox_server:${server!.url}/api2/json`;
 
-    expect(first.find((s) => s.metric === "proxmox.api.up")).toMatchObject({ value: 1, tags: ["proxmox_server:" + `${server!.url}/api2/json`.toLowerCase(), "proxmox_status:up", "site:lab"] });
-    expect(first.find((s) => s.metric === "proxmox.node.up" && s.tags.includes("proxmox_id:node/node1"))!.tags).toEqual(
-      ["proxmox_id:node/node1", "proxmox_name:node1", serverTag.toLowerCase(), "proxmox_type:host", "proxmox_type:node", "site:lab"],
-    );
+    expect(first.find((s) => s.metric === "proxmox.api.up")).toMatchObject({
+      value: 1,
+      tags: ["proxmox_server:" + `${server!.url}/api2/json`.toLowerCase(), "proxmox_status:up", "site:lab"],
+    });
+    expect(first.find((s) => s.metric === "proxmox.node.up" && s.tags.includes("proxmox_id:node/node1"))!.tags).toEqual([
+      "proxmox_id:node/node1",
+      "proxmox_name:node1",
+      serverTag.toLowerCase(),
+      "proxmox_type:host",
+      "proxmox_type:node",
+      "site:lab",
+    ]);
     expect(of(first, "node/node1")).toEqual([
       ["proxmox.node.count", 1],
       ["proxmox.node.up", 1],
@@ -102,7 +118,10 @@ describe("Proxmox VE", () => {
     ]);
     expect(first.find((s) => s.tags.includes("proxmox_id:qemu/100"))!.tags).toContain("proxmox_node:node2");
     // Stopped: down, not idle. Its own Proxmox tags become proxmox_tag: tags.
-    expect(of(first, "qemu/102")).toEqual([["proxmox.vm.count", 1], ["proxmox.vm.up", 0]]);
+    expect(of(first, "qemu/102")).toEqual([
+      ["proxmox.vm.count", 1],
+      ["proxmox.vm.up", 0],
+    ]);
     expect(first.find((s) => s.tags.includes("proxmox_id:qemu/102"))!.tags).toContain("proxmox_tag:go-proxmox_cloud-init");
     // A template never runs: not a guest that could be down.
     expect(of(first, "qemu/101")).toEqual([]);
@@ -125,7 +144,10 @@ describe("Proxmox VE", () => {
       ["proxmox.disk.max", 955016175616],
     ]);
     expect(first.find((s) => s.tags.includes("proxmox_id:storage/node1/local-zfs"))!.tags).toContain("proxmox_name:local-zfs");
-    expect(first.filter((s) => s.metric.startsWith("proxmox.net.")), "no traffic before there are two readings").toEqual([]);
+    expect(
+      first.filter((s) => s.metric.startsWith("proxmox.net.")),
+      "no traffic before there are two readings",
+    ).toEqual([]);
 
     // Between polls: VM 100 received 4096 bytes, VM 200 was deleted.
     const next = clusterResources()
@@ -133,12 +155,21 @@ describe("Proxmox VE", () => {
       .map((r) => (r.id === "qemu/100" ? { ...r, netin: (r.netin as number) + 4096 } : r));
     server!.routes.set("/cluster/resources", next);
     const mark = t.samples.length;
-    await waitFor(() => server!.count("/nodes/node4/status") >= 2 && t.samples.slice(mark).some((s) => s.metric === "proxmox.cpu.avg15"), "the second poll", 15_000);
+    await waitFor(
+      () => server!.count("/nodes/node4/status") >= 2 && t.samples.slice(mark).some((s) => s.metric === "proxmox.cpu.avg15"),
+      "the second poll",
+      15_000,
+    );
     const second = t.samples.slice(mark);
-    expect(second.filter((s) => s.metric === "proxmox.net.in" && s.tags.includes("proxmox_id:qemu/100")).map((s) => [s.kind, s.value, s.unit])).toEqual([["count", 4096, "B"]]);
+    expect(second.filter((s) => s.metric === "proxmox.net.in" && s.tags.includes("proxmox_id:qemu/100")).map((s) => [s.kind, s.value, s.unit])).toEqual([
+      ["count", 4096, "B"],
+    ]);
     expect(second.filter((s) => s.metric === "proxmox.net.out" && s.tags.includes("proxmox_id:qemu/100")).map((s) => s.value)).toEqual([0]);
     expect(of(second, "qemu/200")).toEqual([]);
-    expect(of(first, "qemu/200")).toEqual([["proxmox.vm.count", 1], ["proxmox.vm.up", 0]]);
+    expect(of(first, "qemu/200")).toEqual([
+      ["proxmox.vm.count", 1],
+      ["proxmox.vm.up", 0],
+    ]);
     expect(server!.requests.every((r) => r.authorization === `PVEAPIToken=${TOKEN_ID}=${SECRET}`)).toBe(true);
   });
 
@@ -151,7 +182,10 @@ describe("Proxmox VE", () => {
     expect(c.info?.code).toBe("HEARTH_E_INTEGRATION_TLS");
     expect(c.detail).toContain(cert.fingerprint256);
     expect(server!.requests).toEqual([]);
-    expect(t.samples.filter((s) => s.metric === "proxmox.api.up").map((s) => [s.value, s.tags.find((x) => x.startsWith("proxmox_status:"))])[0]).toEqual([0, "proxmox_status:down"]);
+    expect(t.samples.filter((s) => s.metric === "proxmox.api.up").map((s) => [s.value, s.tags.find((x) => x.startsWith("proxmox_status:"))])[0]).toEqual([
+      0,
+      "proxmox_status:down",
+    ]);
   });
 
   it("does not trust a self-signed certificate by default, trusts it through ca_file, and with insecure: true says so in the log", async () => {
@@ -174,7 +208,10 @@ describe("Proxmox VE", () => {
   it("degrades only its own instance when the server goes away, while the broker and my_metric carry on", async () => {
     await startServer();
     const t = await startHub({ fingerprint: cert.fingerprint256, min_collection_interval: 1 }, { story: { type: "my_metric", min_collection_interval: 1 } });
-    await waitFor(async () => (await healthOf(t)).components["integration:lab"]?.state === "ok" && t.samples.some((s) => s.metric === "proxmox.vm.up"), "the cluster");
+    await waitFor(
+      async () => (await healthOf(t)).components["integration:lab"]?.state === "ok" && t.samples.some((s) => s.metric === "proxmox.vm.up"),
+      "the cluster",
+    );
     await server!.stop();
     server = undefined;
     await waitFor(async () => (await healthOf(t)).components["integration:lab"]?.state === "degraded", "the instance to degrade", 15_000);

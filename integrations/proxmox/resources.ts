@@ -10,15 +10,17 @@ import { parseDecimal } from "../../src/pipeline/value.js";
  */
 
 /** Proxmox's resource type → the `proxmox_type` tag and the metric prefix (constants.py RESOURCE_TYPE_MAP). */
-const RESOURCE_TYPES: ReadonlyMap<string, string> = new Map(Object.entries({
-  qemu: "vm",
-  lxc: "container",
-  openvz: "container",
-  storage: "storage",
-  node: "node",
-  pool: "pool",
-  sdn: "sdn",
-}));
+const RESOURCE_TYPES: ReadonlyMap<string, string> = new Map(
+  Object.entries({
+    qemu: "vm",
+    lxc: "container",
+    openvz: "container",
+    storage: "storage",
+    node: "node",
+    pool: "pool",
+    sdn: "sdn",
+  }),
+);
 
 /** Statuses that count as up (constants.py OK_STATUS). */
 const UP = new Set(["ok", "available", "running", "online"]);
@@ -88,7 +90,16 @@ export function toResource(raw: unknown): Resource | undefined {
   // Storage, pools and SDN zones have no name: their id field is named after the type (check.py).
   const name = str(r.name) ?? (Object.hasOwn(r, kind) ? str(r[kind]) : undefined) ?? id;
   const status = str(r.status);
-  return { id, type, name, node: str(r.node), up: status !== undefined && UP.has(status), template: num(r.template) === 1 || r.template === true, status, raw: r };
+  return {
+    id,
+    type,
+    name,
+    node: str(r.node),
+    up: status !== undefined && UP.has(status),
+    template: num(r.template) === 1 || r.template === true,
+    status,
+    raw: r,
+  };
 }
 
 /** The resource's identity as Datadog's check tags it; its own Proxmox tags are `;`-separated. */

@@ -17,12 +17,13 @@ export const ProxmoxConfig = z
       .meta({ description: 'The API token\'s id: "USER@REALM!TOKENID" (Datacenter → Permissions → API Tokens).' }),
     token_secret: Secret.meta({ description: "The token's secret (a UUID), shown once when the token is made. Write ${PVE_TOKEN_SECRET}." }),
     ca_file: z.string().min(1).optional().meta({ description: "Trust the cluster's own CA: a PEM file (on a node: /etc/pve/pve-root-ca.pem)." }),
-    fingerprint: z
-      .string()
-      .regex(FINGERPRINT, { message: "expected a SHA-256 fingerprint: 32 hex pairs, e.g. 9A:3F:…" })
-      .optional()
-      .meta({ description: "Trust exactly this certificate: its SHA-256 fingerprint (node → System → Certificates, pve-ssl.pem). Survives no certificate renewal." }),
-    insecure: z.boolean().default(false).meta({ description: "Accept any certificate. Anyone on the network path could read the token: prefer ca_file or fingerprint. Logged as a warning." }),
+    fingerprint: z.string().regex(FINGERPRINT, { message: "expected a SHA-256 fingerprint: 32 hex pairs, e.g. 9A:3F:…" }).optional().meta({
+      description: "Trust exactly this certificate: its SHA-256 fingerprint (node → System → Certificates, pve-ssl.pem). Survives no certificate renewal.",
+    }),
+    insecure: z
+      .boolean()
+      .default(false)
+      .meta({ description: "Accept any certificate. Anyone on the network path could read the token: prefer ca_file or fingerprint. Logged as a warning." }),
     node_status: z.boolean().default(true).meta({ description: "Also read each online node's /status: load averages, swap, root file system, I/O wait." }),
     min_collection_interval: Duration.prefault(15).meta({ description: "How often the cluster is read (seconds, or a duration)." }),
   })

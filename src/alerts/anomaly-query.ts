@@ -55,7 +55,8 @@ export function parseAnomalyQuery(text: string): AnomalyQuery {
   }
   c.expect(",", "after the query inside anomalies(…) (the algorithm comes next, e.g. 'basic')");
   const algorithm = quoted(c, "the algorithm ('basic', 'agile' or 'robust')");
-  if (!ALGORITHMS.includes(algorithm.value as AnomalyAlgorithm)) c.fail(`unknown anomaly algorithm "${algorithm.value}" (expected ${ALGORITHMS.join(", ")})`, algorithm.at);
+  if (!ALGORITHMS.includes(algorithm.value as AnomalyAlgorithm))
+    c.fail(`unknown anomaly algorithm "${algorithm.value}" (expected ${ALGORITHMS.join(", ")})`, algorithm.at);
   c.expect(",", "after the algorithm (the bounds come next, e.g. 2)");
   const bounds = number(c, "the bounds, a positive number such as 2 or 3");
   if (bounds.value <= 0) c.fail("the bounds must be a positive number such as 2 or 3", bounds.at);
@@ -88,7 +89,8 @@ export function parseAnomalyQuery(text: string): AnomalyQuery {
     if (ms > frame.windowMs) c.fail(`the query window ${frame.window} must be at least as long as alert_window`, alertWindow.at);
   }
   const interval = named.get("interval");
-  if (interval && !(Number.isInteger(Number(interval.value)) && Number(interval.value) >= 1)) c.fail("interval is the rollup interval in whole seconds", interval.at);
+  if (interval && !(Number.isInteger(Number(interval.value)) && Number(interval.value) >= 1))
+    c.fail("interval is the rollup interval in whole seconds", interval.at);
   // docs/datadog-semantics.md Trap 27: seasonality is left out for basic.
   const seasonality = named.get("seasonality");
   if (seasonality && algorithm.value === "basic") c.fail("leave seasonality out for 'basic' (Datadog rejects it)", seasonality.at);

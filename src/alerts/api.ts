@@ -10,7 +10,8 @@ export function registerAlertsApi(app: FastifyInstance, engine: AlertEngine): vo
   app.get("/api/alerts", () => ({ alerts: engine.alerts() }));
   app.get<{ Querystring: { days?: string } }>("/api/downtimes", async (req, reply) => {
     const days = req.query.days === undefined ? 7 : Number(req.query.days);
-    if (!Number.isInteger(days) || days < 1 || days > 366) return reply.code(400).send({ error: `days must be a whole number from 1 to 366, got "${req.query.days}"` });
+    if (!Number.isInteger(days) || days < 1 || days > 366)
+      return reply.code(400).send({ error: `days must be a whole number from 1 to 366, got "${req.query.days}"` });
     return { calendars: engine.downtimes(days), one_offs: engine.oneOffs() };
   });
 }

@@ -6,7 +6,16 @@ import type { AlertSettings } from "./settings.js";
 const BUILT_IN = { file: "(built in)", line: 0, col: 0 };
 
 function builtin(check: HearthCheck): Sourced<HearthMonitor> {
-  return { type: "hearth", name: `${HEARTH_PREFIX}${check}`, tags: ["source:hearth"], recipients: [], calendars: [], thresholds: {}, enabled: true, source: BUILT_IN };
+  return {
+    type: "hearth",
+    name: `${HEARTH_PREFIX}${check}`,
+    tags: ["source:hearth"],
+    recipients: [],
+    calendars: [],
+    thresholds: {},
+    enabled: true,
+    source: BUILT_IN,
+  };
 }
 
 /**

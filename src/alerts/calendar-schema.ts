@@ -15,22 +15,26 @@ export const CalendarWindow = z
       .union([z.string(), z.array(z.string())])
       .optional()
       .meta({ description: 'Weekdays the hours apply to: "mon-fri", "sat,sun", ["mon", "wed"]. Absent: every day (unless date, start or rrule is given).' }),
-    from: z
-      .string()
-      .optional()
-      .meta({ description: 'Start, "HH:MM" in the calendar\'s zone; or "fri 19:00" (weekday and time) for a span that runs to the `to` weekday. Absent: 00:00.' }),
-    to: z
-      .string()
-      .optional()
-      .meta({ description: 'End, "HH:MM" ("24:00" for midnight); or "mon 09:00" with a weekday `from`. With `days`, a `to` earlier than `from` wraps midnight: each listed day is muted until `to` and again from `from`.' }),
+    from: z.string().optional().meta({
+      description: 'Start, "HH:MM" in the calendar\'s zone; or "fri 19:00" (weekday and time) for a span that runs to the `to` weekday. Absent: 00:00.',
+    }),
+    to: z.string().optional().meta({
+      description:
+        'End, "HH:MM" ("24:00" for midnight); or "mon 09:00" with a weekday `from`. With `days`, a `to` earlier than `from` wraps midnight: each listed day is muted until `to` and again from `from`.',
+    }),
     date: z.string().optional().meta({ description: "One day, YYYY-MM-DD: the whole day, or the hours from/to on it." }),
-    start: z.string().optional().meta({ description: "A one-off window's start, YYYY-MM-DDTHH:MM in the calendar's zone (or with an offset). With rrule: the date the rule counts from (default 2000-01-01)." }),
+    start: z.string().optional().meta({
+      description:
+        "A one-off window's start, YYYY-MM-DDTHH:MM in the calendar's zone (or with an offset). With rrule: the date the rule counts from (default 2000-01-01).",
+    }),
     end: z.string().optional().meta({ description: "A one-off window's end, YYYY-MM-DDTHH:MM in the calendar's zone (or with an offset)." }),
-    rrule: z
-      .string()
-      .optional()
-      .meta({ description: 'An RFC 5545 rule for the days a window starts on, without DTSTART ("FREQ=MONTHLY;BYDAY=1SA"). The window runs from `from` to `to` (the next day when earlier) or for `duration`.' }),
-    duration: Duration.optional().meta({ description: "With rrule: a fixed length instead of `to` (note: a fixed length moves the local end time across a daylight-saving change)." }),
+    rrule: z.string().optional().meta({
+      description:
+        'An RFC 5545 rule for the days a window starts on, without DTSTART ("FREQ=MONTHLY;BYDAY=1SA"). The window runs from `from` to `to` (the next day when earlier) or for `duration`.',
+    }),
+    duration: Duration.optional().meta({
+      description: "With rrule: a fixed length instead of `to` (note: a fixed length moves the local end time across a daylight-saving change).",
+    }),
   })
   .superRefine((w, ctx) => {
     for (const p of windowProblems(w)) ctx.addIssue({ code: "custom", message: p.message, path: p.field ? [p.field] : [] });
@@ -47,7 +51,10 @@ export const Calendar = z
     timezone: z
       .string()
       .refine((tz) => IANAZone.isValidZone(tz), { message: 'expected an IANA time zone such as "Europe/Berlin" or "UTC"' })
-      .meta({ description: 'IANA time zone the windows are written in ("Europe/Berlin", "UTC"). Windows end at their local time on both sides of a daylight-saving change.' }),
+      .meta({
+        description:
+          'IANA time zone the windows are written in ("Europe/Berlin", "UTC"). Windows end at their local time on both sides of a daylight-saving change.',
+      }),
     windows: z.array(CalendarWindow).min(1).meta({ description: "When monitors are muted. Overlapping and adjacent windows merge into one." }),
     monitor_tags: z
       .array(z.string().regex(/^(\*|[^\s:,][^\s,]*:[^\s,]+)$/, { message: 'expected "*" or a "key:value" tag' }))
@@ -62,10 +69,10 @@ export const Calendar = z
       description: "When a window ends, monitors still in one of these states notify again.",
     }),
     recipients: Recipients,
-    announce: z
-      .array(CalendarAnnouncement)
-      .default(["scheduled", "digest"])
-      .meta({ description: "What the recipients are told: scheduled (the calendar is new or changed), started, ended (each window), digest (at the end of a window in which anything happened)." }),
+    announce: z.array(CalendarAnnouncement).default(["scheduled", "digest"]).meta({
+      description:
+        "What the recipients are told: scheduled (the calendar is new or changed), started, ended (each window), digest (at the end of a window in which anything happened).",
+    }),
   })
   .meta({ description: "A downtime calendar: when the monitors that name it (or match its tags) are muted, and who hears about it." });
 

@@ -60,7 +60,15 @@ export function startedAnnouncement(cal: Schedule, w: Interval): Announcement {
   };
 }
 
-export function endedAnnouncement(cal: Schedule, w: Interval, endedAt: number, canceled: boolean, activity: readonly Activity[], muted: number, open: readonly StillOpen[]): Announcement {
+export function endedAnnouncement(
+  cal: Schedule,
+  w: Interval,
+  endedAt: number,
+  canceled: boolean,
+  activity: readonly Activity[],
+  muted: number,
+  open: readonly StillOpen[],
+): Announcement {
   const how = canceled ? "was canceled" : "ended";
   const changes = activity.length;
   const subject = `${cal.title} ${how}${changes ? `: ${changes} change${changes === 1 ? "" : "s"} while muted${open.length ? `, ${open.length} still not OK` : ""}` : ""}`;

@@ -230,7 +230,11 @@ export class AlertEngine {
     this.transitions = opts.telemetry.counter("alert_transitions_total", "Monitor state changes, by new state.", ["to"]);
     this.notifications = opts.telemetry.counter("alert_notifications_total", "Notifications produced, muted or not.", ["muted"]);
     opts.telemetry.gauge("alert_groups", "Monitor groups by state.", ["state"], (g) => {
-      for (const s of ["OK", "WARN", "ALERT", "NO_DATA"] as const) g.set({ state: s }, this.monitors.reduce((n, m) => n + [...m.groups.values()].filter((x) => x.state === s).length, 0));
+      for (const s of ["OK", "WARN", "ALERT", "NO_DATA"] as const)
+        g.set(
+          { state: s },
+          this.monitors.reduce((n, m) => n + [...m.groups.values()].filter((x) => x.state === s).length, 0),
+        );
     });
     this.monitors = monitorsToRun(settings, this.selfFacts !== undefined).map((def) => this.buildMonitor(def));
     this.calendars = settings.calendars.map((def) => this.buildCalendar(def));
@@ -368,7 +372,16 @@ export class AlertEngine {
         }
         let gs = m.groups.get(obs.group);
         if (!gs) {
-          gs = { state: "OK", since: now, value: obs.value, firstTriggeredAt: undefined, lastTriggeredAt: undefined, lastNotifiedAt: undefined, renotified: 0, vars: obs.vars };
+          gs = {
+            state: "OK",
+            since: now,
+            value: obs.value,
+            firstTriggeredAt: undefined,
+            lastTriggeredAt: undefined,
+            lastNotifiedAt: undefined,
+            renotified: 0,
+            vars: obs.vars,
+          };
           m.groups.set(obs.group, gs);
         }
         gs.vars = obs.vars;
@@ -410,7 +423,11 @@ export class AlertEngine {
 
   private notify(m: MonitorEntry, group: string, gs: GroupState, from: AlertState, to: AlertState, kind: NotificationKind, now: number): void {
     const ctx = this.context(m, group, gs, from, to, kind, now);
-    const active: ActiveWindow[] = this.activeFor(m, group, now).map((c) => ({ calendar: c.def.name, start: c.active!.start, muteFirstRecovery: c.def.mute_first_recovery_notification }));
+    const active: ActiveWindow[] = this.activeFor(m, group, now).map((c) => ({
+      calendar: c.def.name,
+      start: c.active!.start,
+      muteFirstRecovery: c.def.mute_first_recovery_notification,
+    }));
     const decision = decideMute(active, kind, to, gs.firstTriggeredAt);
     gs.lastNotifiedAt = now;
     this.notifications.inc({ muted: String(decision.muted) });
@@ -521,12 +538,23 @@ export class AlertEngine {
   private scheduled(c: CalendarEntry, now: number, changed: boolean): void {
     this.announced.set(c.def.name, c.fingerprint);
     const mutes = this.monitors.filter((m) => m.calendars.includes(c)).map((m) => m.def.name);
-    const tell = c.oneOff ? oneOffAnnouncement(c.oneOff, mutes) : c.def.announce.includes("scheduled") ? scheduledAnnouncement(c.schedule, now, changed, mutes) : undefined;
+    const tell = c.oneOff
+      ? oneOffAnnouncement(c.oneOff, mutes)
+      : c.def.announce.includes("scheduled")
+        ? scheduledAnnouncement(c.schedule, now, changed, mutes)
+        : undefined;
     const next = c.schedule.activeAt(now) ?? c.schedule.nextAfter(now);
     this.downtime(c, "scheduled", now, next, tell);
   }
 
-  private downtime(c: CalendarEntry, event: DowntimeEvent["event"], now: number, w: Interval | undefined, tell: Announcement | undefined, reason?: DowntimeEvent["reason"]): void {
+  private downtime(
+    c: CalendarEntry,
+    event: DowntimeEvent["event"],
+    now: number,
+    w: Interval | undefined,
+    tell: Announcement | undefined,
+    reason?: DowntimeEvent["reason"],
+  ): void {
     const told = tell && c.def.recipients.length > 0;
     this.emit({
       t: isoTime(now),
@@ -545,7 +573,10 @@ export class AlertEngine {
   snooze(req: SnoozeRequest): OneOffView {
     const m = this.monitorNamed(req.monitor);
     if (req.group !== undefined && !m.groups.has(req.group)) throw this.unknownGroup(m, req.group);
-    return this.addOneOff({ kind: "snooze", monitor: m.def.name, ...(req.group !== undefined ? { group: req.group } : {}), recipients: [...m.def.recipients] }, req);
+    return this.addOneOff(
+      { kind: "snooze", monitor: m.def.name, ...(req.group !== undefined ? { group: req.group } : {}), recipients: [...m.def.recipients] },
+      req,
+    );
   }
 
   /** A one-off downtime from now for `forMs` over every monitor (only the groups carrying all of `scope`, if given). */
@@ -606,16 +637,29 @@ export class AlertEngine {
 
   private monitorNamed(name: string): MonitorEntry {
     const m = this.monitors.find((x) => x.def.name === name);
-    if (!m) throw new RequestError(404, `no monitor named "${name}"${suggestion(name, this.monitors.map((x) => x.def.name))}`);
+    if (!m)
+      throw new RequestError(
+        404,
+        `no monitor named "${name}"${suggestion(
+          name,
+          this.monitors.map((x) => x.def.name),
+        )}`,
+      );
     return m;
   }
 
   private unknownGroup(m: MonitorEntry, group: string): RequestError {
     const known = [...m.groups.keys()];
-    return new RequestError(404, `monitor "${m.def.name}" has no group "${group}"${suggestion(group, known)}${known.length ? `; its groups: ${known.join(" ")}` : ""}`);
+    return new RequestError(
+      404,
+      `monitor "${m.def.name}" has no group "${group}"${suggestion(group, known)}${known.length ? `; its groups: ${known.join(" ")}` : ""}`,
+    );
   }
 
-  private addOneOff(what: Pick<OneOffDowntime, "kind" | "monitor" | "group" | "scope" | "recipients">, req: { forMs: number; reason?: string; by?: string; timezone?: string }): OneOffView {
+  private addOneOff(
+    what: Pick<OneOffDowntime, "kind" | "monitor" | "group" | "scope" | "recipients">,
+    req: { forMs: number; reason?: string; by?: string; timezone?: string },
+  ): OneOffView {
     if (!(req.forMs > 0)) throw new RequestError(400, "the duration must be longer than zero");
     const now = this.clock.now();
     const d: OneOffDowntime = {
@@ -702,7 +746,9 @@ export class AlertEngine {
   exportState(): EngineState {
     return {
       version: 1,
-      monitors: Object.fromEntries(this.monitors.map((m) => [m.def.name, { fingerprint: m.runtime.fingerprint, groups: Object.fromEntries(m.groups), data: m.runtime.snapshot() }])),
+      monitors: Object.fromEntries(
+        this.monitors.map((m) => [m.def.name, { fingerprint: m.runtime.fingerprint, groups: Object.fromEntries(m.groups), data: m.runtime.snapshot() }]),
+      ),
       calendars: Object.fromEntries(
         this.calendars.map((c) => [c.def.name, { fingerprint: this.announced.get(c.def.name) ?? "", active: c.active, activity: c.activity, muted: c.muted }]),
       ),
@@ -761,13 +807,15 @@ export class AlertEngine {
   /** Each calendar with the window in force and the windows of the next `days` days. */
   downtimes(days: number): DowntimeView[] {
     const now = this.clock.now();
-    return this.calendars.filter((c) => !c.oneOff).map((c) => ({
-      name: c.def.name,
-      timezone: c.def.timezone,
-      monitors: this.monitors.filter((m) => m.calendars.includes(c)).map((m) => m.def.name),
-      active: c.active ? windowView(c.active, c.def.timezone) : null,
-      windows: c.schedule.windows(now, now + days * DAY_MS).map((w) => windowView(w, c.def.timezone)),
-    }));
+    return this.calendars
+      .filter((c) => !c.oneOff)
+      .map((c) => ({
+        name: c.def.name,
+        timezone: c.def.timezone,
+        monitors: this.monitors.filter((m) => m.calendars.includes(c)).map((m) => m.def.name),
+        active: c.active ? windowView(c.active, c.def.timezone) : null,
+        windows: c.schedule.windows(now, now + days * DAY_MS).map((w) => windowView(w, c.def.timezone)),
+      }));
   }
 }
 

@@ -57,7 +57,10 @@ export const HEARTH_CHECKS = {
     message: `{{#is_alert}}Notifications to {{recipient.name}} by {{channel.name}} failed {{value}} times in a row: {{detail}}. They wait in the outbox and are retried; this message comes by the recipients' other channels.{{/is_alert}}
 {{#is_recovery}}Notifications to {{recipient.name}} by {{channel.name}} go through again.{{/is_recovery}}`,
   },
-} as const satisfies Record<string, { what: string; thresholds: { critical: number; warning?: number }; for: number; groupBy: readonly string[]; subject: string; message: string }>;
+} as const satisfies Record<
+  string,
+  { what: string; thresholds: { critical: number; warning?: number }; for: number; groupBy: readonly string[]; subject: string; message: string }
+>;
 
 export type HearthCheck = keyof typeof HEARTH_CHECKS;
 

@@ -51,7 +51,19 @@ export const metricVocabulary = (groupBy: readonly string[]): TemplateVocabulary
 });
 
 export const nobodyHomeVocabulary: TemplateVocabulary = {
-  variables: [...COMMON_VARIABLES, "appliance", "on_since", "on_since_epoch", "on_for", "presence", "people_home", "reason", "is_presence_unknown", "is_turned_off", "is_someone_home"],
+  variables: [
+    ...COMMON_VARIABLES,
+    "appliance",
+    "on_since",
+    "on_since_epoch",
+    "on_for",
+    "presence",
+    "people_home",
+    "reason",
+    "is_presence_unknown",
+    "is_turned_off",
+    "is_someone_home",
+  ],
 };
 
 /** Why a notification is sent: a state change, a reminder, or the end of a downtime window with the monitor still not OK. */

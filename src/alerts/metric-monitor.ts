@@ -122,7 +122,8 @@ export class MetricMonitorRuntime implements MonitorRuntime {
   }
 
   restore(data: unknown): void {
-    for (const [group, g] of Object.entries(data as Record<string, GroupData>)) this.groups.set(group, { entries: g.entries, lastDataAt: g.lastDataAt, hold: g.hold });
+    for (const [group, g] of Object.entries(data as Record<string, GroupData>))
+      this.groups.set(group, { entries: g.entries, lastDataAt: g.lastDataAt, hold: g.hold });
   }
 }
 

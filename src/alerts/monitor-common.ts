@@ -8,13 +8,19 @@ export const common = {
   name: z.string().min(1).max(200).meta({ description: "The monitor's name, unique across rules files; with the group, its identity." }),
   tags: Tags.default([]).meta({ description: "The monitor's own tags: calendars can mute every monitor with given tags (monitor_tags)." }),
   recipients: Recipients,
-  subject: z
+  subject: z.string().optional().meta({
+    description: "The subject, in Datadog's template syntax ({{#is_alert}}…{{/is_alert}}, {{value}}…). Default: [Triggered on {group}] name, [Recovered …], …",
+  }),
+  message: z
     .string()
     .optional()
-    .meta({ description: "The subject, in Datadog's template syntax ({{#is_alert}}…{{/is_alert}}, {{value}}…). Default: [Triggered on {group}] name, [Recovered …], …" }),
-  message: z.string().optional().meta({ description: "The body, in Datadog's template syntax; write one block per state for distinct messages. Default: a sentence per state." }),
-  renotify_interval: MinutesOrDuration.optional().meta({ description: 'Notify again while unresolved, this long after the last notification (minutes, as in Datadog, or "30m").' }),
-  renotify_statuses: NotifyStates.optional().meta({ description: 'States that re-notify: alert, warn, "no data". Default alert and no data (Datadog\'s default).' }),
+    .meta({ description: "The body, in Datadog's template syntax; write one block per state for distinct messages. Default: a sentence per state." }),
+  renotify_interval: MinutesOrDuration.optional().meta({
+    description: 'Notify again while unresolved, this long after the last notification (minutes, as in Datadog, or "30m").',
+  }),
+  renotify_statuses: NotifyStates.optional().meta({
+    description: 'States that re-notify: alert, warn, "no data". Default alert and no data (Datadog\'s default).',
+  }),
   renotify_occurrences: z.number().int().positive().optional().meta({ description: "At most this many re-notifications per episode." }),
   calendars: z.array(Name).default([]).meta({ description: "Downtime calendars that mute this monitor." }),
 };

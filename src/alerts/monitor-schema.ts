@@ -27,7 +27,12 @@ const DatadogMonitorOptions = z
   .strictObject({
     priority: z.number().int().min(1).max(5).optional().meta({ description: "Datadog's priority, 1 (highest) to 5." }),
     require_full_window: z.boolean().default(false).meta({ description: "Evaluate only over a full window of data (false suits sparse metrics)." }),
-    evaluation_delay: z.number().int().nonnegative().optional().meta({ description: "Seconds Datadog waits before evaluating (for metrics that arrive late)." }),
+    evaluation_delay: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .meta({ description: "Seconds Datadog waits before evaluating (for metrics that arrive late)." }),
     include_tags: z.boolean().default(true).meta({ description: "Put the triggering group in the notification's title." }),
   })
   .meta({ description: "Options of the monitor Datadog evaluates (with evaluate: datadog or both)." });
@@ -42,16 +47,19 @@ export const MetricMonitor = z
     }),
     thresholds: Thresholds.prefault({}),
     notify_no_data: z.boolean().default(false).meta({ description: "Go to NO_DATA (and notify) when data stops. Off by default, as in Datadog." }),
-    no_data_timeframe: MinutesOrDuration.optional().meta({ description: "How long without data before NO_DATA (minutes, or a duration). Default: twice the query's window." }),
+    no_data_timeframe: MinutesOrDuration.optional().meta({
+      description: "How long without data before NO_DATA (minutes, or a duration). Default: twice the query's window.",
+    }),
     for: Duration.optional().meta({ description: "Beyond Datadog: the query must breach continuously this long before WARN or ALERT." }),
-    evaluate: z
-      .enum(["local", "datadog", "both"])
-      .default("local")
-      .meta({ description: "Who evaluates the monitor and notifies: the hub (local), Datadog (created by `hearth datadog apply`), or both (`hearth check` warns when both reach the same recipients)." }),
+    evaluate: z.enum(["local", "datadog", "both"]).default("local").meta({
+      description:
+        "Who evaluates the monitor and notifies: the hub (local), Datadog (created by `hearth datadog apply`), or both (`hearth check` warns when both reach the same recipients).",
+    }),
     datadog: DatadogMonitorOptions.optional(),
   })
   .superRefine((m, ctx) => {
-    if (m.evaluate !== "local" && m.for !== undefined) ctx.addIssue({ code: "custom", path: ["for"], message: "Datadog has no `for`; leave it out of a monitor that Datadog evaluates" });
+    if (m.evaluate !== "local" && m.for !== undefined)
+      ctx.addIssue({ code: "custom", path: ["for"], message: "Datadog has no `for`; leave it out of a monitor that Datadog evaluates" });
     let q: MetricQuery;
     try {
       q = parseQuery(m.query);
@@ -63,17 +71,31 @@ export const MetricMonitor = z
     const t = m.thresholds;
     const at = (key: string) => ["thresholds", key];
     // docs/datadog-semantics.md Trap 11: the critical threshold must equal the query's number.
-    if (t.critical !== undefined && t.critical !== q.threshold) ctx.addIssue({ code: "custom", path: at("critical"), message: `must equal the query's threshold (${q.threshold}), or be left out` });
+    if (t.critical !== undefined && t.critical !== q.threshold)
+      ctx.addIssue({ code: "custom", path: at("critical"), message: `must equal the query's threshold (${q.threshold}), or be left out` });
     if (t.warning !== undefined && !onQuietSide(q.comparator, t.warning, q.threshold))
-      ctx.addIssue({ code: "custom", path: at("warning"), message: `must be ${sideWord(q.comparator)} the critical threshold ${q.threshold} for "${q.comparator}"` });
+      ctx.addIssue({
+        code: "custom",
+        path: at("warning"),
+        message: `must be ${sideWord(q.comparator)} the critical threshold ${q.threshold} for "${q.comparator}"`,
+      });
     if (t.critical_recovery !== undefined && !onQuietSide(q.comparator, t.critical_recovery, q.threshold))
-      ctx.addIssue({ code: "custom", path: at("critical_recovery"), message: `must be ${sideWord(q.comparator)} the critical threshold ${q.threshold} for "${q.comparator}"` });
+      ctx.addIssue({
+        code: "custom",
+        path: at("critical_recovery"),
+        message: `must be ${sideWord(q.comparator)} the critical threshold ${q.threshold} for "${q.comparator}"`,
+      });
     if (t.warning_recovery !== undefined) {
       if (t.warning === undefined) ctx.addIssue({ code: "custom", path: at("warning_recovery"), message: "needs a warning threshold" });
       else if (!onQuietSide(q.comparator, t.warning_recovery, t.warning))
-        ctx.addIssue({ code: "custom", path: at("warning_recovery"), message: `must be ${sideWord(q.comparator)} the warning threshold ${t.warning} for "${q.comparator}"` });
+        ctx.addIssue({
+          code: "custom",
+          path: at("warning_recovery"),
+          message: `must be ${sideWord(q.comparator)} the warning threshold ${t.warning} for "${q.comparator}"`,
+        });
     }
-    if (m.no_data_timeframe !== undefined && !m.notify_no_data) ctx.addIssue({ code: "custom", path: ["no_data_timeframe"], message: "has no effect unless notify_no_data is true" });
+    if (m.no_data_timeframe !== undefined && !m.notify_no_data)
+      ctx.addIssue({ code: "custom", path: ["no_data_timeframe"], message: "has no effect unless notify_no_data is true" });
     checkTemplates(m, metricVocabulary(q.groupBy), ctx);
   })
   .meta({ description: "A threshold monitor (Datadog's metric alert)." });
@@ -99,7 +121,10 @@ const HEARTH_NAMES = Object.keys(HEARTH_CHECKS).map((c) => `${HEARTH_PREFIX}${c}
 
 export const HearthMonitor = z
   .strictObject({
-    type: z.literal("hearth").meta({ description: "Hearth watching itself: the name (hearth.datadog_key, hearth.datadog_backlog, hearth.store_size, hearth.component_down, hearth.notify_failing) says what." }),
+    type: z.literal("hearth").meta({
+      description:
+        "Hearth watching itself: the name (hearth.datadog_key, hearth.datadog_backlog, hearth.store_size, hearth.component_down, hearth.notify_failing) says what.",
+    }),
     ...common,
     thresholds: z
       .strictObject({
@@ -108,13 +133,19 @@ export const HearthMonitor = z
       })
       .prefault({})
       .meta({ description: "Replace the built-in thresholds." }),
-    for: Duration.optional().meta({ description: "The condition must hold this long before the monitor moves to WARN or ALERT (hearth.component_down: 10m by default)." }),
+    for: Duration.optional().meta({
+      description: "The condition must hold this long before the monitor moves to WARN or ALERT (hearth.component_down: 10m by default).",
+    }),
     enabled: z.boolean().default(true).meta({ description: "false turns the built-in monitor of this name off." }),
   })
   .superRefine((m, ctx) => {
     const check = checkOf(m.name);
     if (!check) {
-      ctx.addIssue({ code: "custom", path: ["name"], message: `a hearth monitor is named after what it watches: one of ${HEARTH_NAMES.join(", ")}${suggestion(m.name, HEARTH_NAMES)}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["name"],
+        message: `a hearth monitor is named after what it watches: one of ${HEARTH_NAMES.join(", ")}${suggestion(m.name, HEARTH_NAMES)}`,
+      });
       return;
     }
     const critical = m.thresholds.critical ?? HEARTH_CHECKS[check].thresholds.critical;
@@ -124,9 +155,10 @@ export const HearthMonitor = z
   })
   .meta({ description: "A built-in hearth.* monitor, replaced or turned off by a rules entry of the same name." });
 
-export const Monitor = z
-  .discriminatedUnion("type", [MetricMonitor, NobodyHomeMonitor, TankRangeMonitor, HearthMonitor, AnomalyMonitor])
-  .meta({ description: "A monitor: type metric (the default), nobody_home, tank_range (a tank's reading against its crop's range), anomaly, or hearth (replacing a built-in hearth.* monitor)." });
+export const Monitor = z.discriminatedUnion("type", [MetricMonitor, NobodyHomeMonitor, TankRangeMonitor, HearthMonitor, AnomalyMonitor]).meta({
+  description:
+    "A monitor: type metric (the default), nobody_home, tank_range (a tank's reading against its crop's range), anomaly, or hearth (replacing a built-in hearth.* monitor).",
+});
 
 export type MetricMonitor = z.output<typeof MetricMonitor>;
 export type NobodyHomeMonitor = z.output<typeof NobodyHomeMonitor>;

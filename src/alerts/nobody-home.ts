@@ -40,7 +40,7 @@ function summarizePresence(people: PersonPresence[]): HouseSummary {
     return { state: "unknown", home, emptySince: undefined, text: `nobody is known to be home: presence unknown for ${joinNames(who)}` };
   }
   const departures = people.map((p) => p.since);
-  const emptySince = departures.every((s) => s !== undefined) ? Math.max(...(departures)) : undefined;
+  const emptySince = departures.every((s) => s !== undefined) ? Math.max(...departures) : undefined;
   return { state: "away", home, emptySince, text: "nobody is home" };
 }
 

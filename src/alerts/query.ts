@@ -116,7 +116,8 @@ export function parseQuery(text: string): MetricQuery {
   const opStart = (c.skipSpace(), c.pos);
   const comparator = COMPARATORS.find((op) => c.text.startsWith(op, c.pos));
   if (!comparator) {
-    if (c.text.startsWith("==", c.pos) || c.text.startsWith("!=", c.pos)) c.fail(`"${c.text.slice(c.pos, c.pos + 2)}" is not supported; use >, >=, < or <=`, opStart);
+    if (c.text.startsWith("==", c.pos) || c.text.startsWith("!=", c.pos))
+      c.fail(`"${c.text.slice(c.pos, c.pos + 2)}" is not supported; use >, >=, < or <=`, opStart);
     c.fail(`expected a comparison (>, >=, <, <=) and a threshold${c.found()}`);
   }
   c.pos += comparator.length;
@@ -281,4 +282,3 @@ export function breaches(value: number, comparator: Comparator, threshold: numbe
       return value <= threshold;
   }
 }
-

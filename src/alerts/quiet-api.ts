@@ -27,14 +27,22 @@ const DowntimeBody = z.strictObject({
   for: DurationText,
   scope: z
     .union([z.string(), z.array(z.string())])
-    .transform((s) => (Array.isArray(s) ? s : s.split(",").map((t) => t.trim()).filter(Boolean)))
+    .transform((s) =>
+      Array.isArray(s)
+        ? s
+        : s
+            .split(",")
+            .map((t) => t.trim())
+            .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(TAG, { message: 'expected "key:value" tags' })))
     .optional(),
   ...Asker,
 });
 const AckBody = z.strictObject({ monitor: z.string().min(1), group: z.string().min(1).optional(), by: Asker.by });
 
-const clean = <T extends Record<string, unknown>>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
+const clean = <T extends Record<string, unknown>>(o: T) =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
 
 function refuse(reply: FastifyReply, err: unknown): FastifyReply {
   if (err instanceof RequestError) return reply.code(err.status).send({ error: err.message, code: err.code });
@@ -54,7 +62,9 @@ export function registerQuietApi(app: FastifyInstance, engine: AlertEngine): voi
   app.post("/api/snoozes", async (req, reply) => {
     try {
       const b = SnoozeBody.parse(req.body ?? {});
-      return reply.code(201).send({ snooze: engine.snooze(clean({ monitor: b.monitor, group: b.group, forMs: b.for, reason: b.reason, by: b.by, timezone: b.timezone })) });
+      return reply
+        .code(201)
+        .send({ snooze: engine.snooze(clean({ monitor: b.monitor, group: b.group, forMs: b.for, reason: b.reason, by: b.by, timezone: b.timezone })) });
     } catch (err) {
       return refuse(reply, err);
     }

@@ -10,8 +10,7 @@ import type { MetricKind as Kind } from "../pipeline/sample.js";
  * `{"t", "metric", "value", "tags"?, "kind"?}`. Lines may come in any order.
  */
 export type ReplayLine =
-  | { t: number; line: number; topic: string; payload: Buffer }
-  | { t: number; line: number; metric: string; value: number; tags: string[]; kind: Kind };
+  { t: number; line: number; topic: string; payload: Buffer } | { t: number; line: number; metric: string; value: number; tags: string[]; kind: Kind };
 
 const OFFSET = /(Z|[+-]\d{2}:?\d{2})$/i;
 
@@ -60,7 +59,13 @@ export function parseReplayInput(text: string, file: string): { lines: ReplayLin
     if ("topic" in value) {
       const r = validate(MqttLine, value, () => at);
       issues.push(...r.issues);
-      if (r.data) lines.push({ t: r.data.t, line, topic: r.data.topic, payload: r.data.payload !== undefined ? Buffer.from(r.data.payload, "utf8") : Buffer.from(r.data.payload_base64!, "base64") });
+      if (r.data)
+        lines.push({
+          t: r.data.t,
+          line,
+          topic: r.data.topic,
+          payload: r.data.payload !== undefined ? Buffer.from(r.data.payload, "utf8") : Buffer.from(r.data.payload_base64!, "base64"),
+        });
     } else {
       const r = validate(SampleLine, value, () => at);
       issues.push(...r.issues);

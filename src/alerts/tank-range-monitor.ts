@@ -119,7 +119,17 @@ export class TankRangeRuntime implements MonitorRuntime {
     const w = this.def.warning_margin;
     const h = this.hysteresis;
     const side = (edge: number, inward: 1 | -1, comparator: ">" | "<") =>
-      levelFor(value, comparator, { critical: edge, warning: w === undefined ? undefined : edge + inward * w, critical_recovery: edge + inward * h, warning_recovery: w === undefined ? undefined : edge + inward * (w + h) }, current);
+      levelFor(
+        value,
+        comparator,
+        {
+          critical: edge,
+          warning: w === undefined ? undefined : edge + inward * w,
+          critical_recovery: edge + inward * h,
+          warning_recovery: w === undefined ? undefined : edge + inward * (w + h),
+        },
+        current,
+      );
     const above = r.max === Infinity ? "OK" : side(r.max, -1, ">");
     const below = side(r.min, 1, "<");
     const rank = { OK: 0, WARN: 1, ALERT: 2 } as const;
@@ -145,6 +155,7 @@ export class TankRangeRuntime implements MonitorRuntime {
   }
 
   restore(data: unknown): void {
-    for (const [group, d] of Object.entries(data as Record<string, TankData>)) if (this.ranges.has(group.slice("tank:".length))) this.tanks.set(group, { ...d });
+    for (const [group, d] of Object.entries(data as Record<string, TankData>))
+      if (this.ranges.has(group.slice("tank:".length))) this.tanks.set(group, { ...d });
   }
 }

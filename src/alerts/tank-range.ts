@@ -26,7 +26,8 @@ const WHAT_IS_MISSING: Readonly<Record<TankReading, string>> = { ph: "a crop or 
 /** A tank's range for a reading: its own ph_range/ec_range, else its crop's; for level its refill_below. Undefined when it has none. */
 export function tankRange(name: string, t: Tank, reading: TankReading): TankRange | undefined {
   if (t[reading] === undefined) return undefined;
-  if (reading === "level") return t.refill_below === undefined ? undefined : { min: t.refill_below, max: Infinity, of: "the refill mark", crop: t.crop, unit: t.level!.unit ?? "" };
+  if (reading === "level")
+    return t.refill_below === undefined ? undefined : { min: t.refill_below, max: Infinity, of: "the refill mark", crop: t.crop, unit: t.level!.unit ?? "" };
   const target = tankTargets(t)[reading];
   if (!target) return undefined;
   const own = reading === "ph" ? t.ph_range : t.ec_range;
@@ -69,7 +70,9 @@ export function checkTankRangeReferences(monitors: readonly Sourced<Monitor>[], 
     const inner = (m.warning_margin ?? 0) + hysteresisOf(m);
     for (const [name, r] of watched) {
       if (r.max !== Infinity && 2 * inner >= r.max - r.min)
-        say(`warning_margin and hysteresis (${inner} together) leave nothing of ${name}'s range ${r.min}–${r.max} to recover into; keep them under ${(r.max - r.min) / 2} together`);
+        say(
+          `warning_margin and hysteresis (${inner} together) leave nothing of ${name}'s range ${r.min}–${r.max} to recover into; keep them under ${(r.max - r.min) / 2} together`,
+        );
     }
   }
   return issues;

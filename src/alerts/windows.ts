@@ -45,14 +45,18 @@ function parseWeekdayClock(text: string): { day: number; minutes: number } | und
 
 /** "mon-fri", "sat,sun", ["mon", "wed-thu"] → the set of weekdays, or a problem. Ranges may wrap ("fri-mon"). */
 export function parseDays(days: string | string[]): { days?: Set<number>; problem?: string } {
-  const parts = (Array.isArray(days) ? days : [days]).flatMap((d) => d.split(",")).map((d) => d.trim()).filter(Boolean);
+  const parts = (Array.isArray(days) ? days : [days])
+    .flatMap((d) => d.split(","))
+    .map((d) => d.trim())
+    .filter(Boolean);
   if (parts.length === 0) return { problem: "name at least one weekday" };
   const set = new Set<number>();
   for (const part of parts) {
     const [a, b, extra] = part.split("-");
     const from = weekday(a ?? "");
     const to = b === undefined ? from : weekday(b);
-    if (from === undefined || to === undefined || extra !== undefined) return { problem: `"${part}" is not a weekday or a range such as "mon-fri" (use mon, tue, wed, thu, fri, sat, sun)` };
+    if (from === undefined || to === undefined || extra !== undefined)
+      return { problem: `"${part}" is not a weekday or a range such as "mon-fri" (use mon, tue, wed, thu, fri, sat, sun)` };
     for (let d = from; ; d = (d % 7) + 1) {
       set.add(d);
       if (d === to) break;
@@ -81,7 +85,9 @@ function shapeOf(w: CalendarWindow): WindowShape {
 /** Everything wrong with one window entry, each with the field it belongs to. */
 export function windowProblems(w: CalendarWindow): { field?: string; message: string }[] {
   const problems: { field?: string; message: string }[] = [];
-  const kinds = [w.days !== undefined && "days", w.date !== undefined && "date", w.rrule !== undefined && "rrule", w.end !== undefined && "start/end"].filter(Boolean);
+  const kinds = [w.days !== undefined && "days", w.date !== undefined && "date", w.rrule !== undefined && "rrule", w.end !== undefined && "start/end"].filter(
+    Boolean,
+  );
   if (kinds.length > 1) return [{ message: `use one of days, date, start/end or rrule in a window, not ${kinds.join(" and ")}` }];
   const shape = shapeOf(w);
   const clock = (field: "from" | "to") => {
@@ -99,7 +105,8 @@ export function windowProblems(w: CalendarWindow): { field?: string; message: st
       }
       const from = clock("from");
       const to = clock("to");
-      if (from !== undefined && to !== undefined && from === to) problems.push({ field: "to", message: "from and to are the same time: leave both out for the whole day" });
+      if (from !== undefined && to !== undefined && from === to)
+        problems.push({ field: "to", message: "from and to are the same time: leave both out for the whole day" });
       if (w.duration !== undefined) problems.push({ field: "duration", message: "duration goes with rrule; with days, write from and to" });
       break;
     }
@@ -110,10 +117,12 @@ export function windowProblems(w: CalendarWindow): { field?: string; message: st
       break;
     }
     case "date": {
-      if (!LOCAL_DATE.test(w.date!) || !DateTime.fromISO(w.date!).isValid) problems.push({ field: "date", message: `expected a date YYYY-MM-DD, got "${w.date}"` });
+      if (!LOCAL_DATE.test(w.date!) || !DateTime.fromISO(w.date!).isValid)
+        problems.push({ field: "date", message: `expected a date YYYY-MM-DD, got "${w.date}"` });
       const from = clock("from") ?? 0;
       const to = clock("to") ?? 1440;
-      if (to <= from) problems.push({ field: "to", message: "to must be later than from on a date; for an evening that runs past midnight write start and end" });
+      if (to <= from)
+        problems.push({ field: "to", message: "to must be later than from on a date; for an evening that runs past midnight write start and end" });
       if (w.start !== undefined) problems.push({ field: "start", message: "start goes with rrule or end, not with date" });
       if (w.duration !== undefined) problems.push({ field: "duration", message: "duration goes with rrule" });
       break;
@@ -128,14 +137,19 @@ export function windowProblems(w: CalendarWindow): { field?: string; message: st
       if (!a) problems.push({ field: "start", message: `expected a date and time YYYY-MM-DDTHH:MM, got "${w.start}"` });
       if (!b) problems.push({ field: "end", message: `expected a date and time YYYY-MM-DDTHH:MM, got "${w.end}"` });
       if (a && b && b <= a) problems.push({ field: "end", message: "end must be later than start" });
-      if (w.from !== undefined || w.to !== undefined) problems.push({ field: w.from !== undefined ? "from" : "to", message: "from/to go with days, date or rrule; a one-off window uses start and end" });
+      if (w.from !== undefined || w.to !== undefined)
+        problems.push({ field: w.from !== undefined ? "from" : "to", message: "from/to go with days, date or rrule; a one-off window uses start and end" });
       break;
     }
     case "rrule": {
       const rule = w.rrule!;
       // Datadog rejects these in a downtime's RRULE (docs/datadog-semantics.md Trap 19); here the anchor is `start`, the hours `from`/`to`.
       const banned = /(^|[;\n])\s*(DTSTART|DTEND|DURATION|BYHOUR|BYMINUTE|BYSECOND)\b/i.exec(rule);
-      if (banned) problems.push({ field: "rrule", message: `${banned[2]!.toUpperCase()} is not allowed in the rule: the window's hours come from "from"/"to" (or "duration"), the first day from "start"` });
+      if (banned)
+        problems.push({
+          field: "rrule",
+          message: `${banned[2]!.toUpperCase()} is not allowed in the rule: the window's hours come from "from"/"to" (or "duration"), the first day from "start"`,
+        });
       else if (/FREQ=(HOURLY|MINUTELY|SECONDLY)/i.test(rule)) problems.push({ field: "rrule", message: "FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY" });
       else if (rrulePartProblem(rule)) problems.push({ field: "rrule", message: rrulePartProblem(rule)! });
       else {
@@ -145,7 +159,8 @@ export function windowProblems(w: CalendarWindow): { field?: string; message: st
           problems.push({ field: "rrule", message: `not an RFC 5545 rule: ${(err as Error).message}` });
         }
       }
-      if (w.start !== undefined && !LOCAL_DATE.test(w.start)) problems.push({ field: "start", message: `with rrule, start is the date the rule counts from (YYYY-MM-DD), got "${w.start}"` });
+      if (w.start !== undefined && !LOCAL_DATE.test(w.start))
+        problems.push({ field: "start", message: `with rrule, start is the date the rule counts from (YYYY-MM-DD), got "${w.start}"` });
       const from = clock("from") ?? 0;
       const to = clock("to");
       if (to !== undefined && w.duration !== undefined) problems.push({ field: "duration", message: "give either to or duration, not both" });
@@ -173,7 +188,10 @@ const RRULE_PARTS: Record<string, RegExp> = {
 
 /** A readable complaint about the first malformed part of an RRULE (RFC 5545 §3.3.10), which the rrule library would reject obscurely. */
 function rrulePartProblem(rule: string): string | undefined {
-  const parts = rule.replace(/^RRULE:/i, "").split(";").filter(Boolean);
+  const parts = rule
+    .replace(/^RRULE:/i, "")
+    .split(";")
+    .filter(Boolean);
   if (!parts.some((p) => /^FREQ=/i.test(p))) return "the rule needs FREQ (DAILY, WEEKLY, MONTHLY or YEARLY)";
   for (const part of parts) {
     const [key, value] = part.split("=");
@@ -266,7 +284,14 @@ export function compileWindow(w: CalendarWindow, zone: string): Expander {
         for (const occ of rule.between(floating(lo), floating(hi), true)) {
           const day = DateTime.fromObject({ year: occ.getUTCFullYear(), month: occ.getUTCMonth() + 1, day: occ.getUTCDate() }, { zone });
           const start = at(day, from);
-          const end = w.duration !== undefined ? start.plus({ milliseconds: w.duration }) : to === undefined ? at(day, 1440) : to > from ? at(day, to) : at(day.plus({ days: 1 }), to);
+          const end =
+            w.duration !== undefined
+              ? start.plus({ milliseconds: w.duration })
+              : to === undefined
+                ? at(day, 1440)
+                : to > from
+                  ? at(day, to)
+                  : at(day.plus({ days: 1 }), to);
           out.push(interval(start, end));
         }
         return overlapping(out, a, b);

@@ -39,7 +39,15 @@ export function replay(loaded: Loaded, input: readonly ReplayLine[], options: Re
   const telemetry = new Telemetry();
   const processing = assembleProcessing(loaded, clock, telemetry, log);
   const presence = options.presence?.(processing.pipeline) ?? processing.presence;
-  const engine = new AlertEngine({ settings: alertSettingsOf(loaded), pipeline: processing.pipeline, presence, clock, telemetry, log: log.child({ module: "alerts" }), emit });
+  const engine = new AlertEngine({
+    settings: alertSettingsOf(loaded),
+    pipeline: processing.pipeline,
+    presence,
+    clock,
+    telemetry,
+    log: log.child({ module: "alerts" }),
+    emit,
+  });
   const until = options.until ?? (lines.length ? lines[lines.length - 1]!.t : from) + engine.settleMs;
 
   processing.pipeline.start();

@@ -12,7 +12,9 @@ interface AckOptions {
 export function registerAck(program: Command): void {
   program
     .command("ack")
-    .description("Acknowledge a monitor that is not OK, on the running hub: no reminders until its state changes (a recovery clears it); its recipients are told")
+    .description(
+      "Acknowledge a monitor that is not OK, on the running hub: no reminders until its state changes (a recovery clears it); its recipients are told",
+    )
     .argument("<monitor>", "the monitor's name")
     .option("--group <group>", 'only this group ("appliance:stove"); default every group that is not OK')
     .option(...CONFIG_OPTION)

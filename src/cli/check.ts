@@ -21,13 +21,19 @@ export function registerCheck(program: Command): void {
     .option("--json", "print the explanation as JSON")
     .option("--probe", "also try each integration instance's server once and say what answered (exit 1 if any did not)")
     .argument("[payload]", "the payload to explain, with --explain")
-    .addHelpText("after", "\nExamples:\n  hearth check\n  hearth check --probe\n  hearth check --explain tele/kitchen_plug/SENSOR '{\"ENERGY\":{\"Power\":1850}}'\n  hearth check --explain sensors/hall/temperature 21.5 --user-property room=hall --user-property ts=1764687600000\n  mosquitto_sub -C 1 -t tele/kitchen_plug/SENSOR | hearth check --explain tele/kitchen_plug/SENSOR -")
+    .addHelpText(
+      "after",
+      '\nExamples:\n  hearth check\n  hearth check --probe\n  hearth check --explain tele/kitchen_plug/SENSOR \'{"ENERGY":{"Power":1850}}\'\n  hearth check --explain sensors/hall/temperature 21.5 --user-property room=hall --user-property ts=1764687600000\n  mosquitto_sub -C 1 -t tele/kitchen_plug/SENSOR | hearth check --explain tele/kitchen_plug/SENSOR -',
+    )
     .action(async (payload: string | undefined, opts: CheckOptions, cmd: Command) => {
-      if (opts.explain !== undefined && payload === undefined) cmd.error("error: --explain needs a PAYLOAD after the topic ('-' reads it from stdin)", { exitCode: EXIT.usage });
-      if (opts.explain === undefined && opts.userProperty.length > 0) cmd.error("error: --user-property goes with --explain TOPIC PAYLOAD", { exitCode: EXIT.usage });
+      if (opts.explain !== undefined && payload === undefined)
+        cmd.error("error: --explain needs a PAYLOAD after the topic ('-' reads it from stdin)", { exitCode: EXIT.usage });
+      if (opts.explain === undefined && opts.userProperty.length > 0)
+        cmd.error("error: --user-property goes with --explain TOPIC PAYLOAD", { exitCode: EXIT.usage });
       const userProperties = parseUserProperties(opts.userProperty);
       if (typeof userProperties === "string") cmd.error(`error: --user-property ${userProperties}`, { exitCode: EXIT.usage });
-      if (opts.explain === undefined && payload !== undefined) cmd.error(`error: unexpected argument "${payload}" (did you mean --explain TOPIC PAYLOAD?)`, { exitCode: EXIT.usage });
+      if (opts.explain === undefined && payload !== undefined)
+        cmd.error(`error: unexpected argument "${payload}" (did you mean --explain TOPIC PAYLOAD?)`, { exitCode: EXIT.usage });
       const { loadOrReport } = await import("./load.js");
       const loaded = loadOrReport(opts);
       if (!loaded) {
@@ -45,7 +51,10 @@ export function registerCheck(program: Command): void {
         const [{ evaluatedTwice }, { formatSource }] = await Promise.all([import("../datadog-as-code/evaluated-twice.js"), import("../config-kit/issues.js")]);
         for (const w of evaluatedTwice(loaded)) process.stderr.write(`${formatSource(w.source)}: ${w.message}\n`);
         if (opts.probe) {
-          const [{ formatProbe, probeInstances }, { INTEGRATIONS_BY_TYPE }] = await Promise.all([import("../integration-host/probe.js"), import("../../integrations/registry.js")]);
+          const [{ formatProbe, probeInstances }, { INTEGRATIONS_BY_TYPE }] = await Promise.all([
+            import("../integration-host/probe.js"),
+            import("../../integrations/registry.js"),
+          ]);
           const results = await probeInstances(loaded.config.integrations, INTEGRATIONS_BY_TYPE);
           process.stdout.write(`Probing ${results.length} integration instance${results.length === 1 ? "" : "s"}:\n${results.map(formatProbe).join("\n")}\n`);
           const failed = results.filter((r) => r.outcome === "failed").length;

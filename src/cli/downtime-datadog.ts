@@ -30,8 +30,19 @@ export async function addDatadogDowntime(opts: DatadogDowntimeOptions): Promise<
   const recipients = loaded.config.notify.recipients;
   const names = [...new Set(datadogMonitors(loaded).flatMap((m) => m.recipients))];
   const { handles, missing } = handlesOf(names, (n) => (Object.hasOwn(recipients, n) ? recipients[n]!.datadog_handle : undefined));
-  const scope = (opts.scope ?? "").split(",").map((t) => t.trim()).filter(Boolean);
-  const body = oneOffDowntimeJson({ startMs: Date.now(), forMs: parseDuration(opts.for)!, scope, reason: opts.reason, by: asker(), zone: askerZone(), handles });
+  const scope = (opts.scope ?? "")
+    .split(",")
+    .map((t) => t.trim())
+    .filter(Boolean);
+  const body = oneOffDowntimeJson({
+    startMs: Date.now(),
+    forMs: parseDuration(opts.for)!,
+    scope,
+    reason: opts.reason,
+    by: asker(),
+    zone: askerZone(),
+    handles,
+  });
   try {
     const api = await DatadogApi.connect(creds, (line) => process.stderr.write(`${line}\n`));
     const made = await api.scheduleOneOff(body);

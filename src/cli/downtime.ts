@@ -38,7 +38,10 @@ function listing(oneOffs: OneOffView[], calendars: DowntimeView[], alerts: Alert
     );
   }
   const acked = alerts.filter((a) => a.acknowledged_at);
-  if (acked.length) out.push(`Acknowledged:\n${acked.map((a) => `  ${a.monitor}${a.group === "*" ? "" : ` {${a.group}}`}: ${a.state} since ${a.since}, acknowledged ${a.acknowledged_at}${a.acknowledged_by ? ` by ${a.acknowledged_by}` : ""}`).join("\n")}`);
+  if (acked.length)
+    out.push(
+      `Acknowledged:\n${acked.map((a) => `  ${a.monitor}${a.group === "*" ? "" : ` {${a.group}}`}: ${a.state} since ${a.since}, acknowledged ${a.acknowledged_at}${a.acknowledged_by ? ` by ${a.acknowledged_by}` : ""}`).join("\n")}`,
+    );
   return out.join("\n\n");
 }
 
@@ -54,9 +57,15 @@ export function registerDowntime(program: Command): void {
     .addHelpText("after", "\nExamples:\n  hearth downtime preview\n  hearth downtime preview --from 2026-03-27 --days 4")
     .action(async (opts: PreviewOptions, cmd: Command) => {
       const days = Number(opts.days);
-      if (!Number.isInteger(days) || days < 1 || days > 366) cmd.error(`error: --days must be a whole number from 1 to 366, got "${opts.days}"`, { exitCode: EXIT.usage });
-      if (opts.from !== undefined && !DateTime.fromISO(opts.from, { zone: "UTC" }).isValid) cmd.error(`error: --from "${opts.from}" is not a date (YYYY-MM-DD) or an ISO 8601 time`, { exitCode: EXIT.usage });
-      const [{ loadOrReport }, { CalendarSchedule, mutesMonitor }, { previewCalendar }] = await Promise.all([import("./load.js"), import("../alerts/calendar.js"), import("../alerts/preview.js")]);
+      if (!Number.isInteger(days) || days < 1 || days > 366)
+        cmd.error(`error: --days must be a whole number from 1 to 366, got "${opts.days}"`, { exitCode: EXIT.usage });
+      if (opts.from !== undefined && !DateTime.fromISO(opts.from, { zone: "UTC" }).isValid)
+        cmd.error(`error: --from "${opts.from}" is not a date (YYYY-MM-DD) or an ISO 8601 time`, { exitCode: EXIT.usage });
+      const [{ loadOrReport }, { CalendarSchedule, mutesMonitor }, { previewCalendar }] = await Promise.all([
+        import("./load.js"),
+        import("../alerts/calendar.js"),
+        import("../alerts/preview.js"),
+      ]);
       const loaded = loadOrReport(opts);
       if (!loaded) {
         process.exitCode = EXIT.invalid;
@@ -79,14 +88,19 @@ export function registerDowntime(program: Command): void {
     });
   downtime
     .command("add")
-    .description("Mute every monitor (or the groups carrying given tags) for a while, on the running hub; the monitors' recipients are told, and what is still not OK at the end notifies then")
+    .description(
+      "Mute every monitor (or the groups carrying given tags) for a while, on the running hub; the monitors' recipients are told, and what is still not OK at the end notifies then",
+    )
     .requiredOption("--for <duration>", "how long: 30m, 3h, 1d")
     .option("--scope <tags>", "only groups carrying all these tags, comma-separated: room:kitchen,appliance:stove")
     .option("--reason <text>", "why, for the announcement and `hearth downtime list`")
     .option("--datadog", "set it in Datadog instead, for the monitors Datadog evaluates (needs DD_API_KEY and DD_APP_KEY; the hub is not asked)")
     .option(...CONFIG_OPTION)
     .option(...RULES_OPTION)
-    .addHelpText("after", '\nExamples:\n  hearth downtime add --for 3h --reason "moving the rack"\n  hearth downtime add --for 1d --scope tank:tank1\n  hearth downtime add --datadog --for 2h --scope host:pve1')
+    .addHelpText(
+      "after",
+      '\nExamples:\n  hearth downtime add --for 3h --reason "moving the rack"\n  hearth downtime add --for 1d --scope tank:tank1\n  hearth downtime add --datadog --for 2h --scope host:pve1',
+    )
     .action(async (opts: AddOptions, cmd: Command) => {
       const forText = durationOption(opts.for, (message) => cmd.error(message, { exitCode: EXIT.usage }));
       if (opts.datadog) {
@@ -95,7 +109,13 @@ export function registerDowntime(program: Command): void {
         return;
       }
       await talkToHub(async () => {
-        const body = { for: forText, ...(opts.scope ? { scope: opts.scope } : {}), ...(opts.reason ? { reason: opts.reason } : {}), by: asker(), timezone: askerZone() };
+        const body = {
+          for: forText,
+          ...(opts.scope ? { scope: opts.scope } : {}),
+          ...(opts.reason ? { reason: opts.reason } : {}),
+          by: asker(),
+          timezone: askerZone(),
+        };
         const { downtime: d } = await callHub<{ downtime: OneOffView }>(await hubAddress(opts.config), "POST", "/api/downtimes", body);
         return `Downtime set:\n${oneOffLine(d)}\n${told(d.recipients)}`;
       });

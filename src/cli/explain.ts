@@ -128,7 +128,9 @@ export function formatExplanation(e: Explanation): string {
   }
   lines.push(`Topic "${e.topic}" matches ${e.matches.length} rule${e.matches.length === 1 ? "" : "s"} (host ${e.host}):`);
   for (const m of e.matches) {
-    const caps = Object.entries(m.captures).map(([k, v]) => `${k}=${v}`).join(" ");
+    const caps = Object.entries(m.captures)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(" ");
     lines.push("", `  ${m.rule}: ${m.filter}${caps ? `  (${caps})` : ""}`);
     for (const n of m.notes) lines.push(`    ${n}`);
     if (m.samples.length === 0 && m.skipped.length === 0 && m.notes.length === 0) lines.push("    no samples");

@@ -30,7 +30,10 @@ export const askerZone = (): string => Intl.DateTimeFormat().resolvedOptions().t
 export async function hubAddress(configFile: string): Promise<HubAddress> {
   const [{ loadConfigFile }, { formatIssue }] = await Promise.all([import("../config/load.js"), import("../config-kit/issues.js")]);
   const { config, issues } = loadConfigFile(configFile, process.env);
-  if (!config) throw new HubCallError(`${issues.map(formatIssue).join("\n")}\nhearth: cannot tell where the hub listens (HEARTH_E_CONFIG_INVALID: ${ERRORS.HEARTH_E_CONFIG_INVALID.fix})`);
+  if (!config)
+    throw new HubCallError(
+      `${issues.map(formatIssue).join("\n")}\nhearth: cannot tell where the hub listens (HEARTH_E_CONFIG_INVALID: ${ERRORS.HEARTH_E_CONFIG_INVALID.fix})`,
+    );
   const { host, port, token } = config.http;
   const running = readHubRecord(config.storage.dir);
   if (running) return { url: running.url, token, from: `${path.join(config.storage.dir, "hearth.json")} (pid ${running.pid})` };
@@ -38,7 +41,8 @@ export async function hubAddress(configFile: string): Promise<HubAddress> {
   if (path.resolve(demoFile) !== path.resolve(configFile) && fs.existsSync(demoFile)) {
     const demo = loadConfigFile(demoFile, process.env).config;
     const demoHub = demo && readHubRecord(demo.storage.dir);
-    if (demoHub) return { url: demoHub.url, token: demo.http.token, from: `the running demo's ${path.join(demo.storage.dir, "hearth.json")} (pid ${demoHub.pid})` };
+    if (demoHub)
+      return { url: demoHub.url, token: demo.http.token, from: `the running demo's ${path.join(demo.storage.dir, "hearth.json")} (pid ${demoHub.pid})` };
   }
   const reach = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
   return { url: `http://${reach.includes(":") ? `[${reach}]` : reach}:${port}`, token, from: `http.host and http.port of ${configFile}` };
@@ -56,7 +60,7 @@ export async function callHub<T>(hub: HubAddress, method: "GET" | "POST" | "DELE
     });
   } catch (err) {
     const code = (err as { cause?: { code?: string } }).cause?.code;
-    const why = code === "ECONNREFUSED" ? "nothing listens there" : code ?? (err instanceof Error ? err.message : String(err));
+    const why = code === "ECONNREFUSED" ? "nothing listens there" : (code ?? (err instanceof Error ? err.message : String(err)));
     throw new HubCallError(`no Hearth is running at ${hub.url} (${hub.from}): ${why} (HEARTH_E_HUB_NOT_RUNNING: ${ERRORS.HEARTH_E_HUB_NOT_RUNNING.fix})`);
   }
   const answer = (await res.json().catch(() => ({}))) as { error?: string; code?: string } & T;

@@ -54,7 +54,10 @@ export function startLiveSummary(hub: Hub, tail: LogTail, out: NodeJS.WriteStrea
     ];
     const phone = hub.phone?.messages.slice(-3).reverse() ?? [];
     const phoneLines = phone.length
-      ? ["\x1b[1mphone\x1b[0m (the demo's notifications, by webhook)", ...phone.map((m) => `  ${clockTime(m.at)}  ${m.title}  \x1b[2m${m.message.replace(/\s+/g, " ")}\x1b[0m`)]
+      ? [
+          "\x1b[1mphone\x1b[0m (the demo's notifications, by webhook)",
+          ...phone.map((m) => `  ${clockTime(m.at)}  ${m.title}  \x1b[2m${m.message.replace(/\s+/g, " ")}\x1b[0m`),
+        ]
       : [];
     const logLines = ["\x1b[2mlog\x1b[0m", ...tail.lines.slice(-4)];
     const fixed = header.length + alertLines.length + (phoneLines.length ? phoneLines.length + 1 : 0) + 1 + logLines.length + 1;

@@ -4,7 +4,6 @@ import { loadAll, type Loaded } from "../config/load.js";
 import { checkReferences } from "../config/references.js";
 import type { ConfigOptions } from "./options.js";
 
-
 /** Loads and validates everything; prints every problem with its position and returns undefined when there are any. */
 export function loadOrReport(opts: ConfigOptions, out: NodeJS.WritableStream = process.stderr): Loaded | undefined {
   const result = loadAll({ configFile: opts.config, rulesDir: opts.rules, check: checkReferences });

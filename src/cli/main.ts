@@ -14,7 +14,9 @@ import { registerSnooze } from "./snooze.js";
 import { registerStart } from "./start.js";
 
 const program = new Command("hearth")
-  .description("Hearth: the house's MQTT broker and integration hub. Devices and servers become tagged metrics for Datadog, with alerts that know when nobody is home.")
+  .description(
+    "Hearth: the house's MQTT broker and integration hub. Devices and servers become tagged metrics for Datadog, with alerts that know when nobody is home.",
+  )
   .version(VERSION)
   .exitOverride()
   .showHelpAfterError("(run `hearth --help` or `hearth <command> --help` for usage)");

@@ -12,7 +12,11 @@ export function registerNotify(program: Command): void {
     .option(...RULES_OPTION)
     .addHelpText("after", "\nIt sends directly, whether or not the hub runs; nothing goes through the outbox.\n\nExample:\n  hearth notify test alex")
     .action(async (recipient: string, opts: ConfigOptions) => {
-      const [{ loadOrReport }, { suggestion }, { sendTestMessages }] = await Promise.all([import("./load.js"), import("../config-kit/issues.js"), import("../notify/test-message.js")]);
+      const [{ loadOrReport }, { suggestion }, { sendTestMessages }] = await Promise.all([
+        import("./load.js"),
+        import("../config-kit/issues.js"),
+        import("../notify/test-message.js"),
+      ]);
       const loaded = loadOrReport(opts);
       if (!loaded) {
         process.exitCode = EXIT.invalid;
@@ -20,7 +24,9 @@ export function registerNotify(program: Command): void {
       }
       const known = Object.keys(loaded.config.notify.recipients);
       if (!known.includes(recipient)) {
-        process.stderr.write(`hearth: no recipient named "${recipient}" in notify.recipients of ${opts.config}${suggestion(recipient, known) || (known.length ? ` (known: ${known.join(", ")})` : "")}\n`);
+        process.stderr.write(
+          `hearth: no recipient named "${recipient}" in notify.recipients of ${opts.config}${suggestion(recipient, known) || (known.length ? ` (known: ${known.join(", ")})` : "")}\n`,
+        );
         process.exitCode = EXIT.invalid;
         return;
       }

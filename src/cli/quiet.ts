@@ -14,7 +14,10 @@ const when = (iso: string) => DateTime.fromISO(iso, { setZone: true }).toFormat(
 
 /** A snooze or one-off downtime in one line: "3  snooze of tank pH {tank:tank1} until Tue … by alex@laptop: repotting". */
 export function oneOffLine(d: OneOffView): string {
-  const what = d.kind === "snooze" ? `snooze of ${d.monitor}${d.group ? ` {${d.group}}` : ""}` : `downtime of every monitor${d.scope?.length ? ` tagged ${d.scope.join(", ")}` : ""}`;
+  const what =
+    d.kind === "snooze"
+      ? `snooze of ${d.monitor}${d.group ? ` {${d.group}}` : ""}`
+      : `downtime of every monitor${d.scope?.length ? ` tagged ${d.scope.join(", ")}` : ""}`;
   return `${String(d.id).padStart(3)}  ${what} until ${when(d.end_local)}${d.by ? ` by ${d.by}` : ""}${d.reason ? `: ${d.reason}` : ""}`;
 }
 

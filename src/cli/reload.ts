@@ -24,7 +24,10 @@ async function reloadFromDisk(hub: Hub, opts: ConfigOptions, log: Logger, why: s
   const result = loadAll({ configFile: opts.config, rulesDir: opts.rules, check: checkReferences });
   if (!result.ok) {
     for (const issue of result.issues) log.error({ code: "HEARTH_E_RELOAD_REJECTED" }, formatIssue(issue));
-    log.error({ code: "HEARTH_E_RELOAD_REJECTED", problems: result.issues.length, trigger: why }, `Reload rejected: ${result.issues.length} problem(s); the last good configuration stays in force`);
+    log.error(
+      { code: "HEARTH_E_RELOAD_REJECTED", problems: result.issues.length, trigger: why },
+      `Reload rejected: ${result.issues.length} problem(s); the last good configuration stays in force`,
+    );
     return false;
   }
   try {

@@ -20,7 +20,9 @@ function parseInstant(text: string): number | undefined {
 export function registerReplay(program: Command): void {
   program
     .command("replay")
-    .description("Replay recorded MQTT messages and samples through the rules, monitors and calendars on a simulated clock; prints transitions, notifications and downtime events as JSON lines and sends nothing")
+    .description(
+      "Replay recorded MQTT messages and samples through the rules, monitors and calendars on a simulated clock; prints transitions, notifications and downtime events as JSON lines and sends nothing",
+    )
     .requiredOption("--input <file>", "JSON lines: MQTT messages {t, topic, payload} and samples {t, metric, value, tags}, in any order")
     .option("--from <iso>", "start of the simulated clock (default: the first line's time)")
     .option("--until <iso>", "end (default: the last line's time plus the longest no-data or `for` duration)")

@@ -17,12 +17,24 @@ export function registerStart(program: Command): void {
     .option("--live", "show a live table of arriving series (the default for the demo on a terminal)")
     .option("--no-live", "log lines only")
     .option("--no-watch", "do not reload when the configuration or a rules file changes (SIGHUP still does)")
-    .addHelpText("after", "\nA saved change to the configuration or a rules file applies within seconds; an invalid one is\nreported with its positions and the last good version stays in force.\nSignals: SIGHUP reloads config and rules; SIGTERM or SIGINT stops cleanly.\n\nExamples:\n  hearth start\n  hearth start --config config/demo.yaml")
+    .addHelpText(
+      "after",
+      "\nA saved change to the configuration or a rules file applies within seconds; an invalid one is\nreported with its positions and the last good version stays in force.\nSignals: SIGHUP reloads config and rules; SIGTERM or SIGINT stops cleanly.\n\nExamples:\n  hearth start\n  hearth start --config config/demo.yaml",
+    )
     .action(async (opts: StartOptions) => {
       // `kill -HUP "$(pgrep -x hearth)"` and ps name the hub, not node.
       process.title = "hearth";
       // The hub and everything it runs load only for this command: `hearth --help` stays quick.
-      const [{ loadOrReport }, { createLogger }, { Hub }, { describeError, isHearthError }, { LogTail, startLiveSummary }, { serialReloader }, { watchConfig }, { writeHubRecord, removeHubRecord }] = await Promise.all([
+      const [
+        { loadOrReport },
+        { createLogger },
+        { Hub },
+        { describeError, isHearthError },
+        { LogTail, startLiveSummary },
+        { serialReloader },
+        { watchConfig },
+        { writeHubRecord, removeHubRecord },
+      ] = await Promise.all([
         import("./load.js"),
         import("../kit/log.js"),
         import("../hub.js"),
@@ -39,7 +51,11 @@ export function registerStart(program: Command): void {
       }
       const live = opts.live ?? (loaded.config.simulator?.enabled === true && process.stdout.isTTY === true);
       const tail = live ? new LogTail() : undefined;
-      const log = createLogger({ level: loaded.config.log.level, format: tail ? "pretty" : loaded.config.log.format, ...(tail ? { destination: tail, singleLine: true } : {}) });
+      const log = createLogger({
+        level: loaded.config.log.level,
+        format: tail ? "pretty" : loaded.config.log.format,
+        ...(tail ? { destination: tail, singleLine: true } : {}),
+      });
 
       let hub: Hub;
       try {
@@ -53,7 +69,11 @@ export function registerStart(program: Command): void {
 
       const dataDir = loaded.config.storage.dir;
       const httpHost = loaded.config.http.host === "0.0.0.0" ? "127.0.0.1" : loaded.config.http.host === "::" ? "::1" : loaded.config.http.host;
-      writeHubRecord(dataDir, { pid: process.pid, url: `http://${httpHost.includes(":") ? `[${httpHost}]` : httpHost}:${hub.http.port}`, started_at: new Date().toISOString() });
+      writeHubRecord(dataDir, {
+        pid: process.pid,
+        url: `http://${httpHost.includes(":") ? `[${httpHost}]` : httpHost}:${hub.http.port}`,
+        started_at: new Date().toISOString(),
+      });
       const stopLive = tail ? startLiveSummary(hub, tail) : undefined;
       const reload = serialReloader(hub, opts, log);
       const stopWatch = opts.watch ? watchConfig(opts.config, opts.rules, (files) => void reload(`changed: ${files.join(", ")}`)) : undefined;

@@ -19,7 +19,12 @@ export function formatDuration(ms: number): string {
   if (ms === 0) return "0s";
   const parts: string[] = [];
   let rest = ms;
-  for (const [unit, size] of [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1_000]] as const) {
+  for (const [unit, size] of [
+    ["d", 86_400_000],
+    ["h", 3_600_000],
+    ["m", 60_000],
+    ["s", 1_000],
+  ] as const) {
     const n = Math.floor(rest / size);
     if (n > 0) parts.push(`${n}${unit}`);
     rest -= n * size;
@@ -67,10 +72,7 @@ const TAG = /^[^\s:,][^\s,]*:[^\s,]+$/;
 
 /** Datadog-style `key:value` tags, written as a list of strings or as a map. */
 export const Tags = z
-  .union([
-    z.array(z.string().regex(TAG, { message: 'expected a "key:value" tag' })),
-    z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
-  ])
+  .union([z.array(z.string().regex(TAG, { message: 'expected a "key:value" tag' })), z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))])
   .transform((t) => (Array.isArray(t) ? t : Object.entries(t).map(([k, v]) => `${k}:${v}`)))
   .meta({ description: 'Tags as a list of "key:value" strings, or as a map of key to value.' });
 
@@ -81,9 +83,10 @@ export const MetricName = z.string().regex(METRIC, {
   message: "a metric name starts with a letter and holds only letters, digits, '_' and '.' (at most 200 characters)",
 });
 
-export const MetricKind = z
-  .enum(["gauge", "count", "rate", "monotonic"])
-  .meta({ description: "gauge: last value wins; count: values add up per flush; rate: a per-second value; monotonic: an ever-growing counter sent as its per-second rate (a reset is not a negative spike)." });
+export const MetricKind = z.enum(["gauge", "count", "rate", "monotonic"]).meta({
+  description:
+    "gauge: last value wins; count: values add up per flush; rate: a per-second value; monotonic: an ever-growing counter sent as its per-second rate (a reset is not a negative spike).",
+});
 
 /** A name the homeowner picks (an appliance, a person, an instance): usable as a tag value and in file names. */
 export const Name = z.string().regex(/^[a-z][a-z0-9_-]*$/, {

@@ -32,8 +32,7 @@ export const formatIssue = (i: Issue): string =>
 export const formatSource = (s: SourceRef): string => `${displayPath(s.file)}:${s.line}:${s.col}`;
 
 /** Orders issues by file, then position, so a long report reads top to bottom. */
-export const sortIssues = (issues: Issue[]): Issue[] =>
-  [...issues].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
+export const sortIssues = (issues: Issue[]): Issue[] => [...issues].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
 
 /** The closest candidate to a mistyped word, when one is close enough to be a likely typo. */
 export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {

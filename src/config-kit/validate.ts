@@ -11,11 +11,7 @@ type ZodIssue = z.core.$ZodIssue & { input?: unknown };
  * Validates `value` against `schema` and turns every zod issue into a positioned, readable
  * message. Nothing is thrown: a caller collects the issues of all files and reports them at once.
  */
-export function validate<S extends z.ZodType>(
-  schema: S,
-  value: unknown,
-  locate: Locator,
-): { data?: z.output<S>; issues: Issue[] } {
+export function validate<S extends z.ZodType>(schema: S, value: unknown, locate: Locator): { data?: z.output<S>; issues: Issue[] } {
   const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return { data: result.data, issues: [] };
   const issues = (result.error.issues as ZodIssue[]).flatMap((i) => toIssues(schema, value, i, [], locate));
@@ -72,7 +68,12 @@ function toIssues(root: z.ZodType, value: unknown, issue: ZodIssue, base: Proper
       return [{ ...at(path), message: `${where}must be ${word} ${String(bound)}${what}, got ${describe(issue.input)}` }];
     }
     default:
-      return [{ ...at(path), message: `${where}${issue.message}${issue.input !== undefined && issue.code === "invalid_format" ? `, got ${describe(issue.input)}` : ""}` }];
+      return [
+        {
+          ...at(path),
+          message: `${where}${issue.message}${issue.input !== undefined && issue.code === "invalid_format" ? `, got ${describe(issue.input)}` : ""}`,
+        },
+      ];
   }
 }
 
@@ -91,7 +92,15 @@ function unionIssues(root: z.ZodType, value: unknown, branches: ZodIssue[][], pa
     return best.flatMap((i) => toIssues(root, value, i, path, locate));
   }
   if (input === undefined) return [{ ...locate(path), message: `${dotted(path) || "value"} is required` }];
-  const expected = [...new Set(branches.map((b) => (b[0]!.code === "invalid_value" ? b[0]!.values.map((v) => JSON.stringify(v)).join(" or ") : typeName((b[0] as { expected?: string }).expected ?? "value"))))];
+  const expected = [
+    ...new Set(
+      branches.map((b) =>
+        b[0]!.code === "invalid_value"
+          ? b[0]!.values.map((v) => JSON.stringify(v)).join(" or ")
+          : typeName((b[0] as { expected?: string }).expected ?? "value"),
+      ),
+    ),
+  ];
   return [{ ...locate(path), message: `${where}expected ${expected.join(" or ")}, got ${describe(input)}` }];
 }
 
@@ -125,7 +134,8 @@ const describer = (secret: boolean): ((v: unknown) => string) => (secret ? descr
 
 function describeSecret(v: unknown): string {
   if (v === undefined || v === null) return describe(v);
-  const kind = typeof v === "string" ? "text" : typeof v === "number" ? "a number" : typeof v === "boolean" ? "true or false" : Array.isArray(v) ? "a list" : "a map";
+  const kind =
+    typeof v === "string" ? "text" : typeof v === "number" ? "a number" : typeof v === "boolean" ? "true or false" : Array.isArray(v) ? "a list" : "a map";
   const hint = typeof v === "number" || typeof v === "boolean" ? '; quote it ("${VAR}") if it is meant as text' : "";
   return `${kind} (not shown: a secret${hint})`;
 }
@@ -139,7 +149,8 @@ function secretAt(schema: z.ZodType, path: readonly PropertyKey[], value: unknow
   if (d.type === "union" && d.options) return d.options.some((o) => secretAt(o, path, value) || (path.length === 0 && holdsSecret(o)));
   if (path.length === 0) return false;
   const [seg, ...rest] = path;
-  const next = typeof value === "object" && value !== null && Object.hasOwn(value, seg as string) ? (value as Record<PropertyKey, unknown>)[seg as string] : undefined;
+  const next =
+    typeof value === "object" && value !== null && Object.hasOwn(value, seg as string) ? (value as Record<PropertyKey, unknown>)[seg as string] : undefined;
   if (d.type === "object" && d.shape) return Object.hasOwn(d.shape, String(seg)) && secretAt(d.shape[String(seg)]!, rest, next);
   if (d.type === "array" && d.element) return secretAt(d.element, rest, next);
   if (d.type === "record" && d.valueType) return secretAt(d.valueType, rest, next);

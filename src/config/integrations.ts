@@ -12,10 +12,12 @@ import type { InstanceCommon, Integration } from "../integration-host/contract.j
 const instanceSchema = (name: string, integration: Integration) =>
   integration.configSchema
     .extend({
-    type: z.literal(name).meta({ description: "Which integration this instance runs (its folder under integrations/)." }),
-    enabled: z.boolean().default(true).meta({ description: "false keeps the instance in the file but does not run it." }),
-    tags: Tags.default([]).meta({ description: 'Tags added to every metric of this instance, like a Datadog check instance\'s `tags:` ("site:lab").' }),
-    start_timeout: Duration.prefault("30s").meta({ description: "How long starting may take (connecting and the first read) before the attempt counts as failed and is retried." }),
+      type: z.literal(name).meta({ description: "Which integration this instance runs (its folder under integrations/)." }),
+      enabled: z.boolean().default(true).meta({ description: "false keeps the instance in the file but does not run it." }),
+      tags: Tags.default([]).meta({ description: 'Tags added to every metric of this instance, like a Datadog check instance\'s `tags:` ("site:lab").' }),
+      start_timeout: Duration.prefault("30s").meta({
+        description: "How long starting may take (connecting and the first read) before the attempt counts as failed and is retried.",
+      }),
     })
     .superRefine((config, ctx) => {
       for (const p of integration.checkConfig?.(config) ?? []) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
@@ -29,10 +31,7 @@ const IntegrationInstance = z.discriminatedUnion("type", members as [(typeof mem
   Record<string, unknown>
 >;
 
-export const IntegrationsConfig = z
-  .record(Name, IntegrationInstance)
-  .default({})
-  .meta({
-    description:
-      "Integration instances by name (lower-case, used in logs, /healthz and `hearth check --probe`). Several instances of one type run side by side: two PostgreSQL servers, a Proxmox cluster per site.",
-  });
+export const IntegrationsConfig = z.record(Name, IntegrationInstance).default({}).meta({
+  description:
+    "Integration instances by name (lower-case, used in logs, /healthz and `hearth check --probe`). Several instances of one type run side by side: two PostgreSQL servers, a Proxmox cluster per site.",
+});

@@ -85,12 +85,14 @@ function applyEnvOverrides(value: Record<string, unknown>, env: Env): { overridd
   return { overridden, issues };
 }
 
-const locatorFor = (y: YamlFile, overridden = new Map<string, string>()): Locator => (p, opts) => {
-  for (const [dotted, name] of overridden) {
-    if (p.join(".").startsWith(dotted)) return { file: `environment ${name}`, line: 0, col: 0 };
-  }
-  return locate(y, p, opts);
-};
+const locatorFor =
+  (y: YamlFile, overridden = new Map<string, string>()): Locator =>
+  (p, opts) => {
+    for (const [dotted, name] of overridden) {
+      if (p.join(".").startsWith(dotted)) return { file: `environment ${name}`, line: 0, col: 0 };
+    }
+    return locate(y, p, opts);
+  };
 
 /** A value whose `${VAR}` could not be substituted is reported once, not again as the wrong type. */
 const notAlreadyReported = (later: Issue[], earlier: Issue[]): Issue[] =>
@@ -151,7 +153,17 @@ export function loadRulesDir(dir: string, env: Env): { rules?: Rules; issues: Is
     return { issues: [{ file: dir, line: 0, col: 0, message: code === "ENOENT" ? "rules directory not found" : `cannot read the rules directory: ${code}` }] };
   }
   const issues: Issue[] = [];
-  const rules: Rules = { files, presets: new Map(), mappings: [], appliances: new Map(), people: new Map(), tanks: new Map(), monitors: [], calendars: [], dashboards: [] };
+  const rules: Rules = {
+    files,
+    presets: new Map(),
+    mappings: [],
+    appliances: new Map(),
+    people: new Map(),
+    tanks: new Map(),
+    monitors: [],
+    calendars: [],
+    dashboards: [],
+  };
   const presetOptions = new Map<string, { options: unknown; explicit: SourceRef | undefined }>();
   const disabled = new Set<string>();
   for (const file of files) {
@@ -184,7 +196,11 @@ export function loadRulesDir(dir: string, env: Env): { rules?: Rules; issues: Is
       if (earlier) issues.push({ ...at, message: `dashboards: "${d.name}" is already defined at ${formatSource(earlier)}` });
       else rules.dashboards.push({ ...d, source: locate(y, ["dashboards", i]) });
     });
-    issues.push(...collectNamed(y, "appliances", data.appliances, rules.appliances), ...collectNamed(y, "people", data.people, rules.people), ...collectNamed(y, "tanks", data.tanks, rules.tanks));
+    issues.push(
+      ...collectNamed(y, "appliances", data.appliances, rules.appliances),
+      ...collectNamed(y, "people", data.people, rules.people),
+      ...collectNamed(y, "tanks", data.tanks, rules.tanks),
+    );
   }
   for (const [name, { options }] of presetOptions) if (!disabled.has(name)) rules.presets.set(name, options);
   return issues.length ? { issues } : { rules, issues };

@@ -11,5 +11,10 @@ import type { Loaded } from "./load.js";
  * of them run before anything connects, and every problem is reported with its position.
  */
 export function checkReferences(loaded: Loaded): Issue[] {
-  return [...checkAlertReferences(loaded), ...checkTankRangeReferences(loaded.rules.monitors, loaded.rules.tanks), ...checkBroker(loaded), ...checkNotify(loaded)];
+  return [
+    ...checkAlertReferences(loaded),
+    ...checkTankRangeReferences(loaded.rules.monitors, loaded.rules.tanks),
+    ...checkBroker(loaded),
+    ...checkNotify(loaded),
+  ];
 }

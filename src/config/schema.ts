@@ -31,13 +31,10 @@ const LogConfig = z
 
 const PipelineConfig = z
   .strictObject({
-    flush_interval: Duration.prefault("10s").meta({ description: "How often samples are aggregated per series and written to the store (Datadog's own flush interval is 10s)." }),
-    max_payload_bytes: z
-      .number()
-      .int()
-      .positive()
-      .default(262_144)
-      .meta({ description: "Payloads larger than this are rejected as oversized and counted." }),
+    flush_interval: Duration.prefault("10s").meta({
+      description: "How often samples are aggregated per series and written to the store (Datadog's own flush interval is 10s).",
+    }),
+    max_payload_bytes: z.number().int().positive().default(262_144).meta({ description: "Payloads larger than this are rejected as oversized and counted." }),
   })
   .meta({ description: "Turning messages into samples and points." });
 

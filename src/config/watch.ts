@@ -78,7 +78,10 @@ function fingerprint(configFile: string, rulesDir: string): string {
   };
   let rules: string[];
   try {
-    rules = fs.readdirSync(rulesDir).filter((n) => /\.ya?ml$/i.test(n)).sort();
+    rules = fs
+      .readdirSync(rulesDir)
+      .filter((n) => /\.ya?ml$/i.test(n))
+      .sort();
   } catch {
     rules = [];
   }

@@ -60,7 +60,18 @@ interface EvaluatedQuery {
 
 export type EvaluatedWidget =
   | { type: "timeseries"; title: string | null; display: string; span: LiveSpan; from: number; until: number; interval_s: number; queries: EvaluatedQuery[] }
-  | { type: "query_value"; title: string | null; span: LiveSpan; from: number; until: number; aggregator: string; value: number | null; unit: string | null; precision: number | null; query: string }
+  | {
+      type: "query_value";
+      title: string | null;
+      span: LiveSpan;
+      from: number;
+      until: number;
+      aggregator: string;
+      value: number | null;
+      unit: string | null;
+      precision: number | null;
+      query: string;
+    }
   | { type: "note"; text: string };
 
 interface EvaluateOptions {
@@ -100,7 +111,16 @@ interface Grouped {
 /** The query's series rolled up per bucket, then combined per group by its space aggregation. */
 function readGroups(reader: RollupReader, q: SeriesQuery, from: number, until: number, intervalMs: number, opts: EvaluateOptions): Grouped {
   const filters = resolveFilters(q.filters, opts.variables);
-  const rolled = reader.rollup({ metric: q.metric, tags: [], from, until, fn: q.rollup?.aggregator ?? "avg", intervalMs, maxSeries: MAX_SERIES_READ, accept: acceptor(filters, opts.host) });
+  const rolled = reader.rollup({
+    metric: q.metric,
+    tags: [],
+    from,
+    until,
+    fn: q.rollup?.aggregator ?? "avg",
+    intervalMs,
+    maxSeries: MAX_SERIES_READ,
+    accept: acceptor(filters, opts.host),
+  });
   const buckets = new Map<string, Map<number, number[]>>();
   for (const s of rolled.series) {
     const group = groupOf(s.tags, q.groupBy, opts.host) ?? q.groupBy.map((k) => `${k}:N/A`).join(",");
@@ -117,11 +137,22 @@ function readGroups(reader: RollupReader, q: SeriesQuery, from: number, until: n
   }
   const groups = new Map<string, [number, number][]>();
   for (const [group, perTime] of [...buckets].sort(([a], [b]) => a.localeCompare(b)))
-    groups.set(group, [...perTime].sort(([a], [b]) => a - b).map(([t, vs]): [number, number] => [t, aggregate(vs, q.space)]));
+    groups.set(
+      group,
+      [...perTime].sort(([a], [b]) => a - b).map(([t, vs]): [number, number] => [t, aggregate(vs, q.space)]),
+    );
   return { groups, truncated: rolled.truncated };
 }
 
-function evaluateQuery(reader: RollupReader, text: string, parsed: DashboardQuery, from: number, until: number, intervalMs: number, opts: EvaluateOptions): EvaluatedQuery {
+function evaluateQuery(
+  reader: RollupReader,
+  text: string,
+  parsed: DashboardQuery,
+  from: number,
+  until: number,
+  intervalMs: number,
+  opts: EvaluateOptions,
+): EvaluatedQuery {
   const series = seriesOf(parsed);
   const datadog = { query: formatSeries(series), formula: formulaOf(parsed, "query1") };
   if (parsed.kind !== "anomalies" || !LOCAL_ALGORITHMS.includes(parsed.algorithm)) {
@@ -154,7 +185,13 @@ function evaluateQuery(reader: RollupReader, text: string, parsed: DashboardQuer
 }
 
 /** One widget over its live span ending `now` (or over `range` when the viewer picked one). */
-export function evaluateWidget(reader: RollupReader, w: Widget, dashboard: Dashboard, opts: EvaluateOptions, range?: { from: number; until: number }): EvaluatedWidget {
+export function evaluateWidget(
+  reader: RollupReader,
+  w: Widget,
+  dashboard: Dashboard,
+  opts: EvaluateOptions,
+  range?: { from: number; until: number },
+): EvaluatedWidget {
   if (w.type === "note") return { type: "note", text: w.text };
   const span = w.time ?? dashboard.time;
   const until = range?.until ?? opts.now;
@@ -184,5 +221,16 @@ export function evaluateWidget(reader: RollupReader, w: Widget, dashboard: Dashb
   const points = read.groups.get("*") ?? [];
   const values = points.map(([, v]) => v);
   const value = values.length === 0 ? null : aggregate(values, w.aggregator);
-  return { type: "query_value", title: w.title ?? null, span, from, until, aggregator: w.aggregator, value, unit: w.unit ?? null, precision: w.precision ?? null, query: w.query.text };
+  return {
+    type: "query_value",
+    title: w.title ?? null,
+    span,
+    from,
+    until,
+    aggregator: w.aggregator,
+    value,
+    unit: w.unit ?? null,
+    precision: w.precision ?? null,
+    query: w.query.text,
+  };
 }

@@ -119,7 +119,8 @@ export function parseDashboardQuery(text: string): DashboardQuery {
     c.pos++;
     const algorithmAt = c.pos;
     const algorithm = c.take((ch) => ch !== quote);
-    if (!ALGORITHMS.includes(algorithm as AnomalyAlgorithm)) c.fail(`unknown anomaly algorithm "${algorithm}" (expected ${ALGORITHMS.join(", ")})`, algorithmAt);
+    if (!ALGORITHMS.includes(algorithm as AnomalyAlgorithm))
+      c.fail(`unknown anomaly algorithm "${algorithm}" (expected ${ALGORITHMS.join(", ")})`, algorithmAt);
     c.expect(quote, "after the algorithm");
     c.expect(",", "after the algorithm (the bounds come next, e.g. 2)");
     const boundsAt = (c.skipSpace(), c.pos);
@@ -137,7 +138,8 @@ export function parseDashboardQuery(text: string): DashboardQuery {
 function parseSeries(c: Cursor): SeriesQuery {
   const spaceAt = (c.skipSpace(), c.pos);
   const space = c.take(isWord);
-  if (!SPACE.includes(space as SpaceAggregation)) c.fail(`expected a space aggregation (${SPACE.join(", ")}) before the metric${space ? `, found "${space}"` : c.found()}`, spaceAt);
+  if (!SPACE.includes(space as SpaceAggregation))
+    c.fail(`expected a space aggregation (${SPACE.join(", ")}) before the metric${space ? `, found "${space}"` : c.found()}`, spaceAt);
   c.expect(":", `after "${space}"`);
   const metricAt = (c.skipSpace(), c.pos);
   const metric = c.take(isWord);
@@ -206,7 +208,8 @@ function parseRollup(c: Cursor): Rollup {
   c.expect("(", 'after ".rollup"');
   const at = (c.skipSpace(), c.pos);
   const aggregator = c.take(isWord);
-  if (!ROLLUP.includes(aggregator as RollupAggregator)) c.fail(`expected a rollup aggregator (${ROLLUP.join(", ")})${aggregator ? `, found "${aggregator}"` : c.found()}`, at);
+  if (!ROLLUP.includes(aggregator as RollupAggregator))
+    c.fail(`expected a rollup aggregator (${ROLLUP.join(", ")})${aggregator ? `, found "${aggregator}"` : c.found()}`, at);
   let seconds: number | undefined;
   if (c.peek() === ",") {
     c.pos++;

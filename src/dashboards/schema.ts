@@ -25,7 +25,8 @@ export const QueryText = z
     }
   })
   .meta({
-    description: "A Datadog metric query: space_aggr:metric{tags} [by {key}] [.rollup(avg|sum|min|max|count[, seconds])], optionally inside anomalies(…, 'basic'|'agile'|'robust', bounds).",
+    description:
+      "A Datadog metric query: space_aggr:metric{tags} [by {key}] [.rollup(avg|sum|min|max|count[, seconds])], optionally inside anomalies(…, 'basic'|'agile'|'robust', bounds).",
     examples: ["avg:my_metric{*} by {host}", "anomalies(avg:postgresql.rows_fetched{*}, 'basic', 2)", "avg:my_metric{*}.rollup(sum, 3600)"],
   });
 
@@ -94,7 +95,11 @@ export const Dashboard = z
       queries.forEach((q, j) => {
         for (const m of q.text.matchAll(/\$([a-z][a-z0-9_-]*)/g)) {
           if (!declared.has(m[1]!))
-            ctx.addIssue({ code: "custom", path: ["widgets", i, w.type === "timeseries" ? "queries" : "query", ...(w.type === "timeseries" ? [j] : [])], message: `$${m[1]} is not one of the dashboard's template_variables` });
+            ctx.addIssue({
+              code: "custom",
+              path: ["widgets", i, w.type === "timeseries" ? "queries" : "query", ...(w.type === "timeseries" ? [j] : [])],
+              message: `$${m[1]} is not one of the dashboard's template_variables`,
+            });
         }
       });
     });

@@ -41,7 +41,9 @@ export function desiredObjects(loaded: Loaded): { objects: DesiredObject[]; prob
   for (const d of loaded.rules.dashboards) add("dashboard", d.name, d.source, { body: dashboardJson(d) });
   const monitors = datadogMonitors(loaded);
   for (const m of monitors) add("monitor", m.name, m.source, monitorJson(m, loaded.rules.calendars, handleOf));
-  const calendarsInUse = loaded.rules.calendars.filter((c) => objects.some((o) => o.kind === "monitor" && (o.body.tags as string[]).includes(calendarTag(c.name))));
+  const calendarsInUse = loaded.rules.calendars.filter((c) =>
+    objects.some((o) => o.kind === "monitor" && (o.body.tags as string[]).includes(calendarTag(c.name))),
+  );
   for (const c of calendarsInUse) add("downtime", c.name, c.source, downtimeJson(c, handleOf));
   return { objects, problems };
 }

@@ -19,7 +19,10 @@ const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null 
  * compared: Datadog adds defaults and ids of its own (widget ids, `overall_state`, …).
  */
 export function diffFields(have: unknown, want: unknown, path = ""): FieldChange[] {
-  const name = path.split(".").pop()!.replace(/\[\d+\]$/, "");
+  const name = path
+    .split(".")
+    .pop()!
+    .replace(/\[\d+\]$/, "");
   if (Array.isArray(want)) {
     const h: unknown[] = Array.isArray(have) ? have : [];
     if (UNORDERED.has(name)) {
@@ -33,7 +36,9 @@ export function diffFields(have: unknown, want: unknown, path = ""): FieldChange
   if (isObject(want)) {
     if (!isObject(have)) return [{ path, from: have, to: want }];
     const changes = Object.entries(want).flatMap(([k, w]) => diffFields(have[k], w, path ? `${path}.${k}` : k));
-    if (WHOLE.has(name)) for (const k of Object.keys(have)) if (!(k in want) && have[k] !== null && have[k] !== undefined) changes.push({ path: `${path}.${k}`, from: have[k], to: undefined });
+    if (WHOLE.has(name))
+      for (const k of Object.keys(have))
+        if (!(k in want) && have[k] !== null && have[k] !== undefined) changes.push({ path: `${path}.${k}`, from: have[k], to: undefined });
     return changes;
   }
   return have === want ? [] : [{ path, from: have, to: want }];

@@ -66,8 +66,13 @@ function explain(operation: string, status: number, body: unknown): DatadogApiEr
   const errors = errorsOf(body);
   const said = errors.length ? `: ${errors.join("; ")}` : "";
   if (status === 403)
-    return new DatadogApiError(`Datadog refused to ${operation} (403 Forbidden${said}): the application key (DD_APP_KEY) needs the ${SCOPE[operation] ?? "matching"} scope, and DD_API_KEY must belong to the same organization`, status, errors);
-  if (status === 401) return new DatadogApiError(`Datadog did not accept the keys to ${operation} (401${said}): check DD_API_KEY and DD_APP_KEY and the site`, status, errors);
+    return new DatadogApiError(
+      `Datadog refused to ${operation} (403 Forbidden${said}): the application key (DD_APP_KEY) needs the ${SCOPE[operation] ?? "matching"} scope, and DD_API_KEY must belong to the same organization`,
+      status,
+      errors,
+    );
+  if (status === 401)
+    return new DatadogApiError(`Datadog did not accept the keys to ${operation} (401${said}): check DD_API_KEY and DD_APP_KEY and the site`, status, errors);
   if (status === 429) return new DatadogApiError(`Datadog's rate limit stayed reached while trying to ${operation} (429)`, status, errors);
   return new DatadogApiError(`Datadog could not ${operation} (${status}${said})`, status, errors);
 }
@@ -122,7 +127,9 @@ export class DatadogApi {
 
   private dashboardObject(d: Json): RemoteObject | undefined {
     const key = keyInText(d.description as string | undefined);
-    return key ? { kind: "dashboard", key, id: String(d.id), body: d, url: `${appBase(this.creds)}${(d.url as string | undefined) ?? `/dashboard/${String(d.id)}`}` } : undefined;
+    return key
+      ? { kind: "dashboard", key, id: String(d.id), body: d, url: `${appBase(this.creds)}${(d.url as string | undefined) ?? `/dashboard/${String(d.id)}`}` }
+      : undefined;
   }
 
   private monitorObject(m: Json): RemoteObject | undefined {
@@ -176,7 +183,9 @@ export class DatadogApi {
         return this.monitorObject(this.json1(m, "Monitor"))!;
       }
       case "downtime": {
-        const r = await this.call("create a downtime", () => this.downtimes.createDowntime({ body: this.v2({ data: { type: "downtime", attributes: body } }, "DowntimeCreateRequest") }));
+        const r = await this.call("create a downtime", () =>
+          this.downtimes.createDowntime({ body: this.v2({ data: { type: "downtime", attributes: body } }, "DowntimeCreateRequest") }),
+        );
         return this.downtimeObject(String(r.data?.id), this.json2(r.data?.attributes, "DowntimeResponseAttributes"))!;
       }
     }
@@ -189,7 +198,9 @@ export class DatadogApi {
         return this.dashboardObject(this.json1(d, "Dashboard"))!;
       }
       case "monitor": {
-        const m = await this.call("update a monitor", () => this.monitors.updateMonitor({ monitorId: Number(id), body: this.v1(body, "MonitorUpdateRequest") }));
+        const m = await this.call("update a monitor", () =>
+          this.monitors.updateMonitor({ monitorId: Number(id), body: this.v1(body, "MonitorUpdateRequest") }),
+        );
         return this.monitorObject(this.json1(m, "Monitor"))!;
       }
       case "downtime": {
@@ -203,7 +214,9 @@ export class DatadogApi {
 
   /** A downtime Hearth does not keep in step with the rules (`hearth downtime add --datadog`): its id and address. */
   async scheduleOneOff(attributes: Json): Promise<{ id: string; url: string }> {
-    const r = await this.call("create a downtime", () => this.downtimes.createDowntime({ body: this.v2({ data: { type: "downtime", attributes } }, "DowntimeCreateRequest") }));
+    const r = await this.call("create a downtime", () =>
+      this.downtimes.createDowntime({ body: this.v2({ data: { type: "downtime", attributes } }, "DowntimeCreateRequest") }),
+    );
     const id = String(r.data?.id);
     return { id, url: `${appBase(this.creds)}/monitors/downtimes?id=${id}` };
   }

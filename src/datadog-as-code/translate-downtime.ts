@@ -62,7 +62,8 @@ function recurrencesOf(w: CalendarWindow): Recurrence[] | string {
   if (w.rrule !== undefined) {
     const from = parseClock(w.from ?? "00:00") ?? 0;
     const to = w.to !== undefined ? parseClock(w.to)! : undefined;
-    const minutes = w.duration !== undefined ? Math.round(w.duration / 60_000) : to === undefined ? DAY_MIN - from : to > from ? to - from : to + DAY_MIN - from;
+    const minutes =
+      w.duration !== undefined ? Math.round(w.duration / 60_000) : to === undefined ? DAY_MIN - from : to > from ? to - from : to + DAY_MIN - from;
     const anchor = w.start ? DateTime.fromISO(w.start.slice(0, 10), { zone: "UTC" }) : ANCHOR;
     const rule = rrulestr(w.rrule, { dtstart: anchor.toJSDate() });
     const next = rule.after(anchor.minus({ milliseconds: 1 }).toJSDate(), true);
@@ -104,8 +105,14 @@ function keepLocalEnd(r: Recurrence, zone: string, rule: string): { minutes: num
     }
   }
   if (!crossing.length) return { minutes: r.minutes };
-  const what = longest > r.minutes ? `kept as ${duration(longest)} so it still ends at its local time on ${crossing.slice(0, 2).join(" and ")}, and runs ${longest - r.minutes} minutes longer on other weeks` : `ends an hour late on ${crossing.slice(0, 2).join(" and ")}`;
-  return { minutes: longest, note: `the window ${rule} from ${r.first.toFormat("HH:mm")} for ${duration(r.minutes)} crosses a daylight-saving change: ${what}` };
+  const what =
+    longest > r.minutes
+      ? `kept as ${duration(longest)} so it still ends at its local time on ${crossing.slice(0, 2).join(" and ")}, and runs ${longest - r.minutes} minutes longer on other weeks`
+      : `ends an hour late on ${crossing.slice(0, 2).join(" and ")}`;
+  return {
+    minutes: longest,
+    note: `the window ${rule} from ${r.first.toFormat("HH:mm")} for ${duration(r.minutes)} crosses a daylight-saving change: ${what}`,
+  };
 }
 
 export function downtimeJson(c: Calendar, handleOf: (name: string) => string | undefined): DowntimeTranslation {
@@ -130,7 +137,9 @@ export function downtimeJson(c: Calendar, handleOf: (name: string) => string | u
   const key = keyOf("downtime", c.name);
   // Datadog tells the message's @-handles when the downtime is scheduled, started, cancelled or expired
   // (https://docs.datadoghq.com/monitors/downtimes/#notifications).
-  const message = [`Quiet hours "${c.name}" (${c.timezone}): Hearth's monitors are muted in these windows.`, handles.join(" "), markerLine(key)].filter(Boolean).join("\n\n");
+  const message = [`Quiet hours "${c.name}" (${c.timezone}): Hearth's monitors are muted in these windows.`, handles.join(" "), markerLine(key)]
+    .filter(Boolean)
+    .join("\n\n");
   const scope = c.scope?.length ? c.scope.join(" AND ") : "*";
   const body: Json = {
     scope,

@@ -50,9 +50,13 @@ export function monitorJson(m: Sourced<MetricMonitor>, calendars: readonly Calen
   const problems: string[] = [];
   const notes: string[] = [];
   const q = parseQuery(m.query);
-  if (q.timeAggregation === "last") problems.push('Datadog has no "last" time aggregation: use avg, min, max or sum (https://docs.datadoghq.com/monitors/types/metric/)');
+  if (q.timeAggregation === "last")
+    problems.push('Datadog has no "last" time aggregation: use avg, min, max or sum (https://docs.datadoghq.com/monitors/types/metric/)');
   const { handles, missing } = handlesOf(m.recipients, handleOf);
-  if (missing.length) problems.push(`recipient${missing.length > 1 ? "s" : ""} ${missing.join(", ")} ha${missing.length > 1 ? "ve" : "s"} no datadog_handle in notify.recipients, so Datadog could not reach them`);
+  if (missing.length)
+    problems.push(
+      `recipient${missing.length > 1 ? "s" : ""} ${missing.join(", ")} ha${missing.length > 1 ? "ve" : "s"} no datadog_handle in notify.recipients, so Datadog could not reach them`,
+    );
   const text = m.message ?? defaultMessage(m, q.groupBy.includes("host"));
   for (const hit of text.matchAll(HEARTH_ONLY)) notes.push(`{{${hit[1]}}} is Hearth's own variable; Datadog leaves it empty`);
   const key = keyOf("monitor", m.name);

@@ -53,7 +53,10 @@ export class HomeAssistantAnnouncer {
     const { feed } = this.deps;
     this.subscriptions = [feed.onSample((s) => this.sample(s)), feed.onMonitorsSettled(() => this.syncMonitors())];
     this.syncMonitors();
-    this.deps.log.info({ prefix: this.config.prefix, availability_topic: availabilityTopic(this.announcing) }, `Announcing Hearth's entities to Home Assistant under ${this.config.prefix}/`);
+    this.deps.log.info(
+      { prefix: this.config.prefix, availability_topic: availabilityTopic(this.announcing) },
+      `Announcing Hearth's entities to Home Assistant under ${this.config.prefix}/`,
+    );
   }
 
   private sample(s: Sample): void {
@@ -95,7 +98,8 @@ export class HomeAssistantAnnouncer {
   private send(topic: string, payload: string): void {
     this.sending = this.sending.then(() =>
       this.deps.publish(topic, payload, true).catch((err: unknown) => {
-        if (this.failures.allow("publish").ok) this.deps.log.warn({ topic, err: describeError(err) }, `A Home Assistant announcement on ${topic} could not be published`);
+        if (this.failures.allow("publish").ok)
+          this.deps.log.warn({ topic, err: describeError(err) }, `A Home Assistant announcement on ${topic} could not be published`);
       }),
     );
   }

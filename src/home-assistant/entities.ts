@@ -45,9 +45,26 @@ const READINGS: readonly Reading[] = [
   { metric: "presence.home", owner: "person", component: "binary_sensor", name: "Home", deviceClass: "presence" },
   { metric: "hydro.ph", owner: "tank", component: "sensor", name: "pH", deviceClass: "ph", stateClass: "measurement" },
   { metric: "hydro.ec", owner: "tank", component: "sensor", name: "EC", stateClass: "measurement", unit: "mS/cm" },
-  { metric: "hydro.water_temperature", owner: "tank", component: "sensor", name: "Water temperature", deviceClass: "temperature", stateClass: "measurement", unit: "°C" },
+  {
+    metric: "hydro.water_temperature",
+    owner: "tank",
+    component: "sensor",
+    name: "Water temperature",
+    deviceClass: "temperature",
+    stateClass: "measurement",
+    unit: "°C",
+  },
   { metric: "hydro.level", owner: "tank", component: "sensor", name: "Level", stateClass: "measurement", unit: "sample" },
-  { metric: "power.energy", owner: "device", component: "sensor", name: "Energy", deviceClass: "energy", stateClass: "total_increasing", unit: "kWh", channels: ["channel", "relay"] },
+  {
+    metric: "power.energy",
+    owner: "device",
+    component: "sensor",
+    name: "Energy",
+    deviceClass: "energy",
+    stateClass: "total_increasing",
+    unit: "kWh",
+    channels: ["channel", "relay"],
+  },
 ];
 
 const BY_METRIC = new Map(READINGS.map((r) => [r.metric, r]));

@@ -2,13 +2,10 @@ import { z } from "zod";
 
 export const HomeAssistantConfig = z
   .strictObject({
-    discovery: z
-      .boolean()
-      .default(false)
-      .meta({
-        description:
-          "Announce what Hearth knows to Home Assistant as entities (MQTT discovery): each monitor group as a problem binary sensor, appliances' power.on, people's presence.home, tanks' readings and each metered plug's energy.",
-      }),
+    discovery: z.boolean().default(false).meta({
+      description:
+        "Announce what Hearth knows to Home Assistant as entities (MQTT discovery): each monitor group as a problem binary sensor, appliances' power.on, people's presence.home, tanks' readings and each metered plug's energy.",
+    }),
     prefix: z
       .string()
       .regex(/^[^#+/$][^#+]*[^#+/]$|^[^#+/$]$/, { message: "the discovery prefix is a plain topic: no '+', '#', no leading '$' and no '/' at either end" })

@@ -86,12 +86,15 @@ export class PresenceTracker implements SampleStage, PresenceView {
   /** When a person goes stale, "anyone home" may change (they were the one at home). */
   private scheduleStale(t: Tracked, lastSeen: number): void {
     t.staleTimer?.();
-    t.staleTimer = this.clock.setTimeout(() => {
-      t.staleTimer = undefined;
-      const now = this.clock.now();
-      const anyone = this.anyoneHome(now);
-      if (anyone !== undefined) this.emit(this.anyoneSample(anyone, now));
-    }, Math.max(0, lastSeen + t.staleAfter - this.clock.now()));
+    t.staleTimer = this.clock.setTimeout(
+      () => {
+        t.staleTimer = undefined;
+        const now = this.clock.now();
+        const anyone = this.anyoneHome(now);
+        if (anyone !== undefined) this.emit(this.anyoneSample(anyone, now));
+      },
+      Math.max(0, lastSeen + t.staleAfter - this.clock.now()),
+    );
   }
 
   private anyoneSample(value: 0 | 1, time: number): Sample {

@@ -23,13 +23,24 @@ const ApplianceSpec = z
       .nonnegative()
       .optional()
       .meta({ description: "Watts below the threshold the power must fall before the appliance is off; default half the threshold." }),
-    min_duration: Duration.prefault("1m").meta({ description: "How long the power must stay past the threshold before on/off changes, so a short dip or spike does not count." }),
+    min_duration: Duration.prefault("1m").meta({
+      description: "How long the power must stay past the threshold before on/off changes, so a short dip or spike does not count.",
+    }),
   })
-  .refine((a) => a.hysteresis === undefined || a.hysteresis < a.threshold, { message: "hysteresis must be smaller than threshold, or the appliance could never turn off", path: ["hysteresis"] })
+  .refine((a) => a.hysteresis === undefined || a.hysteresis < a.threshold, {
+    message: "hysteresis must be smaller than threshold, or the appliance could never turn off",
+    path: ["hysteresis"],
+  })
   .meta({ description: "An appliance on a metering plug, with how its power means on or off." });
 
 export const Appliance = z
-  .union([z.string().min(1).transform((device) => ApplianceSpec.parse({ device })), ApplianceSpec])
+  .union([
+    z
+      .string()
+      .min(1)
+      .transform((device) => ApplianceSpec.parse({ device })),
+    ApplianceSpec,
+  ])
   .meta({ description: "The device the appliance is plugged into (`stove: kitchen_plug`), or the long form with its thresholds." });
 
 export type Appliance = z.output<typeof ApplianceSpec>;
@@ -38,11 +49,13 @@ const Topics = z.union([TopicFilter, z.array(TopicFilter).min(1)]).transform((t)
 
 const PersonSpec = z
   .strictObject({
-    owntracks: Topics.refine((ts) => ts.every((t) => !t.includes("#")), { message: "an OwnTracks topic is owntracks/<user>/<device>; use + for any device, not #" })
+    owntracks: Topics.refine((ts) => ts.every((t) => !t.includes("#")), {
+      message: "an OwnTracks topic is owntracks/<user>/<device>; use + for any device, not #",
+    })
       .optional()
       .meta({
-      description: "OwnTracks topics of the person's phones (owntracks/<user>/<device>); their transitions on …/event are read too.",
-    }),
+        description: "OwnTracks topics of the person's phones (owntracks/<user>/<device>); their transitions on …/event are read too.",
+      }),
     home_region: z.string().min(1).default("home").meta({ description: "The OwnTracks region that is home, as named in the app (case ignored)." }),
     topics: Topics.optional().meta({ description: "Topics with a plain payload: home / not_home, ON / OFF, true / false, 1 / 0." }),
     stale_after: Duration.prefault("12h").meta({ description: "With no report for this long, the person's state is unknown rather than the last one." }),
@@ -75,7 +88,15 @@ const readingFields = {
 
 const reading = <S extends Record<string, z.ZodType>>(extra: S, description: string) => {
   const spec = z.strictObject({ ...readingFields, ...extra });
-  return z.union([z.string().min(1).transform((path) => spec.parse({ path })), spec]).meta({ description: `${description} A path into the tank's topic, or the long form.` });
+  return z
+    .union([
+      z
+        .string()
+        .min(1)
+        .transform((path) => spec.parse({ path })),
+      spec,
+    ])
+    .meta({ description: `${description} A path into the tank's topic, or the long form.` });
 };
 
 const EcUnit = z.enum(["µS/cm", "uS/cm", "mS/cm", "ppm"]);
@@ -87,9 +108,12 @@ const EcReading = z
     ppm_factor: z
       .union([z.literal(500), z.literal(700)])
       .optional()
-      .meta({ description: "For ppm: the meter's conversion, 500 (NaCl, \"TDS\") or 700 (442, \"PPM 700\"); ppm = EC in mS/cm × factor." }),
+      .meta({ description: 'For ppm: the meter\'s conversion, 500 (NaCl, "TDS") or 700 (442, "PPM 700"); ppm = EC in mS/cm × factor.' }),
   })
-  .refine((e) => e.unit !== "ppm" || e.ppm_factor !== undefined, { message: "a ppm reading needs ppm_factor: 500 or 700 (see the meter's manual)", path: ["ppm_factor"] })
+  .refine((e) => e.unit !== "ppm" || e.ppm_factor !== undefined, {
+    message: "a ppm reading needs ppm_factor: 500 or 700 (see the meter's manual)",
+    path: ["ppm_factor"],
+  })
   .meta({ description: "Electrical conductivity, reported as hydro.ec in mS/cm whatever the meter sends." });
 
 /**
@@ -101,9 +125,7 @@ const MAX_NUTRIENT_EC = 20;
 const microSiemensHint = (min: number, max: number) =>
   `ec_range is in mS/cm, and no crop grows at ${max} mS/cm: [${min}, ${max}] looks like µS/cm; did you mean mS/cm, [${min / 1000}, ${max / 1000}]? (TDS ppm: divide by the meter's 500 or 700)`;
 
-const RangePair = z
-  .tuple([z.number(), z.number()])
-  .refine(([min, max]) => min < max, { message: "write [min, max] with min below max" });
+const RangePair = z.tuple([z.number(), z.number()]).refine(([min, max]) => min < max, { message: "write [min, max] with min below max" });
 
 export const Tank = z
   .strictObject({
@@ -127,7 +149,10 @@ export const Tank = z
     })
       .optional()
       .meta({ description: "[min, max] EC in mS/cm for this tank, narrowing the crop's." }),
-    refill_below: z.number().optional().meta({ description: "The level (in the level reading's unit) below which the reservoir needs refilling; a tank_range monitor on `level` watches it." }),
+    refill_below: z
+      .number()
+      .optional()
+      .meta({ description: "The level (in the level reading's unit) below which the reservoir needs refilling; a tank_range monitor on `level` watches it." }),
   })
   .superRefine(
     (t, ctx) => {
@@ -135,9 +160,11 @@ export const Tank = z
       if (readings.length === 0) ctx.addIssue({ code: "custom", message: "a tank needs at least one reading: ph, ec, water_temperature or level", path: [] });
       const topicOf = (r: unknown) => (typeof r === "object" && r !== null ? (r as { topic?: unknown }).topic : undefined);
       for (const k of readings) {
-        if (topicOf(t[k]) === undefined && t.topic === undefined) ctx.addIssue({ code: "custom", message: `${k} needs a topic, here or on the tank`, path: [k] });
+        if (topicOf(t[k]) === undefined && t.topic === undefined)
+          ctx.addIssue({ code: "custom", message: `${k} needs a topic, here or on the tank`, path: [k] });
       }
-      if (t.refill_below !== undefined && t.level === undefined) ctx.addIssue({ code: "custom", message: "refill_below needs a level reading", path: ["refill_below"] });
+      if (t.refill_below !== undefined && t.level === undefined)
+        ctx.addIssue({ code: "custom", message: "refill_below needs a level reading", path: ["refill_below"] });
     },
     // Also when another field of the tank is wrong: every problem is reported at once.
     { when: (payload) => typeof payload.value === "object" && payload.value !== null },
@@ -146,6 +173,10 @@ export const Tank = z
 
 export type Tank = z.output<typeof Tank>;
 
-export const Appliances = z.record(Name, Appliance).meta({ description: "Appliances by name: `stove: kitchen_plug` tags the plug's samples appliance:stove and derives power.on 1/0." });
-export const People = z.record(Name, Person).meta({ description: "The people who live here, by name: presence.home{person:<name>} 1/0 and presence.anyone_home." });
+export const Appliances = z
+  .record(Name, Appliance)
+  .meta({ description: "Appliances by name: `stove: kitchen_plug` tags the plug's samples appliance:stove and derives power.on 1/0." });
+export const People = z
+  .record(Name, Person)
+  .meta({ description: "The people who live here, by name: presence.home{person:<name>} 1/0 and presence.anyone_home." });
 export const Tanks = z.record(Name, Tank).meta({ description: "Hydroponic tanks by name: hydro.* metrics tagged tank:<name>." });

@@ -98,7 +98,11 @@ function extractReading(r: CompiledReading, msg: Message, tags: string[], out: R
   }
   const value = r.convert(reading.value);
   if (!(value >= r.plausible.min && value <= r.plausible.max)) {
-    return void out.skips.push({ metric: r.metric, why: `${value}${r.unit ? ` ${r.unit}` : ""} is not a reading a probe can give (${r.plausible.min} to ${r.plausible.max})`, reason: "out_of_range" });
+    return void out.skips.push({
+      metric: r.metric,
+      why: `${value}${r.unit ? ` ${r.unit}` : ""} is not a reading a probe can give (${r.plausible.min} to ${r.plausible.max})`,
+      reason: "out_of_range",
+    });
   }
   out.drafts.push({ metric: r.metric, value, tags, kind: "gauge", unit: r.unit, time: msg.receivedAt, state: undefined });
 }

@@ -25,7 +25,8 @@ const MAX_ROLLED_SERIES = 500;
 /** `rollup=sum` or `rollup=sum,3600`, as `.rollup(sum, 3600)` writes it. */
 function parseRollup(text: string): { fn: RollupFunction; seconds: number | undefined } | string {
   const [fn, seconds, ...rest] = text.split(",").map((x) => x.trim());
-  if (!ROLLUP_FUNCTIONS.includes(fn as RollupFunction) || rest.length) return `rollup: expected one of ${ROLLUP_FUNCTIONS.join(", ")}, optionally with ",<seconds>" (rollup=sum,3600), got "${text}"`;
+  if (!ROLLUP_FUNCTIONS.includes(fn as RollupFunction) || rest.length)
+    return `rollup: expected one of ${ROLLUP_FUNCTIONS.join(", ")}, optionally with ",<seconds>" (rollup=sum,3600), got "${text}"`;
   if (seconds === undefined) return { fn: fn as RollupFunction, seconds: undefined };
   const n = Number(seconds);
   return Number.isInteger(n) && n > 0 ? { fn: fn as RollupFunction, seconds: n } : `rollup: the interval must be a whole number of seconds, got "${seconds}"`;
@@ -74,11 +75,18 @@ export function registerSeriesApi(app: FastifyInstance, aggregator: () => Aggreg
     const from = parseTimeParam(q.from, now);
     const until = q.until === undefined ? now : parseTimeParam(q.until, now);
     const limit = q.limit === undefined ? DEFAULT_LIMIT : Number(q.limit);
-    const rolled = q.rollup === undefined && q.max_points === undefined ? undefined : q.rollup === undefined ? { fn: "avg" as const, seconds: undefined } : parseRollup(q.rollup);
+    const rolled =
+      q.rollup === undefined && q.max_points === undefined
+        ? undefined
+        : q.rollup === undefined
+          ? { fn: "avg" as const, seconds: undefined }
+          : parseRollup(q.rollup);
     const maxPoints = q.max_points === undefined ? DEFAULT_MAX_POINTS : Number(q.max_points);
     const problems = [
       ...(typeof rolled === "string" ? [rolled] : []),
-      ...(Number.isInteger(maxPoints) && maxPoints > 0 && maxPoints <= MAX_MAX_POINTS ? [] : [`max_points: expected a whole number from 1 to ${MAX_MAX_POINTS}`]),
+      ...(Number.isInteger(maxPoints) && maxPoints > 0 && maxPoints <= MAX_MAX_POINTS
+        ? []
+        : [`max_points: expected a whole number from 1 to ${MAX_MAX_POINTS}`]),
       ...(from !== undefined && until !== undefined && until < from ? ["until: must not be before from"] : []),
       ...(from === undefined ? [`from: "${q.from}" is not an ISO 8601 time, Unix seconds, or a duration ago such as 1h`] : []),
       ...(until === undefined ? [`until: "${q.until}" is not an ISO 8601 time, Unix seconds, or a duration ago such as 1h`] : []),
@@ -93,7 +101,13 @@ export function registerSeriesApi(app: FastifyInstance, aggregator: () => Aggreg
       const intervalMs = rollupIntervalMs(until! - from!, maxPoints, rolled.seconds);
       reader ??= new RollupReader(store.db);
       const r = reader.rollup({ metric: wanted ?? "*", tags, from: from!, until: until!, fn: rolled.fn, intervalMs, maxSeries: MAX_ROLLED_SERIES });
-      return { from: new Date(from!).toISOString(), until: new Date(until!).toISOString(), rollup: { fn: rolled.fn, interval_s: intervalMs / 1000 }, truncated: r.truncated, series: r.series };
+      return {
+        from: new Date(from!).toISOString(),
+        until: new Date(until!).toISOString(),
+        rollup: { fn: rolled.fn, interval_s: intervalMs / 1000 },
+        truncated: r.truncated,
+        series: r.series,
+      };
     }
     const result = store.points.history({ metric: wanted ?? "*", tags, from: from!, until: until!, limit });
     const series = result.series.map((s) => ({ ...s, points: s.points.map(([t, v]) => [t, readableNumber(v)] as [number, number]) }));

@@ -44,7 +44,8 @@ interface RequestFacts {
 }
 
 export function refusal(req: RequestFacts, names: ReadonlySet<string>): Refusal | undefined {
-  if (req.host === undefined || !names.has(hostName(req.host))) return { code: "HEARTH_E_HTTP_FORBIDDEN_HOST", why: `Host ${JSON.stringify(req.host ?? "")} is not a name this hub answers to` };
+  if (req.host === undefined || !names.has(hostName(req.host)))
+    return { code: "HEARTH_E_HTTP_FORBIDDEN_HOST", why: `Host ${JSON.stringify(req.host ?? "")} is not a name this hub answers to` };
   if (!STATE_CHANGING.has(req.method.toUpperCase())) return undefined;
   if (req.fetchSite === "cross-site") return { code: "HEARTH_E_HTTP_FORBIDDEN_ORIGIN", why: "a cross-site page may not change anything" };
   if (req.origin !== undefined) {
@@ -55,7 +56,8 @@ export function refusal(req: RequestFacts, names: ReadonlySet<string>): Refusal 
       origin = undefined;
     }
     // The hub's own origin: the same name and port the request was sent to.
-    if (!origin || origin.host.toLowerCase() !== req.host.toLowerCase()) return { code: "HEARTH_E_HTTP_FORBIDDEN_ORIGIN", why: `Origin ${JSON.stringify(req.origin)} is not this hub's` };
+    if (!origin || origin.host.toLowerCase() !== req.host.toLowerCase())
+      return { code: "HEARTH_E_HTTP_FORBIDDEN_ORIGIN", why: `Origin ${JSON.stringify(req.origin)} is not this hub's` };
   }
   const type = (req.contentType ?? "").split(";")[0]!.trim().toLowerCase();
   if (type !== "" && type !== "application/json") return { code: "HEARTH_E_HTTP_FORBIDDEN_ORIGIN", why: `a state-changing request carries JSON, not ${type}` };

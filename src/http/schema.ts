@@ -6,7 +6,12 @@ export const HttpConfig = z
     host: HostAddress.default("127.0.0.1").meta({ description: "Address the HTTP server binds to. Localhost unless told otherwise (HEARTH_HTTP_HOST)." }),
     port: Port.default(8686).meta({ description: "HTTP port for /healthz, /metrics, /api and the status page (HEARTH_HTTP_PORT)." }),
     allowed_hosts: z
-      .array(z.string().min(1).regex(/^[^\s/:]+$|^\[?[0-9a-fA-F:.]+\]?$/, "a host name or address, without a port or scheme"))
+      .array(
+        z
+          .string()
+          .min(1)
+          .regex(/^[^\s/:]+$|^\[?[0-9a-fA-F:.]+\]?$/, "a host name or address, without a port or scheme"),
+      )
       .default([])
       .meta({
         description:

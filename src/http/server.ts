@@ -58,13 +58,21 @@ export class HttpServer {
   }
 
   private async authorize(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const header = (name: string) => (typeof req.headers[name] === "string" ? (req.headers[name]) : undefined);
+    const header = (name: string) => (typeof req.headers[name] === "string" ? req.headers[name] : undefined);
     // A valid bearer token is proof enough: a foreign page cannot know it, whatever name it used.
     const bearer = this.config.token !== undefined && tokenMatches(req.headers.authorization, this.config.token);
-    const refused = bearer ? undefined : refusal({ method: req.method, host: header("host"), origin: header("origin"), fetchSite: header("sec-fetch-site"), contentType: header("content-type") }, this.names);
+    const refused = bearer
+      ? undefined
+      : refusal(
+          { method: req.method, host: header("host"), origin: header("origin"), fetchSite: header("sec-fetch-site"), contentType: header("content-type") },
+          this.names,
+        );
     if (refused) {
       this.refused.inc({ code: refused.code });
-      this.log.warn({ code: refused.code, remote: req.socket.remoteAddress, url: req.url, host: header("host"), origin: header("origin") }, `HTTP request refused: ${refused.why}`);
+      this.log.warn(
+        { code: refused.code, remote: req.socket.remoteAddress, url: req.url, host: header("host"), origin: header("origin") },
+        `HTTP request refused: ${refused.why}`,
+      );
       return void (await reply.code(403).send({ error: refused.why, code: refused.code }));
     }
     if (isPublicPath(req.url) || isLoopback(req.socket.remoteAddress)) return;
@@ -73,7 +81,10 @@ export class HttpServer {
     await reply
       .code(401)
       .header("www-authenticate", 'Bearer realm="hearth"')
-      .send({ error: this.config.token ? "a valid bearer token is required" : "only this machine may ask: set http.token to allow others", code: "HEARTH_E_HTTP_UNAUTHORIZED" });
+      .send({
+        error: this.config.token ? "a valid bearer token is required" : "only this machine may ask: set http.token to allow others",
+        code: "HEARTH_E_HTTP_UNAUTHORIZED",
+      });
   }
 
   async start(): Promise<void> {

@@ -28,7 +28,9 @@ export function requestFailure(server: string, url: string, err: unknown): Heart
   if (err instanceof HearthError) return err;
   const code = causeCode(err);
   if (code && TLS_CODES.has(code)) {
-    return new HearthError("HEARTH_E_INTEGRATION_TLS", `${server} at ${url}: the TLS certificate is not trusted (${code}); set ca_file or fingerprint`, { cause: err });
+    return new HearthError("HEARTH_E_INTEGRATION_TLS", `${server} at ${url}: the TLS certificate is not trusted (${code}); set ca_file or fingerprint`, {
+      cause: err,
+    });
   }
   const why = code ?? describeError((err as { cause?: unknown })?.cause ?? err);
   return new HearthError("HEARTH_E_INTEGRATION_UNREACHABLE", `${server} at ${url} did not answer: ${why}`, { cause: err });
@@ -36,7 +38,8 @@ export function requestFailure(server: string, url: string, err: unknown): Heart
 
 /** An HTTP answer that is not a success. */
 export function statusFailure(server: string, url: string, status: number, hint: string): HearthError {
-  if (status === 401 || status === 403) return new HearthError("HEARTH_E_INTEGRATION_AUTH", `${server} at ${url} refused the credentials (HTTP ${status}): ${hint}`);
+  if (status === 401 || status === 403)
+    return new HearthError("HEARTH_E_INTEGRATION_AUTH", `${server} at ${url} refused the credentials (HTTP ${status}): ${hint}`);
   return new HearthError("HEARTH_E_INTEGRATION_FAILED", `${server} at ${url} answered HTTP ${status}`);
 }
 

@@ -71,7 +71,8 @@ export class InstanceRunner {
       clock,
       telemetry: this.deps.telemetry,
       addSample: this.deps.addSample,
-      onError: (err) => health.set(this.component, health.get(this.component)?.state ?? "ok", { info: { last_error: describeError(err), last_error_code: codeOf(err) } }),
+      onError: (err) =>
+        health.set(this.component, health.get(this.component)?.state ?? "ok", { info: { last_error: describeError(err), last_error_code: codeOf(err) } }),
       onFail: (err) => this.failed(err, gen),
       kept: this.kept,
     });
@@ -79,7 +80,13 @@ export class InstanceRunner {
     let cancelTimeout: Cancel | undefined;
     const timeout = new Promise<never>((_, reject) => {
       cancelTimeout = clock.setTimeout(
-        () => reject(new HearthError("HEARTH_E_INTEGRATION_START_TIMEOUT", `${this.integration.manifest.title} instance "${this.name}" did not start within ${this.config.start_timeout / 1000}s`)),
+        () =>
+          reject(
+            new HearthError(
+              "HEARTH_E_INTEGRATION_START_TIMEOUT",
+              `${this.integration.manifest.title} instance "${this.name}" did not start within ${this.config.start_timeout / 1000}s`,
+            ),
+          ),
         this.config.start_timeout,
       );
     });
@@ -94,7 +101,10 @@ export class InstanceRunner {
         this.runtime = { value };
         this.startedAt = clock.now();
         this.deps.telemetry.up(1);
-        health.set(this.component, "ok", { detail: "running", info: { type: this.config.type, attempts: this.attempt, code: undefined, retry_in_s: undefined } });
+        health.set(this.component, "ok", {
+          detail: "running",
+          info: { type: this.config.type, attempts: this.attempt, code: undefined, retry_in_s: undefined },
+        });
         log.info(`Started ${this.integration.manifest.title} instance "${this.name}"`);
       },
       (err: unknown) => {
@@ -120,7 +130,10 @@ export class InstanceRunner {
       detail: describeError(err),
       info: { type: this.config.type, code, attempts: this.attempt, retry_in_s: Math.round(delay / 1000) },
     });
-    log.warn({ code, retry_in_ms: delay, attempt: this.attempt }, `${this.integration.manifest.title} instance "${this.name}": ${describeError(err)}; retrying in ${Math.round(delay / 1000)}s`);
+    log.warn(
+      { code, retry_in_ms: delay, attempt: this.attempt },
+      `${this.integration.manifest.title} instance "${this.name}": ${describeError(err)}; retrying in ${Math.round(delay / 1000)}s`,
+    );
     this.cancelRetry = clock.setTimeout(() => this.launch(), delay);
   }
 

@@ -25,7 +25,9 @@ export async function probeInstances(
       const timer = setTimeout(() => controller.abort(new Error(`no answer within ${config.start_timeout / 1000}s`)), config.start_timeout);
       try {
         const answer = registry[config.type]!.probe(config as InstanceCommon & Record<string, unknown>, controller.signal);
-        const aborted = new Promise<never>((_, reject) => controller.signal.addEventListener("abort", () => reject(controller.signal.reason as Error), { once: true }));
+        const aborted = new Promise<never>((_, reject) =>
+          controller.signal.addEventListener("abort", () => reject(controller.signal.reason as Error), { once: true }),
+        );
         return { instance, type: config.type, outcome: "answered", message: await Promise.race([answer, aborted]) };
       } catch (err) {
         return { instance, type: config.type, outcome: "failed", message: describeError(err), ...(isHearthError(err) ? { code: err.code } : {}) };
@@ -41,5 +43,4 @@ export async function probeInstances(
 const LABEL: Record<ProbeResult["outcome"], string> = { answered: "ok", failed: "FAILED", disabled: "off" };
 
 /** One line per instance, as `hearth check --probe` prints them. */
-export const formatProbe = (r: ProbeResult): string =>
-  `  ${LABEL[r.outcome].padEnd(6)} ${r.instance} (${r.type}): ${r.code ? `${r.code}: ` : ""}${r.message}`;
+export const formatProbe = (r: ProbeResult): string => `  ${LABEL[r.outcome].padEnd(6)} ${r.instance} (${r.type}): ${r.code ? `${r.code}: ` : ""}${r.message}`;

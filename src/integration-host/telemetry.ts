@@ -23,10 +23,20 @@ export class HostTelemetry {
 
   constructor(telemetry: Telemetry) {
     this.errors = telemetry.counter("integration_errors_total", "Problems an integration instance reported without stopping, by code.", ["instance", "code"]);
-    this.failures = telemetry.counter("integration_failures_total", "Times an integration instance failed to start or lost its server and was scheduled for a retry, by code.", ["instance", "code"]);
+    this.failures = telemetry.counter(
+      "integration_failures_total",
+      "Times an integration instance failed to start or lost its server and was scheduled for a retry, by code.",
+      ["instance", "code"],
+    );
     this.skippedRuns = telemetry.counter("integration_skipped_runs_total", "Collections skipped because the previous one was still running.", ["instance"]);
-    this.skippedValues = telemetry.counter("integration_skipped_values_total", "Values an integration skipped on purpose (openHAB NULL/UNDEF), by reason.", ["instance", "reason"]);
-    this.up = telemetry.gauge("integration_up", "1 while an integration instance is running, 0 while it is starting, retrying or stopped.", ["instance", "type"]);
+    this.skippedValues = telemetry.counter("integration_skipped_values_total", "Values an integration skipped on purpose (openHAB NULL/UNDEF), by reason.", [
+      "instance",
+      "reason",
+    ]);
+    this.up = telemetry.gauge("integration_up", "1 while an integration instance is running, 0 while it is starting, retrying or stopped.", [
+      "instance",
+      "type",
+    ]);
   }
 
   forInstance(instance: string, type: string): InstanceTelemetry {

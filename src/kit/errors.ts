@@ -73,7 +73,8 @@ export const ERRORS = {
     fix: "Check that the server answers promptly, or raise the instance's `start_timeout`.",
   },
   HEARTH_E_INTEGRATION_FAILED: {
-    summary: "A running integration instance lost its server or failed a collection (a dropped stream, a lost connection, an unreadable answer); it is restarted with backoff.",
+    summary:
+      "A running integration instance lost its server or failed a collection (a dropped stream, a lost connection, an unreadable answer); it is restarted with backoff.",
     fix: "Look at the logged detail and the instance on /healthz; it recovers by itself when the server is back.",
   },
   HEARTH_E_POSTGRES_PERMISSION: {
@@ -83,19 +84,23 @@ export const ERRORS = {
 
   // --- Broker and bridges --------------------------------------------------------------------
   HEARTH_E_MQTT_LOGIN_REFUSED: {
-    summary: "An MQTT client was refused at CONNECT: unknown user or wrong password (CONNACK 4), no credentials while anonymous access is off, or a will it may not publish (CONNACK 5), or a failed TLS handshake.",
+    summary:
+      "An MQTT client was refused at CONNECT: unknown user or wrong password (CONNACK 4), no credentials while anonymous access is off, or a will it may not publish (CONNACK 5), or a failed TLS handshake.",
     fix: "Check the device's user and password (set it again with `hearth passwd FILE USER`), or its certificate; the log names the client id.",
   },
   HEARTH_E_MQTT_FORBIDDEN: {
-    summary: "A client published to or subscribed to a topic the ACL does not allow, or a reserved one ($SYS/, hearth/); the message was dropped or the subscription refused (SUBACK 0x80).",
+    summary:
+      "A client published to or subscribed to a topic the ACL does not allow, or a reserved one ($SYS/, hearth/); the message was dropped or the subscription refused (SUBACK 0x80).",
     fix: "Grant the topic to that user in mqtt.acl, or point the device at another topic; see hearth_mqtt_publish_denied_total and hearth_mqtt_subscribe_denied_total.",
   },
   HEARTH_E_MQTT_LIMIT: {
-    summary: "A broker limit was hit: a connection beyond mqtt.max_clients (CONNACK 3; MQTT 5: 0x97), a payload over mqtt.max_payload_bytes, a packet announcing more than mqtt.max_connect_bytes or the payload limit (MQTT 5: 0x95), a packet slower than mqtt.packet_timeout, or a full queue of an offline persistent session.",
+    summary:
+      "A broker limit was hit: a connection beyond mqtt.max_clients (CONNACK 3; MQTT 5: 0x97), a payload over mqtt.max_payload_bytes, a packet announcing more than mqtt.max_connect_bytes or the payload limit (MQTT 5: 0x95), a packet slower than mqtt.packet_timeout, or a full queue of an offline persistent session.",
     fix: "Raise the limit if the traffic is legitimate; otherwise find the client named in the log.",
   },
   HEARTH_E_MQTT_PROTOCOL: {
-    summary: "A client broke the MQTT protocol where it protects the broker: a topic or filter that is not well-formed UTF-8 or holds U+0000 [MQTT-1.5.3-1/2], or a fixed header longer than the spec allows; the connection was closed.",
+    summary:
+      "A client broke the MQTT protocol where it protects the broker: a topic or filter that is not well-formed UTF-8 or holds U+0000 [MQTT-1.5.3-1/2], or a fixed header longer than the spec allows; the connection was closed.",
     fix: "Find the client from the address in the log; its firmware or library sends packets no broker should accept.",
   },
   HEARTH_E_PASSWORD_FILE: {
@@ -129,7 +134,8 @@ export const ERRORS = {
     fix: "Free disk space or fix the disk; held points are written at the next flush once it works again.",
   },
   HEARTH_E_STORE_POINT_SET_ASIDE: {
-    summary: "The local store could not write a point (a value that is not a finite number, or one SQLite refused); it was set aside as a dead letter and the rest of its flush was written.",
+    summary:
+      "The local store could not write a point (a value that is not a finite number, or one SQLite refused); it was set aside as a dead letter and the rest of its flush was written.",
     fix: "Look at the dead letter (`SELECT errors, points FROM dead_letters WHERE sink = 'store'`) to find the device or rule that produced it.",
   },
   HEARTH_E_STORE_FULL: {
@@ -163,7 +169,8 @@ export const ERRORS = {
 
   // --- Notifications ------------------------------------------------------------------------
   HEARTH_E_NOTIFY_FAILED: {
-    summary: "A notification could not be delivered: the server did not answer, timed out, or answered 408, 429, 5xx or an SMTP 4xx; it stays in the outbox and is retried with backoff.",
+    summary:
+      "A notification could not be delivered: the server did not answer, timed out, or answered 408, 429, 5xx or an SMTP 4xx; it stays in the outbox and is retried with backoff.",
     fix: "Nothing, usually: it goes out when the server answers again. If it lasts, check the server's address and `hearth notify test RECIPIENT`.",
   },
   HEARTH_E_NOTIFY_AUTH: {
@@ -171,7 +178,8 @@ export const ERRORS = {
     fix: "Fix the token, user or password in notify: (and the environment variable it names) and reload; `hearth notify test RECIPIENT` shows the server's answer.",
   },
   HEARTH_E_NOTIFY_REJECTED: {
-    summary: "A server refused a notification for good (an HTTP 4xx such as an invalid user key or topic, an SMTP 5xx such as an unknown mailbox); it is kept in the outbox as failed and the next one goes out.",
+    summary:
+      "A server refused a notification for good (an HTTP 4xx such as an invalid user key or topic, an SMTP 5xx such as an unknown mailbox); it is kept in the outbox as failed and the next one goes out.",
     fix: "Fix the recipient's address, topic or key in notify.recipients; `hearth notify test RECIPIENT` shows the server's answer.",
   },
   HEARTH_E_NOTIFY_EXPIRED: {
@@ -183,7 +191,8 @@ export const ERRORS = {
     fix: "Start it with `hearth start`, or pass the same --config the hub runs with (or HEARTH_HTTP_PORT) so the command finds its port.",
   },
   HEARTH_E_REQUEST_INVALID: {
-    summary: "A snooze, acknowledgement or downtime named a monitor, group or downtime that does not exist, gave a duration that is not one, or had nothing to acknowledge.",
+    summary:
+      "A snooze, acknowledgement or downtime named a monitor, group or downtime that does not exist, gave a duration that is not one, or had nothing to acknowledge.",
     fix: "Check the names with `hearth downtime list` or GET /api/alerts; the message suggests the closest name.",
   },
 } as const satisfies Record<string, ErrorInfo>;
@@ -203,5 +212,4 @@ export class HearthError extends Error {
 export const isHearthError = (err: unknown): err is HearthError => err instanceof HearthError;
 
 /** The message of anything thrown, for one-line logs. */
-export const describeError = (err: unknown): string =>
-  err instanceof Error ? err.message : typeof err === "string" ? err : JSON.stringify(err);
+export const describeError = (err: unknown): string => (err instanceof Error ? err.message : typeof err === "string" ? err : JSON.stringify(err));

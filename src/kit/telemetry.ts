@@ -38,7 +38,13 @@ export class Telemetry {
       help,
       labelNames,
       registers: [this.registry],
-      ...(collect ? { collect(this: Gauge<L>) { collect(this); } } : {}),
+      ...(collect
+        ? {
+            collect(this: Gauge<L>) {
+              collect(this);
+            },
+          }
+        : {}),
     });
   }
 }

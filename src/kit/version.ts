@@ -18,4 +18,3 @@ function readPackage(): { version: string } {
 }
 
 export const VERSION = readPackage().version;
-

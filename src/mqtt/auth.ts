@@ -20,9 +20,7 @@ export const CONNACK = { serverUnavailable: 3, badUserNameOrPassword: 4, notAuth
 
 export type LoginRefusal = "bad_credentials" | "anonymous" | "will_denied";
 
-type LoginResult =
-  | { ok: true; identity: Identity }
-  | { ok: false; returnCode: 4 | 5; reason: LoginRefusal; why: string };
+type LoginResult = { ok: true; identity: Identity } | { ok: false; returnCode: 4 | 5; reason: LoginRefusal; why: string };
 
 export type Denial = "reserved" | "acl" | "too_large";
 
@@ -63,13 +61,19 @@ async function checkCredentials(policy: BrokerPolicy, req: LoginRequest): Promis
   const entry = policy.passwords.get(req.username);
   const good = await verifyPassword(entry, req.password?.toString("utf8") ?? "");
   if (good) return { ok: true, identity: { user: req.username, clientId: req.clientId } };
-  return { ok: false, returnCode: CONNACK.badUserNameOrPassword, reason: "bad_credentials", why: entry ? `wrong password for user "${req.username}"` : `unknown user "${req.username}"` };
+  return {
+    ok: false,
+    returnCode: CONNACK.badUserNameOrPassword,
+    reason: "bad_credentials",
+    why: entry ? `wrong password for user "${req.username}"` : `unknown user "${req.username}"`,
+  };
 }
 
 export function authorizePublish(policy: BrokerPolicy, id: Identity, topic: string, payloadBytes: number): Decision {
   const reserved = reservedProblem(topic);
   if (reserved) return { ok: false, reason: "reserved", why: `"${topic}" is one of ${reserved}` };
-  if (payloadBytes > policy.maxPayloadBytes) return { ok: false, reason: "too_large", why: `the payload of ${payloadBytes} bytes is over mqtt.max_payload_bytes (${policy.maxPayloadBytes})` };
+  if (payloadBytes > policy.maxPayloadBytes)
+    return { ok: false, reason: "too_large", why: `the payload of ${payloadBytes} bytes is over mqtt.max_payload_bytes (${policy.maxPayloadBytes})` };
   if (policy.acl && !policy.acl.mayPublish(id, topic)) return { ok: false, reason: "acl", why: `the ACL does not let ${who(id)} publish to "${topic}"` };
   return ALLOWED;
 }

@@ -60,7 +60,10 @@ export class Broker {
     this.config = opts.config;
     this.storeLog = new RateLimitedLog(() => opts.clock.now());
     this.guard = new BrokerGuard(loadPolicy(opts.config), opts.config.max_clients, opts.log, opts.telemetry, opts.clock);
-    this.queueFull = opts.telemetry.counter("mqtt_queue_dropped_total", "QoS 1/2 messages not queued for an offline persistent session because its queue was full.");
+    this.queueFull = opts.telemetry.counter(
+      "mqtt_queue_dropped_total",
+      "QoS 1/2 messages not queued for an offline persistent session because its queue was full.",
+    );
     this.storeErrors = opts.telemetry.counter("mqtt_store_errors_total", "Failures of the broker's store (SQLite file or Redis) while running.");
     opts.telemetry.gauge("mqtt_clients", "Clients connected to the embedded broker.", [], (g) => g.set(this.aedes?.connectedClients ?? 0));
   }
@@ -85,7 +88,11 @@ export class Broker {
     const chosen = createStore(this.config.persistence, this.opts.storageDir, {
       onQueueFull: (clientId) => {
         this.queueFull.inc();
-        this.warnOnce("queue", { code: "HEARTH_E_MQTT_LIMIT", client: clientId }, `A message for offline client "${clientId}" was dropped: its queue holds mqtt.persistence.max_queued_messages already`);
+        this.warnOnce(
+          "queue",
+          { code: "HEARTH_E_MQTT_LIMIT", client: clientId },
+          `A message for offline client "${clientId}" was dropped: its queue holds mqtt.persistence.max_queued_messages already`,
+        );
       },
       onError: (err) => this.storeFailed(err),
     });
@@ -120,7 +127,9 @@ export class Broker {
     (aedes as EventEmitter).on("error", (err: Error) => this.storeFailed(err));
     const { sessionTimes, tracked } = this.store;
     if (sessionTimes) {
-      this.sessions = new SessionRestore(aedes, tracked.store as ConstructorParameters<typeof SessionRestore>[1], sessionTimes, tracked.track, (err) => this.storeFailed(err));
+      this.sessions = new SessionRestore(aedes, tracked.store as ConstructorParameters<typeof SessionRestore>[1], sessionTimes, tracked.track, (err) =>
+        this.storeFailed(err),
+      );
       // Before the listeners open, so no client can connect while sessions and wills are restored.
       await this.sessions.start();
     }
@@ -147,7 +156,12 @@ export class Broker {
 
   private published(packet: AedesPublishPacket): void {
     if (packet.topic.startsWith("$")) return;
-    this.opts.onMessage(packet.topic, packet.payload as Buffer, packet.retain, (packet as { properties?: { userProperties?: UserProperties } }).properties?.userProperties);
+    this.opts.onMessage(
+      packet.topic,
+      packet.payload as Buffer,
+      packet.retain,
+      (packet as { properties?: { userProperties?: UserProperties } }).properties?.userProperties,
+    );
     const origin = this.origins.get(packet);
     for (const listener of this.publishListeners) listener(packet, origin);
   }
@@ -168,7 +182,13 @@ export class Broker {
     // Degraded, not down: MQTT works, but what the broker keeps is not on disk.
     this.opts.health.set("broker", this.storeProblem ? "degraded" : "ok", {
       ...(this.storeProblem ? { detail: this.storeProblem } : {}),
-      info: { mqtt_host: this.config.host, mqtt_port: ports.mqtt ?? null, mqtts_port: ports.mqtts ?? null, ws_port: ports.ws ?? null, store: this.store?.where },
+      info: {
+        mqtt_host: this.config.host,
+        mqtt_port: ports.mqtt ?? null,
+        mqtts_port: ports.mqtts ?? null,
+        ws_port: ports.ws ?? null,
+        store: this.store?.where,
+      },
     });
   }
 
@@ -211,7 +231,9 @@ export class Broker {
     // Writes aedes started and did not wait for (the last acknowledged messages, wills) finish first.
     if (store && aedes) {
       await store.tracked.settled();
-      await Promise.resolve(store.store.destroy()).catch((err: unknown) => this.opts.log.warn({ err: describeError(err) }, "The broker's store did not close cleanly"));
+      await Promise.resolve(store.store.destroy()).catch((err: unknown) =>
+        this.opts.log.warn({ err: describeError(err) }, "The broker's store did not close cleanly"),
+      );
     }
     this.opts.health.set("broker", "down", { detail: "stopped" });
   }

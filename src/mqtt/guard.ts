@@ -45,7 +45,8 @@ const remoteOf = (client: Client): string | undefined => {
 
 const isMqtt5 = (client: Client) => (client as unknown as ClientInternals).version === 5;
 
-const byteLength = (payload: Buffer | string | undefined) => (payload === undefined ? 0 : typeof payload === "string" ? Buffer.byteLength(payload) : payload.length);
+const byteLength = (payload: Buffer | string | undefined) =>
+  payload === undefined ? 0 : typeof payload === "string" ? Buffer.byteLength(payload) : payload.length;
 
 /**
  * The broker policy (auth.ts) wired into aedes' callbacks, in one place: counts and logs each
@@ -78,14 +79,30 @@ export class BrokerGuard implements GateReporter {
     this.logLimit = new RateLimitedLog(() => clock.now());
     this.refusedLogins = telemetry.counter("mqtt_connections_refused_total", "MQTT connections refused, by reason.", ["reason"]);
     for (const r of ["bad_credentials", "anonymous", "will_denied", "max_clients", "client_id", "tls"] as const) this.refusedLogins.inc({ reason: r }, 0);
-    this.deniedPublishes = telemetry.counter("mqtt_publish_denied_total", "MQTT messages dropped because the client may not publish them, by reason.", ["reason"]);
-    this.deniedSubscriptions = telemetry.counter("mqtt_subscribe_denied_total", "MQTT subscriptions refused in the SUBACK (0x80; 0x87 for MQTT 5), by reason.", ["reason"]);
+    this.deniedPublishes = telemetry.counter("mqtt_publish_denied_total", "MQTT messages dropped because the client may not publish them, by reason.", [
+      "reason",
+    ]);
+    this.deniedSubscriptions = telemetry.counter(
+      "mqtt_subscribe_denied_total",
+      "MQTT subscriptions refused in the SUBACK (0x80; 0x87 for MQTT 5), by reason.",
+      ["reason"],
+    );
     for (const r of ["reserved", "acl", "too_large"] as const) this.deniedPublishes.inc({ reason: r }, 0);
     for (const r of ["reserved", "acl"] as const) this.deniedSubscriptions.inc({ reason: r }, 0);
-    this.gateClosures = telemetry.counter("mqtt_connections_closed_total", "MQTT connections the broker closed for what the client sent: a packet over a limit, one that did not arrive in time, a topic that is not valid UTF-8 or holds U+0000, a malformed header; by reason.", ["reason"]);
+    this.gateClosures = telemetry.counter(
+      "mqtt_connections_closed_total",
+      "MQTT connections the broker closed for what the client sent: a packet over a limit, one that did not arrive in time, a topic that is not valid UTF-8 or holds U+0000, a malformed header; by reason.",
+      ["reason"],
+    );
     for (const r of ["connect_too_large", "too_large", "slow_packet", "invalid_topic", "malformed"] as const) this.gateClosures.inc({ reason: r }, 0);
-    this.deniedDeliveries = telemetry.counter("mqtt_deliveries_denied_total", "Messages not delivered to a subscriber because the ACL no longer lets it read the topic.");
-    this.oversizedDeliveries = telemetry.counter("mqtt_deliveries_too_large_total", "Messages not delivered to an MQTT 5 subscriber because they exceed the Maximum Packet Size it declared.");
+    this.deniedDeliveries = telemetry.counter(
+      "mqtt_deliveries_denied_total",
+      "Messages not delivered to a subscriber because the ACL no longer lets it read the topic.",
+    );
+    this.oversizedDeliveries = telemetry.counter(
+      "mqtt_deliveries_too_large_total",
+      "Messages not delivered to an MQTT 5 subscriber because they exceed the Maximum Packet Size it declared.",
+    );
   }
 
   update(policy: BrokerPolicy, maxClients: number): void {
@@ -105,7 +122,8 @@ export class BrokerGuard implements GateReporter {
    * must refuse and must not keep [MQTT-3.1.3-8].
    */
   connectRefused(client: Client, err: Error & { errorCode?: number }): void {
-    if (err.errorCode === IDENTIFIER_REJECTED) this.refuse(client, undefined, "client_id", "an empty client id needs a clean session [MQTT-3.1.3-8]", IDENTIFIER_REJECTED);
+    if (err.errorCode === IDENTIFIER_REJECTED)
+      this.refuse(client, undefined, "client_id", "an empty client id needs a clean session [MQTT-3.1.3-8]", IDENTIFIER_REJECTED);
   }
 
   /** A connection its PacketGate closed. */
@@ -176,7 +194,11 @@ export class BrokerGuard implements GateReporter {
         if (decision.ok) return callback(null, sub);
         this.deniedSubscriptions.inc({ reason: decision.reason });
         const suback = isMqtt5(client) ? "0x87" : "0x80";
-        this.warn(`subscribe:${decision.reason}`, { code: "HEARTH_E_MQTT_FORBIDDEN", client: client.id, user: id.user, filter: sub.topic, reason: decision.reason }, `MQTT subscription refused (SUBACK ${suback}): ${decision.why}`);
+        this.warn(
+          `subscribe:${decision.reason}`,
+          { code: "HEARTH_E_MQTT_FORBIDDEN", client: client.id, user: id.user, filter: sub.topic, reason: decision.reason },
+          `MQTT subscription refused (SUBACK ${suback}): ${decision.why}`,
+        );
         callback(null, null);
       },
 
@@ -214,7 +236,14 @@ export class BrokerGuard implements GateReporter {
     this.refusedLogins.inc({ reason });
     this.warn(
       `login:${reason}`,
-      { code: reason === "max_clients" ? "HEARTH_E_MQTT_LIMIT" : "HEARTH_E_MQTT_LOGIN_REFUSED", client: client.id, username, remote: remoteOf(client), reason, returnCode },
+      {
+        code: reason === "max_clients" ? "HEARTH_E_MQTT_LIMIT" : "HEARTH_E_MQTT_LOGIN_REFUSED",
+        client: client.id,
+        username,
+        remote: remoteOf(client),
+        reason,
+        returnCode,
+      },
       `MQTT login refused for ${client.id ? `client "${client.id}"` : "a client without an id"}: ${why} (CONNACK ${returnCode})`,
     );
   }

@@ -36,7 +36,9 @@ function readTlsFiles(cfg: TlsListenerConfig): tls.SecureContextOptions {
     try {
       return fs.readFileSync(file);
     } catch (err) {
-      throw new HearthError("HEARTH_E_TLS_FILES", `mqtt.tls.${key}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+      throw new HearthError("HEARTH_E_TLS_FILES", `mqtt.tls.${key}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+        cause: err,
+      });
     }
   };
   const options: tls.SecureContextOptions = { cert: read("cert", cfg.cert), key: read("key", cfg.key), ...(cfg.ca ? { ca: read("ca", cfg.ca) } : {}) };
@@ -79,7 +81,9 @@ export class Listeners {
     if (t && this.tls && this.tls.signature === tlsSignature) (this.tls.server as tls.Server).setSecureContext(readTlsFiles(t));
     this.tls = await this.reopen(this.tls, tlsSignature, () => this.openTls(t!, t!.host ?? config.host));
     const w = config.websocket;
-    this.ws = await this.reopen(this.ws, w && `${w.host ?? config.host}:${w.port}:${w.path ?? ""}`, () => this.openWs(w!, w!.host ?? config.host, config.max_payload_bytes));
+    this.ws = await this.reopen(this.ws, w && `${w.host ?? config.host}:${w.port}:${w.path ?? ""}`, () =>
+      this.openWs(w!, w!.host ?? config.host, config.max_payload_bytes),
+    );
   }
 
   close(): void {
@@ -118,7 +122,10 @@ export class Listeners {
     });
     server.on("tlsClientError", (err, socket) => this.guard.tlsRefused(socket.remoteAddress, err));
     const port = await listenOn(server, host, cfg.port, "MQTT TLS", "mqtt.tls.port", "HEARTH_MQTT_TLS_PORT");
-    this.log.info({ host, port, client_certificates: cfg.require_client_cert ? "required" : cfg.ca ? "optional" : "off" }, `MQTT over TLS listening on ${host}:${port}`);
+    this.log.info(
+      { host, port, client_certificates: cfg.require_client_cert ? "required" : cfg.ca ? "optional" : "off" },
+      `MQTT over TLS listening on ${host}:${port}`,
+    );
     return { signature: `${host}:${cfg.port}:${cfg.ca ?? ""}:${cfg.require_client_cert}`, server, port };
   }
 

@@ -53,7 +53,16 @@ export function exceedsMaximumPacketSize(packet: OutgoingPublish, maximumPacketS
   // Cheap way out for the usual case: a packet whose payload alone is over the limit is too large.
   if (payloadBytes > maximumPacketSize) return true;
   const encoded = mqttPacket.generate(
-    { cmd: "publish", topic: packet.topic, payload: packet.payload, qos: packet.qos, retain: packet.retain ?? false, dup: false, messageId: packet.qos > 0 ? 1 : undefined, properties: packet.properties },
+    {
+      cmd: "publish",
+      topic: packet.topic,
+      payload: packet.payload,
+      qos: packet.qos,
+      retain: packet.retain ?? false,
+      dup: false,
+      messageId: packet.qos > 0 ? 1 : undefined,
+      properties: packet.properties,
+    },
     { protocolVersion: 5 },
   );
   return encoded.length > maximumPacketSize;

@@ -126,7 +126,11 @@ export class PacketGate extends Duplex {
     if (this.closing || this.paused || !this.scanner.inProgress) return;
     const elapsed = Date.now() - this.since;
     if (elapsed < this.limits.packetTimeoutMs) return this.armDeadline(this.limits.packetTimeoutMs - elapsed);
-    this.close("slow_packet", `packet ${this.scanner.packets} did not arrive whole within ${this.limits.packetTimeoutMs / 1000} s (mqtt.packet_timeout)`, undefined);
+    this.close(
+      "slow_packet",
+      `packet ${this.scanner.packets} did not arrive whole within ${this.limits.packetTimeoutMs / 1000} s (mqtt.packet_timeout)`,
+      undefined,
+    );
   }
 
   private refuse(v: Violation): void {

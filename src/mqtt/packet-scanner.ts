@@ -28,7 +28,24 @@ const CONNECT = 1;
 const PUBLISH = 3;
 const SUBSCRIBE = 8;
 const UNSUBSCRIBE = 10;
-const NAMES = ["reserved", "CONNECT", "CONNACK", "PUBLISH", "PUBACK", "PUBREC", "PUBREL", "PUBCOMP", "SUBSCRIBE", "SUBACK", "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP", "DISCONNECT", "AUTH"];
+const NAMES = [
+  "reserved",
+  "CONNECT",
+  "CONNACK",
+  "PUBLISH",
+  "PUBACK",
+  "PUBREC",
+  "PUBREL",
+  "PUBCOMP",
+  "SUBSCRIBE",
+  "SUBACK",
+  "UNSUBSCRIBE",
+  "UNSUBACK",
+  "PINGREQ",
+  "PINGRESP",
+  "DISCONNECT",
+  "AUTH",
+];
 
 /** What a capture is collecting. */
 const enum Want {
@@ -170,7 +187,10 @@ export class PacketScanner {
     if (first && this.type === CONNECT) this.version = protocolLevel(chunk.subarray(i, i + 9));
     const limit = first ? this.limits.connectBytes : this.limits.packetBytes;
     if (size > limit)
-      return this.violation("too_large", `its ${NAMES[this.type]} announces ${size} bytes, over the limit of ${limit} ${first ? "for a first packet (mqtt.max_connect_bytes)" : "(mqtt.max_payload_bytes and room for its headers)"}`);
+      return this.violation(
+        "too_large",
+        `its ${NAMES[this.type]} announces ${size} bytes, over the limit of ${limit} ${first ? "for a first packet (mqtt.max_connect_bytes)" : "(mqtt.max_payload_bytes and room for its headers)"}`,
+      );
     this.left = this.remaining;
     this.want = Want.None;
     if (this.left === 0) return undefined;

@@ -133,7 +133,8 @@ export function readPasswordFile(file: string): { table: Map<string, PasswordEnt
     text = fs.readFileSync(file, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "password file not found (create it with `hearth passwd FILE USER`)" : code === "EACCES" ? "permission denied" : String(err);
+    const why =
+      code === "ENOENT" ? "password file not found (create it with `hearth passwd FILE USER`)" : code === "EACCES" ? "permission denied" : String(err);
     return { table: new Map(), issues: [{ file, line: 0, col: 0, message: why }] };
   }
   return parsePasswordFile(file, text);

@@ -63,13 +63,21 @@ export class SessionRestore {
     this.aedes.on("client", (c) => {
       const client = c as unknown as V5Client;
       this.cancel(client.id);
-      write(client.version === 5 && client.sessionExpiryInterval > 0 ? this.times.put(client.id, { expiry: client.sessionExpiryInterval, endedAt: null }) : this.times.delete(client.id));
+      write(
+        client.version === 5 && client.sessionExpiryInterval > 0
+          ? this.times.put(client.id, { expiry: client.sessionExpiryInterval, endedAt: null })
+          : this.times.delete(client.id),
+      );
     });
     this.aedes.on("clientDisconnect", (c) => {
       const client = c as unknown as V5Client;
       // (A taken-over connection ends too; the new one's "client" event follows and marks the session open.)
       // The interval as in force at the end: a DISCONNECT may have changed it [MQTT-3.14.2-2].
-      write(client.version === 5 && client.sessionExpiryInterval > 0 ? this.times.put(client.id, { expiry: client.sessionExpiryInterval, endedAt: Date.now() }) : this.times.delete(client.id));
+      write(
+        client.version === 5 && client.sessionExpiryInterval > 0
+          ? this.times.put(client.id, { expiry: client.sessionExpiryInterval, endedAt: Date.now() })
+          : this.times.delete(client.id),
+      );
     });
     this.aedes.on("sessionExpired", (c) => write(this.times.delete((c as unknown as V5Client).id)));
   }
@@ -116,7 +124,10 @@ export class SessionRestore {
   private later(clientId: string, ms: number, fn: () => void): void {
     const step = Math.min(ms, MAX_TIMER);
     const timer = setTimeout(() => {
-      this.timers.set(clientId, (this.timers.get(clientId) ?? []).filter((t) => t !== timer));
+      this.timers.set(
+        clientId,
+        (this.timers.get(clientId) ?? []).filter((t) => t !== timer),
+      );
       if (ms > step) return this.later(clientId, ms - step, fn);
       if (!(clientId in (this.aedes as unknown as { clients: Record<string, unknown> }).clients)) fn();
     }, step);

@@ -12,8 +12,10 @@ export function filterProblems(filter: string): string[] {
   const problems: string[] = [];
   const levels = filter.split("/");
   levels.forEach((level, i) => {
-    if (level === "#" && i !== levels.length - 1) problems.push(`"${filter}": '#' is only allowed as the last level`); // [MQTT-4.7.1-2]
-    else if (level.length > 1 && (level.includes("+") || level.includes("#"))) problems.push(`"${filter}": '+' and '#' must fill a whole level, as in "tele/+/SENSOR"`);
+    if (level === "#" && i !== levels.length - 1)
+      problems.push(`"${filter}": '#' is only allowed as the last level`); // [MQTT-4.7.1-2]
+    else if (level.length > 1 && (level.includes("+") || level.includes("#")))
+      problems.push(`"${filter}": '+' and '#' must fill a whole level, as in "tele/+/SENSOR"`);
   });
   return problems;
 }

@@ -8,7 +8,8 @@ import type { Notifier } from "./notifier.js";
 export function registerNotifyApi(app: FastifyInstance, notifier: Notifier): void {
   app.get<{ Querystring: { limit?: string } }>("/api/notifications", async (req, reply) => {
     const limit = req.query.limit === undefined ? 50 : Number(req.query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return reply.code(400).send({ error: `limit must be a whole number from 1 to 1000, got "${req.query.limit}"`, code: "HEARTH_E_REQUEST_INVALID" });
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      return reply.code(400).send({ error: `limit must be a whole number from 1 to 1000, got "${req.query.limit}"`, code: "HEARTH_E_REQUEST_INVALID" });
     const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
     return {
       notifications: notifier.recent(limit).map((r) => ({

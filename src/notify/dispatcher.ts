@@ -155,7 +155,10 @@ export class Dispatcher {
       if (now - row.created_at > this.o.settings().maxAge) {
         outbox.expire(row.id, now);
         metrics.done.inc({ channel: row.channel, status: "expired" });
-        log.error({ ...who, code: "HEARTH_E_NOTIFY_EXPIRED", last_error: row.last_error }, `Gave up "${row.title}" for ${row.recipient} by ${row.channel} after notify.max_age: ${row.last_error ?? "never delivered"}`);
+        log.error(
+          { ...who, code: "HEARTH_E_NOTIFY_EXPIRED", last_error: row.last_error },
+          `Gave up "${row.title}" for ${row.recipient} by ${row.channel} after notify.max_age: ${row.last_error ?? "never delivered"}`,
+        );
         lane.attempt = 0;
         continue;
       }
@@ -172,7 +175,8 @@ export class Dispatcher {
         case "delivered":
           outbox.finish(row.id, "sent", outcome.answer, null, after);
           metrics.done.inc({ channel: row.channel, status: "sent" });
-          if (lane.failingSince !== undefined) log.info({ ...who, failed_for_ms: after - lane.failingSince }, `${channel.describe} for ${row.recipient} works again; sending what waited`);
+          if (lane.failingSince !== undefined)
+            log.info({ ...who, failed_for_ms: after - lane.failingSince }, `${channel.describe} for ${row.recipient} works again; sending what waited`);
           log.info({ ...who, answer: outcome.answer }, `Sent "${row.title}" to ${row.recipient} by ${channel.describe}`);
           lane.attempt = 0;
           lane.streak = 0;
@@ -183,7 +187,10 @@ export class Dispatcher {
         case "rejected":
           outbox.finish(row.id, "failed", null, outcome.answer, after);
           metrics.done.inc({ channel: row.channel, status: "failed" });
-          log.error({ ...who, code: "HEARTH_E_NOTIFY_REJECTED", answer: outcome.answer }, `${channel.describe} for ${row.recipient} refused "${row.title}" for good: ${outcome.answer}`);
+          log.error(
+            { ...who, code: "HEARTH_E_NOTIFY_REJECTED", answer: outcome.answer },
+            `${channel.describe} for ${row.recipient} refused "${row.title}" for good: ${outcome.answer}`,
+          );
           lane.attempt = 0;
           lane.streak++;
           lane.lastError = outcome.answer;

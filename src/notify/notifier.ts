@@ -69,7 +69,11 @@ export class Notifier {
     this.savedState = this.outbox.loadState();
     this.transports = new Transports(o.settings.notify);
     const metrics = {
-      done: o.telemetry.counter("notify_notifications_total", "Notifications dealt with, by channel and status: sent, failed (refused for good), expired (notify.max_age), dropped (channel removed).", ["channel", "status"]),
+      done: o.telemetry.counter(
+        "notify_notifications_total",
+        "Notifications dealt with, by channel and status: sent, failed (refused for good), expired (notify.max_age), dropped (channel removed).",
+        ["channel", "status"],
+      ),
       retries: o.telemetry.counter("notify_retries_total", "Failed delivery attempts that will be retried, by channel and error code.", ["channel", "code"]),
     };
     o.telemetry.gauge("notify_pending", "Notifications waiting in the outbox, by channel.", ["channel"], (g) => {
@@ -83,7 +87,12 @@ export class Notifier {
     this.dispatcher = new Dispatcher({
       outbox: this.outbox,
       transports: () => this.transports,
-      settings: () => ({ retry: this.settings.notify.retry, maxAge: this.settings.notify.max_age, statusUrl: this.settings.notify.status_url, host: this.settings.host }),
+      settings: () => ({
+        retry: this.settings.notify.retry,
+        maxAge: this.settings.notify.max_age,
+        statusUrl: this.settings.notify.status_url,
+        host: this.settings.host,
+      }),
       clock: o.clock,
       metrics,
       log: o.log,
@@ -111,7 +120,8 @@ export class Notifier {
         if (!e.muted) this.fanOut("alert", e.recipients, e, { monitor: e.monitor, group: e.group, state: e.state });
         break;
       case "downtime":
-        if (e.recipients && e.subject !== undefined && e.body !== undefined) this.fanOut("downtime", e.recipients, { t: e.t, subject: e.subject, body: e.body }, {});
+        if (e.recipients && e.subject !== undefined && e.body !== undefined)
+          this.fanOut("downtime", e.recipients, { t: e.t, subject: e.subject, body: e.body }, {});
         break;
       case "acknowledgement":
         this.fanOut("acknowledgement", e.recipients, e, { monitor: e.monitor, group: e.group, state: e.state });
@@ -121,7 +131,12 @@ export class Notifier {
     }
   }
 
-  private fanOut(kind: NotificationKind, recipients: readonly string[], e: { t: string; subject: string; body: string }, about: { monitor?: string; group?: string; state?: string }): void {
+  private fanOut(
+    kind: NotificationKind,
+    recipients: readonly string[],
+    e: { t: string; subject: string; body: string },
+    about: { monitor?: string; group?: string; state?: string },
+  ): void {
     const createdAt = Date.parse(e.t);
     for (const recipient of recipients) {
       const channels = this.transports.of(recipient);
@@ -133,7 +148,16 @@ export class Notifier {
       for (const channel of channels) {
         // hearth.notify_failing about a channel goes by the recipients' other channels: that one is stuck.
         if (about.monitor === FAILING_MONITOR && about.group === laneGroup(recipient, channel.key)) continue;
-        this.buffered.push({ createdAt, recipient, channel: channel.key, kind, ...about, priority: priorityFor(kind, about.state), title: e.subject, body: e.body });
+        this.buffered.push({
+          createdAt,
+          recipient,
+          channel: channel.key,
+          kind,
+          ...about,
+          priority: priorityFor(kind, about.state),
+          title: e.subject,
+          body: e.body,
+        });
       }
     }
   }
@@ -149,7 +173,10 @@ export class Notifier {
     try {
       this.outbox.commit(rows, json === this.savedState ? undefined : json, this.clock.now());
     } catch (err) {
-      this.log.error({ code: "HEARTH_E_STORE_WRITE_FAILED", err: describeError(err), waiting: rows.length }, "Notifications and alert state cannot be written to the local store; tried again at the next evaluation");
+      this.log.error(
+        { code: "HEARTH_E_STORE_WRITE_FAILED", err: describeError(err), waiting: rows.length },
+        "Notifications and alert state cannot be written to the local store; tried again at the next evaluation",
+      );
       return;
     }
     this.buffered = [];

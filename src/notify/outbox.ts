@@ -94,17 +94,25 @@ export class NotificationOutbox {
       insert: db.prepare<[number, string, string, string, string | null, string | null, string | null, string, string, string]>(
         "INSERT INTO notifications (created_at, recipient, channel, kind, monitor, grp, state, priority, title, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       ),
-      head: db.prepare<[string, string], NotificationRow>("SELECT * FROM notifications WHERE status = 'pending' AND recipient = ? AND channel = ? ORDER BY id LIMIT 1"),
-      lanes: db.prepare<[], Lane>("SELECT recipient, channel, count(*) AS pending, min(created_at) AS oldest FROM notifications WHERE status = 'pending' GROUP BY recipient, channel"),
+      head: db.prepare<[string, string], NotificationRow>(
+        "SELECT * FROM notifications WHERE status = 'pending' AND recipient = ? AND channel = ? ORDER BY id LIMIT 1",
+      ),
+      lanes: db.prepare<[], Lane>(
+        "SELECT recipient, channel, count(*) AS pending, min(created_at) AS oldest FROM notifications WHERE status = 'pending' GROUP BY recipient, channel",
+      ),
       attempt: db.prepare<[string, number]>("UPDATE notifications SET attempts = attempts + 1, last_error = ? WHERE id = ?"),
       finish: db.prepare<[string, string | null, string | null, number, number]>(
         "UPDATE notifications SET status = ?, answer = ?, last_error = coalesce(?, last_error), attempts = attempts + 1, done_at = ? WHERE id = ? AND status = 'pending'",
       ),
       expire: db.prepare<[number, number]>("UPDATE notifications SET status = 'expired', done_at = ? WHERE id = ? AND status = 'pending'"),
-      drop: db.prepare<[string, number, number]>("UPDATE notifications SET status = 'dropped', last_error = ?, done_at = ? WHERE id = ? AND status = 'pending'"),
+      drop: db.prepare<[string, number, number]>(
+        "UPDATE notifications SET status = 'dropped', last_error = ?, done_at = ? WHERE id = ? AND status = 'pending'",
+      ),
       forget: db.prepare<[number]>("DELETE FROM notifications WHERE status <> 'pending' AND done_at < ?"),
       recent: db.prepare<[number], NotificationRow>("SELECT * FROM notifications ORDER BY id DESC LIMIT ?"),
-      saveState: db.prepare<[string, number]>("INSERT INTO alert_state (id, state, saved_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state, saved_at = excluded.saved_at"),
+      saveState: db.prepare<[string, number]>(
+        "INSERT INTO alert_state (id, state, saved_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state, saved_at = excluded.saved_at",
+      ),
       loadState: db.prepare<[], { state: string }>("SELECT state FROM alert_state WHERE id = 1"),
     };
   }
@@ -112,7 +120,8 @@ export class NotificationOutbox {
   /** Writes notifications and the engine state that decided them in one transaction: both or neither. */
   commit(rows: readonly NewNotification[], state: string | undefined, now: number): void {
     this.db.transaction(() => {
-      for (const r of rows) this.q.insert.run(r.createdAt, r.recipient, r.channel, r.kind, r.monitor ?? null, r.group ?? null, r.state ?? null, r.priority, r.title, r.body);
+      for (const r of rows)
+        this.q.insert.run(r.createdAt, r.recipient, r.channel, r.kind, r.monitor ?? null, r.group ?? null, r.state ?? null, r.priority, r.title, r.body);
       if (state !== undefined) this.q.saveState.run(state, now);
     })();
   }

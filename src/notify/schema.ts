@@ -26,13 +26,16 @@ const Smtp = z
   .strictObject({
     host: HostAddress.meta({ description: "The mail server (your provider's SMTP relay, or a relay on the LAN)." }),
     port: Port.optional().meta({ description: "Default: 587 for starttls, 465 for tls, 25 for none." }),
-    security: z
-      .enum(["starttls", "tls", "none"])
-      .default("starttls")
-      .meta({ description: "starttls: connect in plain text and require STARTTLS (port 587); tls: TLS from the first byte (port 465); none: no encryption (a relay on this machine or the LAN only)." }),
+    security: z.enum(["starttls", "tls", "none"]).default("starttls").meta({
+      description:
+        "starttls: connect in plain text and require STARTTLS (port 587); tls: TLS from the first byte (port 465); none: no encryption (a relay on this machine or the LAN only).",
+    }),
     username: z.string().min(1).optional().meta({ description: "Login on the mail server, when it asks for one." }),
     password: Secret.optional().meta({ description: "The login's password: write ${ENV_VAR} or ${file:/path}." }),
-    from: z.string().min(3).meta({ description: 'The sender, "Hearth <hearth@example.com>" or an address; most providers require an address of your account.' }),
+    from: z
+      .string()
+      .min(3)
+      .meta({ description: 'The sender, "Hearth <hearth@example.com>" or an address; most providers require an address of your account.' }),
     ca_file: z.string().min(1).optional().meta({ description: "PEM file of the CA that signed the server's certificate, for a relay with its own CA." }),
   })
   .refine((s) => (s.username === undefined) === (s.password === undefined), { message: "username and password go together" })
@@ -59,15 +62,22 @@ const Pushover = z
 const Gotify = z
   .strictObject({
     url: HttpUrl.meta({ description: "Your Gotify server, e.g. https://gotify.lan." }),
-    token: Secret.optional().meta({ description: "An application token; a recipient may give its own instead (the messages go to the user who owns the application)." }),
+    token: Secret.optional().meta({
+      description: "An application token; a recipient may give its own instead (the messages go to the user who owns the application).",
+    }),
   })
   .meta({ description: "Push through a Gotify server (https://gotify.net/docs/pushmsg)." });
 
 const Webhook = z
   .strictObject({
     url: HttpUrl.meta({ description: "Where the JSON is POSTed." }),
-    headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, { message: "expected a header name" }), z.string()).default({}).meta({ description: "Extra headers, e.g. Authorization: Bearer ${HOOK_TOKEN}." }),
-    secret: Secret.optional().meta({ description: "When set, every request carries X-Hearth-Signature-256: sha256=<HMAC-SHA256 of the body with this secret, hex>." }),
+    headers: z
+      .record(z.string().regex(/^[A-Za-z0-9-]+$/, { message: "expected a header name" }), z.string())
+      .default({})
+      .meta({ description: "Extra headers, e.g. Authorization: Bearer ${HOOK_TOKEN}." }),
+    secret: Secret.optional().meta({
+      description: "When set, every request carries X-Hearth-Signature-256: sha256=<HMAC-SHA256 of the body with this secret, hex>.",
+    }),
   })
   .meta({ description: "A generic webhook: a JSON body per notification." });
 
@@ -99,7 +109,9 @@ const Recipient = z
     datadog_handle: z
       .string()
       // An @-handle with parentheses is not parsed by Datadog (https://docs.datadoghq.com/monitors/notify/).
-      .regex(/^@?[^\s()@][^\s()]*$/, { message: 'expected a Datadog @-handle without spaces or parentheses: "alex@example.com", "slack-home-alerts", "team-house"' })
+      .regex(/^@?[^\s()@][^\s()]*$/, {
+        message: 'expected a Datadog @-handle without spaces or parentheses: "alex@example.com", "slack-home-alerts", "team-house"',
+      })
       .transform((h) => (h.startsWith("@") ? h : `@${h}`))
       .optional()
       .meta({ description: "How monitors and downtimes that Datadog evaluates reach this recipient: an @-handle (@alex@example.com, @slack-home-alerts)." }),
@@ -110,7 +122,9 @@ type Recipient = z.output<typeof Recipient>;
 
 export const NotifyConfig = z
   .strictObject({
-    status_url: HttpUrl.optional().meta({ description: "The status page as you open it (http://pve1.lan:8686/): the click target of push notifications and the link in emails." }),
+    status_url: HttpUrl.optional().meta({
+      description: "The status page as you open it (http://pve1.lan:8686/): the click target of push notifications and the link in emails.",
+    }),
     operators: z.array(Name).optional().meta({ description: "Who hears about Hearth itself (the built-in hearth.* monitors). Default: every recipient." }),
     timeout: Duration.prefault("30s").meta({ description: "A server that has not answered by then counts as failed, and the notification is retried." }),
     retry: z
@@ -120,7 +134,9 @@ export const NotifyConfig = z
       })
       .prefault({})
       .meta({ description: "Retries of a notification that could not be delivered." }),
-    max_age: Duration.prefault("1d").meta({ description: "A notification still undelivered after this long is given up (kept in the outbox as expired), so the next one of that channel can go." }),
+    max_age: Duration.prefault("1d").meta({
+      description: "A notification still undelivered after this long is given up (kept in the outbox as expired), so the next one of that channel can go.",
+    }),
     smtp: Smtp.optional(),
     ntfy: Ntfy.prefault({}),
     pushover: Pushover.optional(),
@@ -132,15 +148,27 @@ export const NotifyConfig = z
     for (const [name, r] of Object.entries(n.recipients)) {
       const at = (field: string) => ["recipients", name, field];
       if (r.email && !n.smtp) ctx.addIssue({ code: "custom", path: at("email"), message: "email needs notify.smtp (the mail server)" });
-      if (r.pushover && !n.pushover) ctx.addIssue({ code: "custom", path: at("pushover"), message: "pushover needs notify.pushover (your application's token)" });
+      if (r.pushover && !n.pushover)
+        ctx.addIssue({ code: "custom", path: at("pushover"), message: "pushover needs notify.pushover (your application's token)" });
       if (r.gotify && !n.gotify) ctx.addIssue({ code: "custom", path: at("gotify"), message: "gotify needs notify.gotify (the server's url)" });
-      else if (r.gotify && !r.gotify.token && !n.gotify?.token) ctx.addIssue({ code: "custom", path: at("gotify"), message: "needs a token: here ({token: …}) or in notify.gotify.token" });
+      else if (r.gotify && !r.gotify.token && !n.gotify?.token)
+        ctx.addIssue({ code: "custom", path: at("gotify"), message: "needs a token: here ({token: …}) or in notify.gotify.token" });
       for (const hook of r.webhook ?? []) {
-        if (!n.webhooks[hook]) ctx.addIssue({ code: "custom", path: at("webhook"), message: `no webhook named "${hook}" in notify.webhooks${suggestion(hook, Object.keys(n.webhooks))}` });
+        if (!n.webhooks[hook])
+          ctx.addIssue({
+            code: "custom",
+            path: at("webhook"),
+            message: `no webhook named "${hook}" in notify.webhooks${suggestion(hook, Object.keys(n.webhooks))}`,
+          });
       }
     }
     for (const [i, name] of (n.operators ?? []).entries()) {
-      if (!n.recipients[name]) ctx.addIssue({ code: "custom", path: ["operators", i], message: `no recipient named "${name}" in notify.recipients${suggestion(name, Object.keys(n.recipients))}` });
+      if (!n.recipients[name])
+        ctx.addIssue({
+          code: "custom",
+          path: ["operators", i],
+          message: `no recipient named "${name}" in notify.recipients${suggestion(name, Object.keys(n.recipients))}`,
+        });
     }
     if (n.retry.min > n.retry.max) ctx.addIssue({ code: "custom", path: ["retry", "min"], message: "must not be longer than retry.max" });
   })

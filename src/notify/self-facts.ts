@@ -54,7 +54,10 @@ export class HubSelfFacts implements SelfFacts {
     if (!h || h.state === "disabled" || cursor === undefined) return new Map();
     const oldest = this.o.store.points.oldestTimeAfter(cursor);
     const pending = this.o.store.points.countAfter(cursor);
-    return one(oldest === undefined ? 0 : round1(Math.max(0, now - oldest) / 60_000), `${pending} point${pending === 1 ? "" : "s"} wait; Datadog is ${h.state}${h.detail ? ` (${h.detail})` : ""}`);
+    return one(
+      oldest === undefined ? 0 : round1(Math.max(0, now - oldest) / 60_000),
+      `${pending} point${pending === 1 ? "" : "s"} wait; Datadog is ${h.state}${h.detail ? ` (${h.detail})` : ""}`,
+    );
   }
 
   /**
@@ -70,7 +73,10 @@ export class HubSelfFacts implements SelfFacts {
     const undelivered = Math.max(0, last - Math.max(store.deliveredThrough(), first - 1));
     const used = store.usedBytes();
     const share = total === 0 ? 0 : (used * (undelivered / total)) / max;
-    return one(round1(share * 100), `${undelivered} undelivered point${undelivered === 1 ? "" : "s"}; the store holds ${Math.round(used / 1_048_576)} MiB of ${Math.round(max / 1_048_576)} MiB`);
+    return one(
+      round1(share * 100),
+      `${undelivered} undelivered point${undelivered === 1 ? "" : "s"}; the store holds ${Math.round(used / 1_048_576)} MiB of ${Math.round(max / 1_048_576)} MiB`,
+    );
   }
 
   private components(): Map<string, SelfFact> {

@@ -79,7 +79,20 @@ export class Aggregator {
     let s = this.series.get(series.key);
     if (s && s.kind === sample.kind && !this.staysFinite(s, sample.value)) return false;
     if (!s || s.kind !== sample.kind) {
-      s = { series, kind: sample.kind, unit: sample.unit, dirty: false, acc: 0, time: sample.time, kept: [], stamped: false, previous: undefined, lastSample: { value: sample.value, time: sample.time }, lastPoint: undefined, seenAt: sample.time };
+      s = {
+        series,
+        kind: sample.kind,
+        unit: sample.unit,
+        dirty: false,
+        acc: 0,
+        time: sample.time,
+        kept: [],
+        stamped: false,
+        previous: undefined,
+        lastSample: { value: sample.value, time: sample.time },
+        lastPoint: undefined,
+        seenAt: sample.time,
+      };
       this.series.set(series.key, s);
     }
     s.lastSample.value = sample.value;

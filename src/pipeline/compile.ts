@@ -140,8 +140,7 @@ function extractSpec(spec: CompiledSpec, msg: Message, json: unknown, captures: 
   for (const hit of hits) {
     const reading = readValue(hit.value, spec.states);
     if (!reading.ok) {
-      if (reading.reason === "null")
-        out.skips.push({ metric: spec.metric, why: spec.path ? `"${spec.path.text}" is ${reading.detail}` : "payload is null" });
+      if (reading.reason === "null") out.skips.push({ metric: spec.metric, why: spec.path ? `"${spec.path.text}" is ${reading.detail}` : "payload is null" });
       else out.skips.push({ metric: spec.metric, why: reading.detail, reason: reading.reason });
       continue;
     }
@@ -185,7 +184,9 @@ function timeReader(spec: NonNullable<Mapping["time"]>): (msg: Message, json: un
       const raw = msg.userProperty(name);
       if (raw === undefined) return { ok: false, why: `no user property "${name}"`, bad: false };
       const t = parse(raw);
-      return t === undefined ? { ok: false, why: `user property "${name}" (${JSON.stringify(raw.slice(0, 40))}) is not an ${spec.format} time`, bad: true } : { ok: true, time: t };
+      return t === undefined
+        ? { ok: false, why: `user property "${name}" (${JSON.stringify(raw.slice(0, 40))}) is not an ${spec.format} time`, bad: true }
+        : { ok: true, time: t };
     };
   }
   const path = compilePath(spec.path!);

@@ -57,11 +57,10 @@ const CalibrationPoint = z.tuple([z.number(), z.number()]).meta({ description: "
 
 /** How one number is read out of a message. Shared by a mapping's shorthand and each entry of `samples`. */
 const valueFields = {
-  path: z
-    .string()
-    .min(1)
-    .optional()
-    .meta({ description: "Where the value sits in a JSON payload: ENERGY.Power, Current.0, or +sensor.Temperature (any key, captured as {sensor}). Absent: the whole payload." }),
+  path: z.string().min(1).optional().meta({
+    description:
+      "Where the value sits in a JSON payload: ENERGY.Power, Current.0, or +sensor.Temperature (any key, captured as {sensor}). Absent: the whole payload.",
+  }),
   unit: z.string().optional().meta({ description: 'The unit of the value ("W", "kWh", "°C"). A payload like "21.5 °C" brings its own.' }),
   kind: MetricKind.default("gauge"),
   calibrate: z
@@ -93,14 +92,15 @@ const TimeSpec = z
       .optional()
       .meta({ description: "The MQTT 5 user property that carries the timestamp, e.g. ts. A message without it gets the time Hearth received it." }),
     format: z.enum(["iso", "epoch_s", "epoch_ms"]).default("iso"),
-    zone: z
-      .string()
-      .optional()
-      .meta({ description: "IANA time zone of ISO times written without an offset (Tasmota's Time has none)." }),
+    zone: z.string().optional().meta({ description: "IANA time zone of ISO times written without an offset (Tasmota's Time has none)." }),
   })
   .superRefine((t, ctx) => {
     if ((t.path === undefined) === (t.user_property === undefined))
-      ctx.addIssue({ code: "custom", message: "write where the timestamp is: `path` (in the payload) or `user_property` (an MQTT 5 user property), one of them", path: [] });
+      ctx.addIssue({
+        code: "custom",
+        message: "write where the timestamp is: `path` (in the payload) or `user_property` (an MQTT 5 user property), one of them",
+        path: [],
+      });
   })
   .meta({ description: "Trust the message's own timestamp (in the payload, or in an MQTT 5 user property) instead of the time Hearth received it." });
 
@@ -143,7 +143,8 @@ export const Mapping = MappingShape.superRefine((m, ctx) => {
 function checkCaptures(m: z.output<typeof MappingShape>, ctx: z.RefinementCtx): void {
   const topic = new Set(topicCaptureNames(m.topic));
   for (const name of Object.keys(m.user_properties ?? {})) {
-    if (topic.has(name)) ctx.addIssue({ code: "custom", message: `{${name}} is captured by the topic ("${m.topic}") already`, path: ["user_properties", name] });
+    if (topic.has(name))
+      ctx.addIssue({ code: "custom", message: `{${name}} is captured by the topic ("${m.topic}") already`, path: ["user_properties", name] });
     topic.add(name);
   }
   const pathCaptures = (path: string | undefined) => (path ? compilePath(path).captures : []);
@@ -157,7 +158,11 @@ function checkCaptures(m: z.output<typeof MappingShape>, ctx: z.RefinementCtx): 
   specs.forEach((s, j) => {
     s.tags.forEach((t, i) => report(t, new Set([...topic, ...pathCaptures(s.path)]), ["samples", j, "tags", i]));
     if (s.calibrate && s.calibrate[0][0] === s.calibrate[1][0])
-      ctx.addIssue({ code: "custom", message: "the two calibration points need different raw readings", path: m.samples ? ["samples", j, "calibrate"] : ["calibrate"] });
+      ctx.addIssue({
+        code: "custom",
+        message: "the two calibration points need different raw readings",
+        path: m.samples ? ["samples", j, "calibrate"] : ["calibrate"],
+      });
   });
 }
 

@@ -15,7 +15,10 @@ export function normalizeMetricName(name: string): string {
 
 /** Tags: lower-case; letters, digits, '_', '-', ':', '.', '/'; other characters become '_'; starts with a letter. */
 export function normalizeTag(tag: string): string {
-  let t = tag.toLowerCase().replace(/[^\p{L}\p{N}_\-:./]/gu, "_").replace(/_{2,}/g, "_");
+  let t = tag
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}_\-:./]/gu, "_")
+    .replace(/_{2,}/g, "_");
   t = t.replace(/^[^\p{L}]+/u, "");
   t = t.replace(/_+$/, "");
   return t.slice(0, MAX_LENGTH);

@@ -132,7 +132,8 @@ export class Pipeline {
   reject(reason: RejectReason, topic: string | undefined, detail: string): void {
     this.rejected.inc({ reason });
     const gate = this.rejectLog.allow(reason);
-    if (gate.suppressed > 0) this.log.warn({ code: "HEARTH_E_PAYLOAD_REJECTED", reason, suppressed: gate.suppressed }, "Suppressed similar payload rejections in the last minute");
+    if (gate.suppressed > 0)
+      this.log.warn({ code: "HEARTH_E_PAYLOAD_REJECTED", reason, suppressed: gate.suppressed }, "Suppressed similar payload rejections in the last minute");
     if (gate.ok) this.log.warn({ code: "HEARTH_E_PAYLOAD_REJECTED", reason, topic, detail }, "Payload rejected");
   }
 
@@ -159,5 +160,4 @@ export class Pipeline {
     }
     return points;
   }
-
 }

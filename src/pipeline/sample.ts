@@ -27,4 +27,14 @@ export interface Sample {
 /** Why a payload or a field could not become a number. Each reason is a label on `hearth_ingest_rejected_total`. */
 export type RejectReason = "not_utf8" | "not_json" | "nan" | "empty" | "oversized" | "wrong_type" | "bad_timestamp" | "out_of_range" | "not_finite";
 
-export const REJECT_REASONS: readonly RejectReason[] = ["not_utf8", "not_json", "nan", "empty", "oversized", "wrong_type", "bad_timestamp", "out_of_range", "not_finite"];
+export const REJECT_REASONS: readonly RejectReason[] = [
+  "not_utf8",
+  "not_json",
+  "nan",
+  "empty",
+  "oversized",
+  "wrong_type",
+  "bad_timestamp",
+  "out_of_range",
+  "not_finite",
+];

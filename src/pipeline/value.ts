@@ -5,9 +5,7 @@ import { KNOWN_UNITS } from "./units.js";
  * Reading one number out of whatever a device sent: a JSON number, a numeric string, a number
  * with a known unit ("21.5 °C"), or a state word that means 1 or 0.
  */
-export type Reading =
-  | { ok: true; value: number; unit?: string; state?: string }
-  | { ok: false; reason: RejectReason | "null"; detail: string };
+export type Reading = { ok: true; value: number; unit?: string; state?: string } | { ok: false; reason: RejectReason | "null"; detail: string };
 
 /**
  * State words and their numbers, keyed lower-case (matching ignores case: Tasmota sends

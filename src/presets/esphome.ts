@@ -58,7 +58,12 @@ export const esphome = definePreset({
         e.emit("device.online", text.value, { states: AVAILABILITY_STATES });
       }),
       ...Object.entries(COMPONENTS).map(([component, { metric, tag }]) =>
-        codeRule(`${topic_prefix}/${component}/+object/state`, "esphome", (c) => [...device(c), `${tag}:${c.object ?? ""}`], (e) => readState(e, metric)),
+        codeRule(
+          `${topic_prefix}/${component}/+object/state`,
+          "esphome",
+          (c) => [...device(c), `${tag}:${c.object ?? ""}`],
+          (e) => readState(e, metric),
+        ),
       ),
     ];
   },

@@ -31,15 +31,25 @@ export const espresense = definePreset({
   options: EspresenseOptions,
   rules({ base_topic }): CompiledRule[] {
     return [
-      codeRule(`${base_topic}/rooms/+room/status`, "espresense", (c) => [`device:${c.room ?? ""}`, `room:${c.room ?? ""}`, SOURCE], (e) => {
-        const text = e.msg.text();
-        if (!text.ok) return e.skip("device.online", text.detail, text.reason);
-        e.emit("device.online", text.value, { states: AVAILABILITY_STATES });
-      }),
-      codeRule(`${base_topic}/devices/+beacon/+room`, "espresense", (c) => [`beacon:${c.beacon ?? ""}`, `room:${c.room ?? ""}`, SOURCE], (e) => {
-        const p = e.json();
-        if (isObject(p)) e.emit("presence.distance", p.distance, { unit: "m" });
-      }),
+      codeRule(
+        `${base_topic}/rooms/+room/status`,
+        "espresense",
+        (c) => [`device:${c.room ?? ""}`, `room:${c.room ?? ""}`, SOURCE],
+        (e) => {
+          const text = e.msg.text();
+          if (!text.ok) return e.skip("device.online", text.detail, text.reason);
+          e.emit("device.online", text.value, { states: AVAILABILITY_STATES });
+        },
+      ),
+      codeRule(
+        `${base_topic}/devices/+beacon/+room`,
+        "espresense",
+        (c) => [`beacon:${c.beacon ?? ""}`, `room:${c.room ?? ""}`, SOURCE],
+        (e) => {
+          const p = e.json();
+          if (isObject(p)) e.emit("presence.distance", p.distance, { unit: "m" });
+        },
+      ),
     ];
   },
 });

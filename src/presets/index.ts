@@ -29,7 +29,10 @@ export const PresetsConfig = z
   .union([
     z.array(z.enum(names)),
     z.strictObject(
-      Object.fromEntries(Object.entries(PRESETS).map(([n, p]) => [n, z.union([z.boolean(), p.options]).optional()])) as Record<string, z.ZodOptional<z.ZodType>>,
+      Object.fromEntries(Object.entries(PRESETS).map(([n, p]) => [n, z.union([z.boolean(), p.options]).optional()])) as Record<
+        string,
+        z.ZodOptional<z.ZodType>
+      >,
     ),
   ])
   .meta({ description: "Device families to understand out of the box: a list of names, or a map of name to options (or false to turn one off)." });

@@ -22,7 +22,8 @@ function readRelay(e: PresetEmitter): void {
   const text = e.msg.text();
   if (!text.ok) return e.skip("power.relay", text.detail, text.reason);
   const word = text.value.trim().toLowerCase();
-  if (word !== "on" && word !== "off" && word !== "overpower") return e.skip("power.relay", `${JSON.stringify(text.value)} is not on, off or overpower`, "wrong_type");
+  if (word !== "on" && word !== "off" && word !== "overpower")
+    return e.skip("power.relay", `${JSON.stringify(text.value)} is not on, off or overpower`, "wrong_type");
   e.emit("power.relay", word === "on" ? 1 : 0);
   e.emit("power.overpower", word === "overpower" ? 1 : 0);
 }
@@ -73,7 +74,8 @@ function readRollerStopReason(e: PresetEmitter): void {
   const text = e.msg.text();
   if (!text.ok) return e.skip("cover.obstacle", text.detail, text.reason);
   const reason = text.value.trim().toLowerCase();
-  if (!STOP_REASONS.has(reason)) return e.skip("cover.obstacle", `${JSON.stringify(text.value)} is not normal, safety_switch, obstacle or overpower`, "wrong_type");
+  if (!STOP_REASONS.has(reason))
+    return e.skip("cover.obstacle", `${JSON.stringify(text.value)} is not normal, safety_switch, obstacle or overpower`, "wrong_type");
   e.emit("power.overpower", reason === "overpower" ? 1 : 0);
   e.emit("cover.obstacle", reason === "obstacle" ? 1 : 0);
   e.emit("cover.safety_switch", reason === "safety_switch" ? 1 : 0);
@@ -101,13 +103,15 @@ function readInfo(e: PresetEmitter): void {
   });
   // In roller mode the two meters are the motor's two windings, not relays: the roller's energy
   // comes on roller/<n>/energy.
-  if (rollers.length > 0 && list(s.meters).length > 0) e.skip("power.energy", "roller mode: the meters are the motor's windings; energy is read from roller/<n>/energy");
-  if (rollers.length === 0) list(s.meters).forEach((m, i) => {
-    const tags = [`relay:${i}`];
-    if (m.is_valid === false) return e.skip("power.watts", `meters[${i}] is not valid (is_valid: false)`);
-    e.emit("power.watts", m.power, { unit: "W", tags });
-    e.emit("power.energy", m.total, { unit: "kWh", tags, divisor: WATT_MINUTES_PER_KWH });
-  });
+  if (rollers.length > 0 && list(s.meters).length > 0)
+    e.skip("power.energy", "roller mode: the meters are the motor's windings; energy is read from roller/<n>/energy");
+  if (rollers.length === 0)
+    list(s.meters).forEach((m, i) => {
+      const tags = [`relay:${i}`];
+      if (m.is_valid === false) return e.skip("power.watts", `meters[${i}] is not valid (is_valid: false)`);
+      e.emit("power.watts", m.power, { unit: "W", tags });
+      e.emit("power.energy", m.total, { unit: "kWh", tags, divisor: WATT_MINUTES_PER_KWH });
+    });
   list(s.emeters).forEach((m, i) => {
     const tags = [`channel:${i}`];
     if (m.is_valid === false) return e.skip("power.watts", `emeters[${i}] is not valid (is_valid: false)`);
@@ -154,7 +158,8 @@ export const shellyGen1 = definePreset({
     const relay = (c: Record<string, string>) => t(c, [`relay:${c.relay ?? ""}`]);
     const channel = (c: Record<string, string>) => t(c, [`channel:${c.channel ?? ""}`]);
     const roller = (c: Record<string, string>) => t(c, [`roller:${c.roller ?? ""}`]);
-    const rule = (suffix: string, tags: (c: Record<string, string>) => string[], read: (e: PresetEmitter) => void) => codeRule(`${base}/${suffix}`, "shelly_gen1", tags, read);
+    const rule = (suffix: string, tags: (c: Record<string, string>) => string[], read: (e: PresetEmitter) => void) =>
+      codeRule(`${base}/${suffix}`, "shelly_gen1", tags, read);
     return [
       rule("online", t, plain("device.online")),
       rule("info", t, readInfo),

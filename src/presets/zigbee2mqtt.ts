@@ -20,25 +20,27 @@ interface Field {
 }
 
 /** Exposed attributes and the metrics they become; units as Zigbee2MQTT documents them. */
-const FIELDS: ReadonlyMap<string, Field> = new Map(Object.entries({
-  power: { metric: "power.watts", unit: "W" },
-  energy: { metric: "power.energy", unit: "kWh" },
-  produced_energy: { metric: "power.energy_returned", unit: "kWh" },
-  current: { metric: "power.current", unit: "A" },
-  power_factor: { metric: "power.factor" },
-  ac_frequency: { metric: "power.frequency", unit: "Hz" },
-  linkquality: { metric: "device.linkquality", unit: "lqi" },
-  battery: { metric: "device.battery", unit: "%" },
-  device_temperature: { metric: "device.temperature", unit: "°C" },
-  temperature: { metric: "sensor.temperature", unit: "°C" },
-  humidity: { metric: "sensor.humidity", unit: "%" },
-  pressure: { metric: "sensor.pressure", unit: "hPa" },
-  illuminance_lux: { metric: "sensor.illuminance", unit: "lx" },
-  co2: { metric: "sensor.co2", unit: "ppm" },
-  occupancy: { metric: "sensor.occupancy" },
-  contact: { metric: "sensor.contact" },
-  water_leak: { metric: "sensor.water_leak" },
-}));
+const FIELDS: ReadonlyMap<string, Field> = new Map(
+  Object.entries({
+    power: { metric: "power.watts", unit: "W" },
+    energy: { metric: "power.energy", unit: "kWh" },
+    produced_energy: { metric: "power.energy_returned", unit: "kWh" },
+    current: { metric: "power.current", unit: "A" },
+    power_factor: { metric: "power.factor" },
+    ac_frequency: { metric: "power.frequency", unit: "Hz" },
+    linkquality: { metric: "device.linkquality", unit: "lqi" },
+    battery: { metric: "device.battery", unit: "%" },
+    device_temperature: { metric: "device.temperature", unit: "°C" },
+    temperature: { metric: "sensor.temperature", unit: "°C" },
+    humidity: { metric: "sensor.humidity", unit: "%" },
+    pressure: { metric: "sensor.pressure", unit: "hPa" },
+    illuminance_lux: { metric: "sensor.illuminance", unit: "lx" },
+    co2: { metric: "sensor.co2", unit: "ppm" },
+    occupancy: { metric: "sensor.occupancy" },
+    contact: { metric: "sensor.contact" },
+    water_leak: { metric: "sensor.water_leak" },
+  }),
+);
 
 /** Keys that say a device meters mains power: its `voltage` is then mains volts, not a battery's millivolts. */
 const METERING = /^(power|current|energy)(_l\d+)?$/;
@@ -131,30 +133,36 @@ export const zigbee2mqtt = definePreset({
     const devices = runtime.memory<Known>("zigbee2mqtt");
     const bridge = `device:${base_topic.replaceAll("/", "_")}_bridge`;
     return [
-      codeRule(`${base_topic}/#name`, "zigbee2mqtt", () => [SOURCE], (e) => {
-        const name = e.captures.name ?? "";
-        const levels = name.split("/");
-        const last = levels[levels.length - 1]!;
-        const parent = levels.slice(0, -1).join("/");
-        if (levels[0] === "bridge") {
-          // bridge/info, bridge/devices, bridge/logging… describe the bridge, they are not readings.
-          if (name === "bridge/state") availability(e.withTags([bridge]));
-          return;
-        }
-        // Commands to devices, from controllers: not readings.
-        if (levels.includes("set") || last === "get") return;
-        if (last === "availability" && parent) return availability(e.withTags([`device:${parent}`]));
-        const text = e.msg.text();
-        const json = text.ok && text.value.trimStart().startsWith("{") ? e.json() : undefined;
-        if (isObject(json) && !devices.has(parent)) {
-          const known = devices.get(name) ?? { metering: false };
-          devices.set(name, known);
-          return readState(e.withTags([`device:${name}`]), json, known);
-        }
-        if (!parent) return e.skip("(payload)", "a device's state is a JSON object", text.ok ? "wrong_type" : text.reason);
-        const known = devices.get(parent);
-        readAttribute(e.withTags([`device:${parent}`]), last, isObject(json) ? json : text.ok ? text.value : null, known?.metering ?? false, false);
-      }, { covers }),
+      codeRule(
+        `${base_topic}/#name`,
+        "zigbee2mqtt",
+        () => [SOURCE],
+        (e) => {
+          const name = e.captures.name ?? "";
+          const levels = name.split("/");
+          const last = levels[levels.length - 1]!;
+          const parent = levels.slice(0, -1).join("/");
+          if (levels[0] === "bridge") {
+            // bridge/info, bridge/devices, bridge/logging… describe the bridge, they are not readings.
+            if (name === "bridge/state") availability(e.withTags([bridge]));
+            return;
+          }
+          // Commands to devices, from controllers: not readings.
+          if (levels.includes("set") || last === "get") return;
+          if (last === "availability" && parent) return availability(e.withTags([`device:${parent}`]));
+          const text = e.msg.text();
+          const json = text.ok && text.value.trimStart().startsWith("{") ? e.json() : undefined;
+          if (isObject(json) && !devices.has(parent)) {
+            const known = devices.get(name) ?? { metering: false };
+            devices.set(name, known);
+            return readState(e.withTags([`device:${name}`]), json, known);
+          }
+          if (!parent) return e.skip("(payload)", "a device's state is a JSON object", text.ok ? "wrong_type" : text.reason);
+          const known = devices.get(parent);
+          readAttribute(e.withTags([`device:${parent}`]), last, isObject(json) ? json : text.ok ? text.value : null, known?.metering ?? false, false);
+        },
+        { covers },
+      ),
     ];
   },
 });

@@ -15,9 +15,15 @@ export const RulesFile = z
     version: z.literal(1, { message: "this Hearth understands rules version 1" }).default(1),
     presets: PresetsConfig.optional(),
     mappings: z.array(Mapping).optional().meta({ description: "Topic mappings: which messages become which samples." }),
-    monitors: z.array(Monitor).optional().meta({ description: "Monitors: thresholds on a metric query (Datadog's model) and appliances left on while nobody is home." }),
+    monitors: z
+      .array(Monitor)
+      .optional()
+      .meta({ description: "Monitors: thresholds on a metric query (Datadog's model) and appliances left on while nobody is home." }),
     calendars: z.array(Calendar).optional().meta({ description: "Downtime calendars: when monitors are muted, and who hears about it." }),
-    dashboards: z.array(Dashboard).optional().meta({ description: "Dashboards: ordered widgets over a live time span, created in Datadog by `hearth datadog apply` and drawn by the status page." }),
+    dashboards: z
+      .array(Dashboard)
+      .optional()
+      .meta({ description: "Dashboards: ordered widgets over a live time span, created in Datadog by `hearth datadog apply` and drawn by the status page." }),
     appliances: Appliances.optional(),
     people: People.optional(),
     tanks: Tanks.optional(),

@@ -24,7 +24,7 @@ export class DemoPhone {
   register(app: FastifyInstance): void {
     app.post("/demo/phone", async (req, reply) => {
       const body = (req.body ?? {}) as Record<string, unknown>;
-      const text = (k: string) => (typeof body[k] === "string" ? (body[k]) : undefined);
+      const text = (k: string) => (typeof body[k] === "string" ? body[k] : undefined);
       const title = text("title");
       if (title === undefined) return reply.code(400).send({ error: "expected the webhook's JSON with a title", code: "HEARTH_E_REQUEST_INVALID" });
       this.messages.push({ at: this.now(), title, message: text("message") ?? "", state: text("state") });

@@ -74,7 +74,14 @@ export class Simulator {
     const t = state.tank;
     this.client(t.name)?.publish(
       `tele/${t.name}/SENSOR`,
-      JSON.stringify({ Time: time, ANALOG: { A1: t.phRaw }, DS18B20: { Id: "0516B0894AFF", Temperature: t.waterC }, HX711: { Weight: t.weightKg }, ECCalc: { EC: t.ecMsCm }, TempUnit: "C" }),
+      JSON.stringify({
+        Time: time,
+        ANALOG: { A1: t.phRaw },
+        DS18B20: { Id: "0516B0894AFF", Temperature: t.waterC },
+        HX711: { Weight: t.weightKg },
+        ECCalc: { EC: t.ecMsCm },
+        TempUnit: "C",
+      }),
     );
     for (const p of state.people) this.publishPerson(p.name, p.home, now);
   }
@@ -93,10 +100,37 @@ export class Simulator {
     if (previous !== home) {
       this.log.info({ person: name, home }, `Simulator: ${name} is ${home ? "home" : "away"}`);
       if (previous !== undefined) {
-        c?.publish(`${topic}/event`, JSON.stringify({ _type: "transition", event: home ? "enter" : "leave", desc: "home", t: "c", tid: name.slice(0, 2), tst, wtst: 1704067200, acc: 15, ...HOME }));
+        c?.publish(
+          `${topic}/event`,
+          JSON.stringify({
+            _type: "transition",
+            event: home ? "enter" : "leave",
+            desc: "home",
+            t: "c",
+            tid: name.slice(0, 2),
+            tst,
+            wtst: 1704067200,
+            acc: 15,
+            ...HOME,
+          }),
+        );
       }
     }
-    c?.publish(topic, JSON.stringify({ _type: "location", tid: name.slice(0, 2), tst, acc: 12, batt: 81, conn: "w", t: "t", ...where, ...(home ? { inregions: ["home"] } : {}) }), { retain: true });
+    c?.publish(
+      topic,
+      JSON.stringify({
+        _type: "location",
+        tid: name.slice(0, 2),
+        tst,
+        acc: 12,
+        batt: 81,
+        conn: "w",
+        t: "t",
+        ...where,
+        ...(home ? { inregions: ["home"] } : {}),
+      }),
+      { retain: true },
+    );
   }
 
   private publishPlug(plug: DeviceState, time: string, hours: number): void {

@@ -33,12 +33,25 @@ const at = (h: number, m = 0) => h * 60 + m;
 const within = (minute: number, windows: Window[]) => windows.some(([a, b]) => minute >= a && minute < b);
 
 const PLUGS: readonly { name: string; watts: number; on: Window[]; idleWatts: number; startKwh: number; jitter: number }[] = [
-  { name: "kitchen_plug", watts: 2000, on: [[at(7, 30), at(10, 5)], [at(18, 30), at(19, 15)]], idleWatts: 0, startKwh: 412.5, jitter: 60 },
+  {
+    name: "kitchen_plug",
+    watts: 2000,
+    on: [
+      [at(7, 30), at(10, 5)],
+      [at(18, 30), at(19, 15)],
+    ],
+    idleWatts: 0,
+    startKwh: 412.5,
+    jitter: 60,
+  },
   { name: "bathroom_plug", watts: 1200, on: [[at(7, 40), at(9, 10)]], idleWatts: 0, startKwh: 35.2, jitter: 30 },
   { name: "living_room_tv", watts: 95, on: [[at(18, 0), at(23, 0)]], idleWatts: 0.4, startKwh: 120.9, jitter: 5 },
 ];
 
-const AWAY: Window[] = [[at(8, 0), at(10, 0)], [at(13, 0), at(17, 30)]];
+const AWAY: Window[] = [
+  [at(8, 0), at(10, 0)],
+  [at(13, 0), at(17, 30)],
+];
 
 /** The inverse of the two-point calibration in rules/house.yaml ([[1980, 4.0], [1500, 7.0]]). */
 const PH_RAW_AT_4 = 1980;

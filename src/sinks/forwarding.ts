@@ -38,7 +38,11 @@ export class Forwarding {
   ) {
     this.config = config;
     this.policy = new ForwardPolicy(config.forward, log, clock);
-    this.metrics = createSinkMetrics(telemetry, () => [...this.runners.values()].map((r) => r.runner), () => clock.now());
+    this.metrics = createSinkMetrics(
+      telemetry,
+      () => [...this.runners.values()].map((r) => r.runner),
+      () => clock.now(),
+    );
   }
 
   start(): void {

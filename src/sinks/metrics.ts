@@ -23,8 +23,16 @@ interface SinkGaugeSource {
 export function createSinkMetrics(telemetry: Telemetry, sinks: () => readonly SinkGaugeSource[], now: () => number): SinkMetrics {
   const metrics: SinkMetrics = {
     delivered: telemetry.counter("sink_points_delivered_total", "Points a sink took (Datadog answered 202; datagrams handed to the agent).", ["sink"]),
-    retries: telemetry.counter("sink_retries_total", "Failed sends that will be retried, by reason (network, timeout, http_408, http_429, http_5xx, refused).", ["sink", "reason"]),
-    deadLettered: telemetry.counter("sink_points_dead_lettered_total", "Points in batches a sink rejected for good (400), kept in the store's dead_letters table.", ["sink"]),
+    retries: telemetry.counter(
+      "sink_retries_total",
+      "Failed sends that will be retried, by reason (network, timeout, http_408, http_429, http_5xx, refused).",
+      ["sink", "reason"],
+    ),
+    deadLettered: telemetry.counter(
+      "sink_points_dead_lettered_total",
+      "Points in batches a sink rejected for good (400), kept in the store's dead_letters table.",
+      ["sink"],
+    ),
     withheld: telemetry.counter(
       "sink_points_withheld_total",
       "Points kept in the store but not forwarded: excluded (forward.include/exclude), series_cap (forward.max_series_per_metric), too_old/too_new (outside Datadog's window).",

@@ -19,7 +19,12 @@ const CAP_WINDOW_MS = 3_600_000;
 
 /** `power.*`, `*.debug`, `my_metric` → one anchored regular expression. */
 export function compilePatterns(patterns: readonly string[]): RegExp {
-  const alternatives = patterns.map((p) => p.split("*").map((part) => part.replace(/[.]/g, "\\.")).join(".*"));
+  const alternatives = patterns.map((p) =>
+    p
+      .split("*")
+      .map((part) => part.replace(/[.]/g, "\\."))
+      .join(".*"),
+  );
   return new RegExp(`^(?:${alternatives.join("|") || "(?!)"})$`);
 }
 
@@ -95,7 +100,11 @@ export class ForwardPolicy {
     if (this.refused.size >= 10_000) this.refused.clear();
     this.refused.add(key);
     const gate = this.capLog.allow(metric);
-    if (gate.suppressed > 0) this.log.warn({ code: "HEARTH_E_SERIES_CAP", metric, suppressed: gate.suppressed }, `More series of ${metric} were refused by the cap in the last minute`);
+    if (gate.suppressed > 0)
+      this.log.warn(
+        { code: "HEARTH_E_SERIES_CAP", metric, suppressed: gate.suppressed },
+        `More series of ${metric} were refused by the cap in the last minute`,
+      );
     if (gate.ok)
       this.log.warn(
         { code: "HEARTH_E_SERIES_CAP", metric, tags, cap: this.cap },

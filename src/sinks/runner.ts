@@ -74,7 +74,11 @@ export class SinkRunner {
       }
     }
     this.warnLog = new RateLimitedLog(() => clock.now(), 1);
-    this.lane = new DeliveryLane(clock, () => this.drain(), () => !this.stopping);
+    this.lane = new DeliveryLane(
+      clock,
+      () => this.drain(),
+      () => !this.stopping,
+    );
     o.health.set(sink.name, "ok", { info: { pending: this.pending() } });
   }
 
@@ -155,7 +159,7 @@ export class SinkRunner {
         if (reason === undefined) send.push(p);
         else this.withheldInRead.push({ id: p.id, reason });
       }
-      for (let i = 0; i < send.length; ) {
+      for (let i = 0; i < send.length;) {
         if (this.deadlinePassed) return;
         const n = Math.max(1, this.sink.fit(send, i));
         if (!(await this.deliver(send.slice(i, i + n)))) return;
@@ -235,13 +239,18 @@ export class SinkRunner {
     this.o.metrics.delivered.inc({ sink: this.sink.name }, points.length);
     this.lastSuccess = now;
     if (this.failingSince !== undefined)
-      this.o.log.info({ sink: this.sink.name, failed_for_ms: now - this.failingSince, retries: this.attempt }, `${this.sink.label} is taking points again; sending what waited in the store`);
+      this.o.log.info(
+        { sink: this.sink.name, failed_for_ms: now - this.failingSince, retries: this.attempt },
+        `${this.sink.label} is taking points again; sending what waited in the store`,
+      );
     if (warnings?.length && this.warnLog.allow("warnings").ok)
       this.o.log.warn({ sink: this.sink.name, errors: warnings }, `${this.sink.label} accepted a batch with warnings: ${warnings.join("; ")}`);
     this.failingSince = undefined;
     this.attempt = 0;
     this.refused = false;
-    this.o.health.set(this.sink.name, "ok", { info: { code: undefined, retry_in_ms: undefined, pending: this.pending(), last_success: new Date(now).toISOString() } });
+    this.o.health.set(this.sink.name, "ok", {
+      info: { code: undefined, retry_in_ms: undefined, pending: this.pending(), last_success: new Date(now).toISOString() },
+    });
   }
 
   private deadLetter(batch: StoredPoint[], status: number, errors: string[], code: ErrorCode): void {

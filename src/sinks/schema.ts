@@ -13,7 +13,9 @@ const Backoff = z
     max: Duration.prefault("1m").meta({ description: "The longest delay between retries." }),
   })
   .refine((b) => b.min > 0 && b.min <= b.max, { message: "backoff.min must be above 0 and at most backoff.max" })
-  .meta({ description: "Retries of a sink that failed (network errors, timeouts, 408, 429 and 5xx from Datadog; an absent agent): exponential backoff with jitter." });
+  .meta({
+    description: "Retries of a sink that failed (network errors, timeouts, 408, 429 and 5xx from Datadog; an absent agent): exponential backoff with jitter.",
+  });
 
 export const ForwardConfig = z
   .strictObject({
@@ -22,22 +24,13 @@ export const ForwardConfig = z
       .default(["*"])
       .meta({ description: "Metrics forwarded to the sinks (Datadog's API, DogStatsD). Everything is kept in the local store either way." }),
     exclude: z.array(MetricPattern).default([]).meta({ description: "Metrics never forwarded, even when `include` matches them." }),
-    max_series_per_metric: z
-      .number()
-      .int()
-      .positive()
-      .default(200)
-      .meta({
-        description:
-          "Datadog bills per distinct series: at most this many series (tag combinations) of one metric are forwarded per hour; the excess is counted and named in the log.",
-      }),
-    historical_metrics: z
-      .array(MetricPattern)
-      .default([])
-      .meta({
-        description:
-          "Metrics with Datadog's Historical Metrics Ingestion turned on: their points are forwarded even when older than Datadog's one-hour window.",
-      }),
+    max_series_per_metric: z.number().int().positive().default(200).meta({
+      description:
+        "Datadog bills per distinct series: at most this many series (tag combinations) of one metric are forwarded per hour; the excess is counted and named in the log.",
+    }),
+    historical_metrics: z.array(MetricPattern).default([]).meta({
+      description: "Metrics with Datadog's Historical Metrics Ingestion turned on: their points are forwarded even when older than Datadog's one-hour window.",
+    }),
     backoff: Backoff.prefault({}),
     shutdown_timeout: Duration.prefault("5s").meta({ description: "How long a clean stop waits for the last send to each sink." }),
   })

@@ -107,14 +107,19 @@ function open(file: string, exclusive: boolean): Db {
 }
 
 const newer = (file: string, what: string) =>
-  new HearthError("HEARTH_E_STORE_NEWER", `The local store ${file} was written by a newer Hearth (${what}); upgrade Hearth, or point storage.dir at another directory`);
+  new HearthError(
+    "HEARTH_E_STORE_NEWER",
+    `The local store ${file} was written by a newer Hearth (${what}); upgrade Hearth, or point storage.dir at another directory`,
+  );
 
 /** Brings one component's tables up to date, each step in its own transaction. Returns the version reached. */
 export function migrate(db: Db, m: Migrations, file: string, now = Date.now()): number {
   const row = db.prepare("SELECT version FROM schema_versions WHERE component = ?").get(m.component) as { version: number } | undefined;
   const current = row?.version ?? 0;
   if (current > m.steps.length) throw newer(file, `${m.component} version ${current}, this Hearth knows ${m.steps.length}`);
-  const record = db.prepare("INSERT INTO schema_versions (component, version, migrated_at) VALUES (?, ?, ?) ON CONFLICT (component) DO UPDATE SET version = excluded.version, migrated_at = excluded.migrated_at");
+  const record = db.prepare(
+    "INSERT INTO schema_versions (component, version, migrated_at) VALUES (?, ?, ?) ON CONFLICT (component) DO UPDATE SET version = excluded.version, migrated_at = excluded.migrated_at",
+  );
   for (let v = current; v < m.steps.length; v++) {
     db.transaction(() => {
       m.steps[v]!(db);

@@ -24,7 +24,8 @@ export interface PointBatch {
 }
 
 /** The buffers a batch can hand over instead of copying. */
-export const transferables = (b: PointBatch): ArrayBuffer[] => [b.handles.buffer, b.times.buffer, b.values.buffer, b.intervals.buffer, b.types.buffer] as ArrayBuffer[];
+export const transferables = (b: PointBatch): ArrayBuffer[] =>
+  [b.handles.buffer, b.times.buffer, b.values.buffer, b.intervals.buffer, b.types.buffer] as ArrayBuffer[];
 
 /** Handles are forgotten and sent afresh past this many series, so neither side grows without bound. */
 const MAX_HANDLES = 200_000;
@@ -84,7 +85,16 @@ export class PointUnpacker {
     const out = new Array<Point>(b.handles.length);
     for (let i = 0; i < b.handles.length; i++) {
       const s = this.series[b.handles[i]!]!;
-      out[i] = { key: s.key, metric: s.metric, tags: s.tags, type: TYPES[b.types[i]!]!, unit: s.unit, time: b.times[i]!, value: b.values[i]!, interval: b.intervals[i]! };
+      out[i] = {
+        key: s.key,
+        metric: s.metric,
+        tags: s.tags,
+        type: TYPES[b.types[i]!]!,
+        unit: s.unit,
+        time: b.times[i]!,
+        value: b.values[i]!,
+        interval: b.intervals[i]!,
+      };
     }
     return out;
   }

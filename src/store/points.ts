@@ -109,7 +109,9 @@ interface AppendResult {
 function pointLevel(err: unknown): boolean {
   if (err instanceof TypeError || err instanceof RangeError) return true;
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === "string" && (code.startsWith("SQLITE_CONSTRAINT") || code === "SQLITE_MISMATCH" || code === "SQLITE_TOOBIG" || code === "SQLITE_RANGE");
+  return (
+    typeof code === "string" && (code.startsWith("SQLITE_CONSTRAINT") || code === "SQLITE_MISMATCH" || code === "SQLITE_TOOBIG" || code === "SQLITE_RANGE")
+  );
 }
 
 type RawPoint = { id: number; series_id: number; time: number; value: number; type: number; interval: number };
@@ -213,7 +215,9 @@ export class PointTable {
 
   /** The next points in delivery order after `afterId`. */
   readAfter(afterId: number, limit: number): StoredPoint[] {
-    return this.q.readAfter.all(afterId, limit).map((r) => ({ id: r.id, series: this.series(r.series_id), type: TYPE_OF[r.type]!, time: r.time, value: r.value, interval: r.interval }));
+    return this.q.readAfter
+      .all(afterId, limit)
+      .map((r) => ({ id: r.id, series: this.series(r.series_id), type: TYPE_OF[r.type]!, time: r.time, value: r.value, interval: r.interval }));
   }
 
   /** The oldest and newest point ids held (0 and 0 when empty). */
@@ -261,7 +265,12 @@ export class PointTable {
 
   /** Points of the matching series from `from` to `until`, both included. */
   history(q: HistoryQuery): { series: HistorySeries[]; truncated: boolean } {
-    const rows = q.metric === "*" ? this.q.seriesAll.all() : q.metric.endsWith("*") ? this.q.seriesPrefix.all(q.metric.slice(0, -1), `${q.metric.slice(0, -1)}\uffff`) : this.q.seriesExact.all(q.metric);
+    const rows =
+      q.metric === "*"
+        ? this.q.seriesAll.all()
+        : q.metric.endsWith("*")
+          ? this.q.seriesPrefix.all(q.metric.slice(0, -1), `${q.metric.slice(0, -1)}\uffff`)
+          : this.q.seriesExact.all(q.metric);
     const out: HistorySeries[] = [];
     let budget = q.limit;
     let truncated = false;

@@ -76,14 +76,17 @@ export class RollupReader {
 
   rollup(q: RollupQuery): { series: RolledSeries[]; truncated: boolean } {
     const prefix = q.metric.slice(0, -1);
-    const rows = q.metric === "*" ? this.seriesAll.all() : q.metric.endsWith("*") ? this.seriesPrefix.all(prefix, `${prefix}\uffff`) : this.seriesExact.all(q.metric);
+    const rows =
+      q.metric === "*" ? this.seriesAll.all() : q.metric.endsWith("*") ? this.seriesPrefix.all(prefix, `${prefix}\uffff`) : this.seriesExact.all(q.metric);
     const out: RolledSeries[] = [];
     let truncated = false;
     const stmt = this.statement(q.fn);
     for (const raw of rows) {
       const tags = JSON.parse(raw.tags) as string[];
       if (!q.tags.every((t) => tags.includes(t)) || (q.accept && !q.accept(tags))) continue;
-      const pts = (stmt.all({ interval: Math.max(1, Math.round(q.intervalMs)), series: raw.id, from: q.from, until: q.until }) as { t: number; v: number }[]).map((p): [number, number] => [p.t, p.v]);
+      const pts = (
+        stmt.all({ interval: Math.max(1, Math.round(q.intervalMs)), series: raw.id, from: q.from, until: q.until }) as { t: number; v: number }[]
+      ).map((p): [number, number] => [p.t, p.v]);
       if (pts.length === 0) continue;
       if (out.length >= q.maxSeries) {
         truncated = true;

@@ -8,7 +8,7 @@ export const StorageConfig = z
       .refine((n) => n >= 1_048_576, { message: "the store needs at least 1MiB" })
       .meta({
         description:
-          "The most the store may hold. When full, history that every sink has delivered goes first, then the oldest undelivered points (counted as hearth_store_points_dropped_total{reason=\"space\"}).",
+          'The most the store may hold. When full, history that every sink has delivered goes first, then the oldest undelivered points (counted as hearth_store_points_dropped_total{reason="space"}).',
       }),
     retention: Duration.prefault("7d")
       .refine((ms) => ms >= 3_600_000, { message: "keep at least 1h, the window /api/series and Datadog's intake rely on" })

@@ -42,7 +42,9 @@ export class SinkDeliveryState {
       setCursor: db.prepare<[string, number, number]>(
         "INSERT INTO sink_cursors (sink, last_id, updated_at) VALUES (?, ?, ?) ON CONFLICT (sink) DO UPDATE SET last_id = max(last_id, excluded.last_id), updated_at = excluded.updated_at",
       ),
-      deadLetter: db.prepare<[string, number, number, string, number, string]>("INSERT INTO dead_letters (sink, at, status, errors, count, points) VALUES (?, ?, ?, ?, ?, ?)"),
+      deadLetter: db.prepare<[string, number, number, string, number, string]>(
+        "INSERT INTO dead_letters (sink, at, status, errors, count, points) VALUES (?, ?, ?, ?, ?, ?)",
+      ),
       expireDeadLetters: db.prepare<[number]>("DELETE FROM dead_letters WHERE at < ?"),
     };
   }

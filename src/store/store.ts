@@ -74,11 +74,20 @@ export class Store {
     this.points = new PointTable(db);
     this.outbox = new SinkDeliveryState(db);
     // A store opened on a full disk is locked to this connection (see openDatabaseOrReadOnly): no thread.
-    this.writer = options.thread && !readOnlyBecause ? new ThreadWriter(file, (err) => this.writerFailed(err)) : new InlineWriter(db, readOnlyBecause !== undefined);
+    this.writer =
+      options.thread && !readOnlyBecause ? new ThreadWriter(file, (err) => this.writerFailed(err)) : new InlineWriter(db, readOnlyBecause !== undefined);
     this.written = telemetry.counter("store_points_written_total", "Points written to the local store.");
-    this.dropped = telemetry.counter("store_points_dropped_total", "Points lost before every sink had them: space (storage.max_bytes), retention, write_failed (the store could not be written for too long).", ["reason"]);
+    this.dropped = telemetry.counter(
+      "store_points_dropped_total",
+      "Points lost before every sink had them: space (storage.max_bytes), retention, write_failed (the store could not be written for too long).",
+      ["reason"],
+    );
     this.expired = telemetry.counter("store_points_expired_total", "History removed after every sink had it (or with no sink): retention, space.", ["reason"]);
-    this.setAside = telemetry.counter("store_points_dead_lettered_total", "Points the store could not write, set aside in dead_letters (sink \"store\"): not_finite, write_error.", ["reason"]);
+    this.setAside = telemetry.counter(
+      "store_points_dead_lettered_total",
+      'Points the store could not write, set aside in dead_letters (sink "store"): not_finite, write_error.',
+      ["reason"],
+    );
     for (const r of ["space", "retention", "write_failed"]) this.dropped.inc({ reason: r }, 0);
     for (const r of ["space", "retention"]) this.expired.inc({ reason: r }, 0);
     for (const r of SET_ASIDE_REASONS) this.setAside.inc({ reason: r }, 0);
@@ -117,7 +126,18 @@ export class Store {
   static open(config: StorageConfig, clock: Clock, telemetry: Telemetry, health: Health, log: Logger, options: StoreOptions = {}): Store {
     const file = path.resolve(config.dir, STORE_FILE);
     const { db, readOnlyBecause, inMemoryBecause } = openDatabaseOrReadOnly(file);
-    return new Store(db, file, config, clock, health, log, telemetry, { thread: options.thread === true && inMemoryBecause === undefined }, readOnlyBecause, inMemoryBecause);
+    return new Store(
+      db,
+      file,
+      config,
+      clock,
+      health,
+      log,
+      telemetry,
+      { thread: options.thread === true && inMemoryBecause === undefined },
+      readOnlyBecause,
+      inMemoryBecause,
+    );
   }
 
   /** Adds or updates a component's tables (see `Migrations`). */
@@ -173,7 +193,8 @@ export class Store {
   private apply(r: WriteReport | undefined, appended: boolean, failure?: unknown): void {
     if (!r) {
       const gate = this.errorLog.allow("maintenance");
-      if (gate.ok) this.log.error({ code: "HEARTH_E_STORE_WRITE_FAILED", err: describeError(failure) }, "The store's writer failed; it is retried at the next flush");
+      if (gate.ok)
+        this.log.error({ code: "HEARTH_E_STORE_WRITE_FAILED", err: describeError(failure) }, "The store's writer failed; it is retried at the next flush");
       return;
     }
     this.held = r.held;
@@ -199,7 +220,10 @@ export class Store {
         `The local store reached storage.max_bytes: dropped the ${r.dropped.space} oldest undelivered points`,
       );
     if (r.dropped.retention > 0)
-      this.log.warn({ dropped: r.dropped.retention, retention_ms: this.config.retention }, `${r.dropped.retention} points older than storage.retention were removed before a sink could deliver them`);
+      this.log.warn(
+        { dropped: r.dropped.retention, retention_ms: this.config.retention },
+        `${r.dropped.retention} points older than storage.retention were removed before a sink could deliver them`,
+      );
     if (r.maintenanceError !== undefined && this.errorLog.allow("maintenance").ok)
       this.log.error({ code: "HEARTH_E_STORE_WRITE_FAILED", err: r.maintenanceError }, "Store maintenance failed; it is retried at the next flush");
     if (r.error !== undefined) return this.failed(r);
@@ -218,12 +242,18 @@ export class Store {
     this.health.set("store", "down", { detail, info: { code: "HEARTH_E_STORE_WRITE_FAILED", held_points: r.held } });
     const gate = this.errorLog.allow("write");
     if (gate.ok)
-      this.log.error({ code: "HEARTH_E_STORE_WRITE_FAILED", file: this.file, err: r.error, held_points: r.held, dropped: r.heldDropped }, "The local store cannot be written; points are held in memory and written at the next flush");
+      this.log.error(
+        { code: "HEARTH_E_STORE_WRITE_FAILED", file: this.file, err: r.error, held_points: r.held, dropped: r.heldDropped },
+        "The local store cannot be written; points are held in memory and written at the next flush",
+      );
   }
 
   /** The writer thread died: what it had not answered, and everything after, is written on this connection. */
   private writerFailed(err: Error): InlineWriter {
-    this.log.error({ code: "HEARTH_E_STORE_WRITE_FAILED", err: err.message }, "The store's writer thread failed; points are written on the hub's own connection from now on");
+    this.log.error(
+      { code: "HEARTH_E_STORE_WRITE_FAILED", err: err.message },
+      "The store's writer thread failed; points are written on the hub's own connection from now on",
+    );
     const inline = new InlineWriter(this.db);
     this.writer = inline;
     return inline;

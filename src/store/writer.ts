@@ -99,7 +99,11 @@ export class PointWriter {
         for (const reason of new Set(result.setAside.map((s) => s.reason))) {
           const aside = result.setAside.filter((s) => s.reason === reason);
           const detail = aside[0]!.detail;
-          const deadLetter = this.outbox.setAside(at, [`${reason}: ${detail}`], aside.map((s) => s.point));
+          const deadLetter = this.outbox.setAside(
+            at,
+            [`${reason}: ${detail}`],
+            aside.map((s) => s.point),
+          );
           report.setAside.push({ reason, count: aside.length, detail, deadLetter });
         }
       })();

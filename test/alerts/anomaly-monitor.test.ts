@@ -41,7 +41,9 @@ describe("anomaly monitors on replayed data", () => {
     const events: AlertEvent[] = [];
     const summary = replay(loaded, rowsFetched(), { from: T0 }, (e) => events.push(e), silentLogger());
     expect(summary.fed).toBe(180 * 6);
-    const transitions = events.flatMap((e) => (e.type === "transition" && e.monitor.startsWith("rows fetched") ? [`${e.t} ${e.monitor}: ${e.from}→${e.to} ${e.value}`] : []));
+    const transitions = events.flatMap((e) =>
+      e.type === "transition" && e.monitor.startsWith("rows fetched") ? [`${e.t} ${e.monitor}: ${e.from}→${e.to} ${e.value}`] : [],
+    );
     expect(transitions).toEqual([
       `${at(T0 + 130 * MIN)} rows fetched unusual: OK→ALERT 1`,
       `${at(T0 + 130 * MIN)} rows fetched above the band: OK→ALERT 1`,
@@ -85,9 +87,11 @@ describe("anomaly monitor rules", () => {
 
   it("hold Datadog's rules on windows and thresholds", () => {
     // DOC:content/en/monitors/types/anomaly.md: threshold 50 %, trigger 4h → recovery at least 121 min.
-    expect(problems(anomaly({ query: "anomalies(avg(last_1d):m{*}, 'basic', 2) >= 0.5", threshold_windows: { trigger_window: "last_4h", recovery_window: "last_2h" } }))).toEqual([
-      "threshold_windows.recovery_window: must be at least 121 minutes for a last_4h trigger window at threshold 0.5",
-    ]);
+    expect(
+      problems(
+        anomaly({ query: "anomalies(avg(last_1d):m{*}, 'basic', 2) >= 0.5", threshold_windows: { trigger_window: "last_4h", recovery_window: "last_2h" } }),
+      ),
+    ).toEqual(["threshold_windows.recovery_window: must be at least 121 minutes for a last_4h trigger window at threshold 0.5"]);
     expect(problems(anomaly({ query: "avg(last_4h):anomalies(avg:m{*}, 'basic', 2, alert_window='last_30m') >= 1" }))).toEqual([
       "threshold_windows.trigger_window: must equal the query's alert_window (last_30m)",
     ]);
@@ -95,6 +99,8 @@ describe("anomaly monitor rules", () => {
     expect(problems(anomaly({ query: "anomalies(avg(last_4h):m{*}, 'basic', 2) > 1" }))).toEqual([
       'query: an anomaly monitor compares with ">=" (the fraction of anomalous points), found "> 1" (at character 42 of the query)',
     ]);
-    expect(problems(anomaly({ query: "anomalies(avg(last_4h):m{*}, 'basic', 2, interval=600) >= 1" }))).toEqual(["query: interval must be between 1 s and a fifth of the trigger window (180 s)"]);
+    expect(problems(anomaly({ query: "anomalies(avg(last_4h):m{*}, 'basic', 2, interval=600) >= 1" }))).toEqual([
+      "query: interval must be between 1 s and a fifth of the trigger window (180 s)",
+    ]);
   });
 });

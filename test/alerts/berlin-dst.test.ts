@@ -17,7 +17,13 @@ async function replay(from: string, until: string): Promise<string[]> {
     .split("\n")
     .map((l) => JSON.parse(l) as AlertEvent)
     .map((e) =>
-      e.type === "downtime" ? `${e.t} ${e.event} ${e.start}→${e.end}` : e.type === "notification" ? `${e.t} ${e.state} ${e.muted ? "muted" : "sent"}` : e.type === "transition" ? `${e.t} ${e.from}→${e.to}` : e.type,
+      e.type === "downtime"
+        ? `${e.t} ${e.event} ${e.start}→${e.end}`
+        : e.type === "notification"
+          ? `${e.t} ${e.state} ${e.muted ? "muted" : "sent"}`
+          : e.type === "transition"
+            ? `${e.t} ${e.from}→${e.to}`
+            : e.type,
     );
 }
 
@@ -86,7 +92,10 @@ describe("a Berlin calendar across both daylight-saving changes", () => {
   });
 
   it("`hearth downtime preview` refuses a bad --days or --from with a usage error", async () => {
-    for (const args of [["--days", "0"], ["--from", "next friday"]]) {
+    for (const args of [
+      ["--days", "0"],
+      ["--from", "next friday"],
+    ]) {
       const err = await run("node", [CLI, "downtime", "preview", ...args, ...config]).catch((e: { code: number; stderr: string }) => e);
       expect(err).toMatchObject({ code: 2 });
       expect((err as { stderr: string }).stderr).toMatch(args[0] === "--days" ? /--days must be a whole number/ : /--from "next friday" is not a date/);

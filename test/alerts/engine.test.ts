@@ -27,10 +27,20 @@ function startEngine(loaded: Loaded, start: string, state?: EngineState) {
   const telemetry = new Telemetry();
   const processing = assembleProcessing(loaded, clock, telemetry, silentLogger());
   const events: AlertEvent[] = [];
-  const engine = new AlertEngine({ settings: alertSettingsOf(loaded), pipeline: processing.pipeline, presence: processing.presence, clock, telemetry, log: silentLogger(), emit: (e) => events.push(e), ...(state ? { state } : {}) });
+  const engine = new AlertEngine({
+    settings: alertSettingsOf(loaded),
+    pipeline: processing.pipeline,
+    presence: processing.presence,
+    clock,
+    telemetry,
+    log: silentLogger(),
+    emit: (e) => events.push(e),
+    ...(state ? { state } : {}),
+  });
   processing.pipeline.start();
   engine.start();
-  const temp = (room: string, value: number) => processing.pipeline.addSample({ metric: "temp", value, tags: [`room:${room}`], time: clock.now(), kind: "gauge" });
+  const temp = (room: string, value: number) =>
+    processing.pipeline.addSample({ metric: "temp", value, tags: [`room:${room}`], time: clock.now(), kind: "gauge" });
   /** Feeds one reading per room every minute until `until`. */
   const run = (until: string, readings: Record<string, number>) => {
     while (clock.now() < Date.parse(until)) {
@@ -42,7 +52,16 @@ function startEngine(loaded: Loaded, start: string, state?: EngineState) {
     engine.stop();
     processing.pipeline.stop();
   };
-  const brief = () => events.map((e) => (e.type === "transition" ? `${e.t.slice(11, 16)} ${e.group} ${e.from}→${e.to}` : e.type === "notification" ? `${e.t.slice(11, 16)} ${e.group} ${e.state} ${e.muted ? `muted by ${e.muted_by}` : "sent"}: ${e.subject}` : e.type === "downtime" ? `${e.t.slice(11, 16)} downtime ${e.event}${e.reason ? ` (${e.reason})` : ""}` : e.type));
+  const brief = () =>
+    events.map((e) =>
+      e.type === "transition"
+        ? `${e.t.slice(11, 16)} ${e.group} ${e.from}→${e.to}`
+        : e.type === "notification"
+          ? `${e.t.slice(11, 16)} ${e.group} ${e.state} ${e.muted ? `muted by ${e.muted_by}` : "sent"}: ${e.subject}`
+          : e.type === "downtime"
+            ? `${e.t.slice(11, 16)} downtime ${e.event}${e.reason ? ` (${e.reason})` : ""}`
+            : e.type,
+    );
   return { clock, engine, events, run, stop, brief };
 }
 
@@ -141,7 +160,9 @@ calendars:
     ]);
     const changed = h.events.filter((e) => e.type === "downtime" && e.event === "scheduled")[1];
     expect(changed).toMatchObject({ recipients: ["alex"], subject: "Downtime lunch changed" });
-    expect(h.engine.downtimes(1)).toMatchObject([{ name: "lunch", monitors: ["too warm"], active: null, windows: [{ start: "2026-01-08T12:00:00Z", end: "2026-01-08T12:05:00Z", length: "5m" }] }]);
+    expect(h.engine.downtimes(1)).toMatchObject([
+      { name: "lunch", monitors: ["too warm"], active: null, windows: [{ start: "2026-01-08T12:00:00Z", end: "2026-01-08T12:05:00Z", length: "5m" }] },
+    ]);
     h.stop();
   });
 });

@@ -57,7 +57,15 @@ describe("alerts in the live hub", () => {
           timezone: "Europe/Berlin",
           monitors: ["too warm"],
           active: null,
-          windows: [{ start: "2026-01-07T21:00:00Z", end: "2026-01-08T05:00:00Z", start_local: "2026-01-07T22:00:00+01:00", end_local: "2026-01-08T06:00:00+01:00", length: "8h" }],
+          windows: [
+            {
+              start: "2026-01-07T21:00:00Z",
+              end: "2026-01-08T05:00:00Z",
+              start_local: "2026-01-07T22:00:00+01:00",
+              end_local: "2026-01-08T06:00:00+01:00",
+              length: "8h",
+            },
+          ],
         },
       ],
       one_offs: [],
@@ -79,6 +87,13 @@ describe("alerts in the live hub", () => {
     expect(await t.hub.reload(next)).toContain("rules.calendars");
     expect(t.logs.find((e) => e.msg === "Downtime nights scheduled; told alex: Downtime nights changed")).toBeDefined();
     expect(t.logs.find((e) => e.msg === "Downtime nights started")).toBeDefined();
-    expect(await get("/api/alerts")).toMatchObject({ body: { alerts: [{ state: "ALERT", since: "2026-01-07T12:01:00Z", muted: true, muted_by: "nights" }, { monitor: "hearth.store_size", muted: false }] } });
+    expect(await get("/api/alerts")).toMatchObject({
+      body: {
+        alerts: [
+          { state: "ALERT", since: "2026-01-07T12:01:00Z", muted: true, muted_by: "nights" },
+          { monitor: "hearth.store_size", muted: false },
+        ],
+      },
+    });
   });
 });

@@ -66,7 +66,11 @@ describe("the stove left on with nobody home (replay)", () => {
       .filter((n) => n.group === "appliance:stove" && n.t > "2026-01-06T18")
       .map((n) => [n.t.slice(11, 16), n.state, n.body]);
     expect(evening).toEqual([
-      ["19:10", "ALERT", "The stove has been on since 2026-01-06 19:00:00 UTC (10m) and nobody is known to be home: presence unknown for alex (last report 2026-01-06 18:00:00 UTC)."],
+      [
+        "19:10",
+        "ALERT",
+        "The stove has been on since 2026-01-06 19:00:00 UTC (10m) and nobody is known to be home: presence unknown for alex (last report 2026-01-06 18:00:00 UTC).",
+      ],
       ["19:31", "OK", "The stove is no longer left on with nobody home: the stove was turned off."],
     ]);
   });

@@ -41,7 +41,10 @@ describe("hearth replay", () => {
 
   it("runs MQTT lines through the ingest rules in time order, with `for` and no-data, to the default end", async () => {
     const { stdout, stderr } = await run("node", [CLI, "replay", "--input", path.join(dir, "in.jsonl"), ...args]);
-    const events = stdout.trim().split("\n").map((l) => JSON.parse(l) as AlertEvent);
+    const events = stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as AlertEvent);
     expect(events.map((e) => e.type === "transition" && `${e.t} ${e.group} ${e.from}→${e.to} ${e.value}`).filter(Boolean)).toEqual([
       // Breaching from the 12:01 evaluation; `for: 3m` holds it back until 12:04.
       "2026-01-07T12:04:00Z room:kitchen OK→ALERT 35",
@@ -49,11 +52,23 @@ describe("hearth replay", () => {
       "2026-01-07T12:11:00Z room:hall OK→NO_DATA null",
     ]);
     // The default end (docs/design.md): the last line, 12:06:30, plus the longest no-data or `for` duration (10m).
-    expect(stderr).toContain("8 lines from 2026-01-07T12:00:30.000Z to 2026-01-07T12:16:30.000Z: 2 transitions, 2 notifications (0 muted), 0 downtime events; nothing was sent");
+    expect(stderr).toContain(
+      "8 lines from 2026-01-07T12:00:30.000Z to 2026-01-07T12:16:30.000Z: 2 transitions, 2 notifications (0 muted), 0 downtime events; nothing was sent",
+    );
   });
 
   it("starts and stops where --from and --until say, skipping lines outside", async () => {
-    const { stdout, stderr } = await run("node", [CLI, "replay", "--input", path.join(dir, "in.jsonl"), "--from", "2026-01-07T12:02:00Z", "--until", "2026-01-07T12:05:00Z", ...args]);
+    const { stdout, stderr } = await run("node", [
+      CLI,
+      "replay",
+      "--input",
+      path.join(dir, "in.jsonl"),
+      "--from",
+      "2026-01-07T12:02:00Z",
+      "--until",
+      "2026-01-07T12:05:00Z",
+      ...args,
+    ]);
     expect(stdout).toBe("");
     expect(stderr).toContain("3 lines from 2026-01-07T12:02:00.000Z to 2026-01-07T12:05:00.000Z (5 outside that range skipped)");
   });
@@ -87,10 +102,16 @@ describe("hearth replay", () => {
   });
 
   it("refuses a bad --from with a usage error (exit 2) and a missing input file with exit 1", async () => {
-    const usage = (await run("node", [CLI, "replay", "--input", "x.jsonl", "--from", "yesterday", ...args]).catch((e: unknown) => e)) as { code: number; stderr: string };
+    const usage = (await run("node", [CLI, "replay", "--input", "x.jsonl", "--from", "yesterday", ...args]).catch((e: unknown) => e)) as {
+      code: number;
+      stderr: string;
+    };
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('--from "yesterday" is not an ISO 8601 time');
-    const missing = (await run("node", [CLI, "replay", "--input", path.join(dir, "nope.jsonl"), ...args]).catch((e: unknown) => e)) as { code: number; stderr: string };
+    const missing = (await run("node", [CLI, "replay", "--input", path.join(dir, "nope.jsonl"), ...args]).catch((e: unknown) => e)) as {
+      code: number;
+      stderr: string;
+    };
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("nope.jsonl: file not found");
   });

@@ -43,7 +43,11 @@ calendars:
     const [metric, appliance] = result.loaded.rules.monitors;
     expect(metric).toMatchObject({ type: "metric", notify_no_data: true, renotify_interval: 1_800_000, recipients: [], source: { line: 2, col: 5 } });
     expect(appliance).toMatchObject({ type: "nobody_home", for: 600_000, source: { line: 8, col: 5 } });
-    expect(result.loaded.rules.calendars[0]).toMatchObject({ announce: ["scheduled", "digest"], notify_end_states: ["ALERT", "WARN", "NO_DATA"], mute_first_recovery_notification: false });
+    expect(result.loaded.rules.calendars[0]).toMatchObject({
+      announce: ["scheduled", "digest"],
+      notify_end_states: ["ALERT", "WARN", "NO_DATA"],
+      mute_first_recovery_notification: false,
+    });
     expect(result.loaded.config.alerts.evaluation_interval).toBe(60_000);
   });
 

@@ -21,13 +21,21 @@ describe("the story's monitor over a replayed week (hearth replay)", () => {
   const at = (t: string, type: AlertEvent["type"]) => events.filter((e) => e.t === t && e.type === type);
 
   beforeAll(async () => {
-    const out = await run("node", [CLI, "replay", "--input", story("week.jsonl"), "--config", story("hearth.yaml"), "--rules", story("rules")], { maxBuffer: 16 * 1024 * 1024 });
-    events = out.stdout.trim().split("\n").map((l) => JSON.parse(l) as AlertEvent);
+    const out = await run("node", [CLI, "replay", "--input", story("week.jsonl"), "--config", story("hearth.yaml"), "--rules", story("rules")], {
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    events = out.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as AlertEvent);
     stderr = out.stderr;
   });
 
   it("prints docs/design.md's replay lines, ordered by time, and sends nothing", () => {
-    const keys = { transition: ["t", "type", "monitor", "group", "from", "to", "value"], notification: ["t", "type", "monitor", "group", "state", "recipients", "subject", "body", "muted"] };
+    const keys = {
+      transition: ["t", "type", "monitor", "group", "from", "to", "value"],
+      notification: ["t", "type", "monitor", "group", "state", "recipients", "subject", "body", "muted"],
+    };
     for (const e of of("transition")) expect(Object.keys(e)).toEqual(keys.transition);
     for (const e of of("notification")) expect(Object.keys(e)).toEqual(e.muted ? [...keys.notification, "muted_by"] : keys.notification);
     for (const e of of("downtime")) expect(["scheduled", "started", "ended"]).toContain(e.event);
@@ -117,13 +125,23 @@ describe("the story's monitor over a replayed week (hearth replay)", () => {
       subject: "my_metric stopped reporting on dd-ubuntu20",
       body: "my_metric has sent nothing for 10 minutes from dd-ubuntu20 (192.0.2.20): is the agent running?",
     });
-    expect(n("2026-01-07T19:13:00Z")).toMatchObject({ subject: "my_metric is back to normal on dd-ubuntu20", body: "my_metric is back to 464.29 on dd-ubuntu20 (192.0.2.20)." });
+    expect(n("2026-01-07T19:13:00Z")).toMatchObject({
+      subject: "my_metric is back to normal on dd-ubuntu20",
+      body: "my_metric is back to 464.29 on dd-ubuntu20 (192.0.2.20).",
+    });
     // The ALERT that outlasted the window: the value at 09:00, and the time it last triggered (08:34, muted).
-    expect(n("2026-01-08T09:00:00Z").body).toBe("my_metric averaged 950 over the last 5 minutes, above the critical threshold 800, on dd-ubuntu20 (192.0.2.20) since 2026-01-08 08:34:00 UTC.");
+    expect(n("2026-01-08T09:00:00Z").body).toBe(
+      "my_metric averaged 950 over the last 5 minutes, above the critical threshold 800, on dd-ubuntu20 (192.0.2.20) since 2026-01-08 08:34:00 UTC.",
+    );
   });
 
   it("announces the calendar when scheduled, and sends a digest at the end of a window in which anything happened", () => {
-    const d = of("downtime").map((e: DowntimeEvent) => [e.t.slice(5, 16), e.event, `${e.start?.slice(5, 16)}→${e.end?.slice(5, 16)}`, e.recipients ? "told alex" : ""]);
+    const d = of("downtime").map((e: DowntimeEvent) => [
+      e.t.slice(5, 16),
+      e.event,
+      `${e.start?.slice(5, 16)}→${e.end?.slice(5, 16)}`,
+      e.recipients ? "told alex" : "",
+    ]);
     expect(d).toEqual([
       ["01-05T06:00", "scheduled", "01-02T19:00→01-05T09:00", "told alex"],
       ["01-05T06:00", "started", "01-02T19:00→01-05T09:00", ""],

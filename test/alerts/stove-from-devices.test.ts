@@ -50,9 +50,17 @@ function tuesday(): string {
   // Alex's phone: a location every five minutes, in the home region except 08:00-10:00 and from 13:00.
   for (const t of minutes("07:00", "14:00", 5)) {
     const home = t < at("08:00") || (t >= at("10:00") && t < at("13:00"));
-    lines.push({ t, topic: "owntracks/alex/phone", payload: JSON.stringify({ ...location, tst: Date.parse(t) / 1000, ...(home ? { inregions: ["home"] } : {}) }) });
+    lines.push({
+      t,
+      topic: "owntracks/alex/phone",
+      payload: JSON.stringify({ ...location, tst: Date.parse(t) / 1000, ...(home ? { inregions: ["home"] } : {}) }),
+    });
   }
-  for (const [t, event] of [[at("08:00"), "leave"], [at("10:00"), "enter"], [at("13:00"), "leave"]] as const)
+  for (const [t, event] of [
+    [at("08:00"), "leave"],
+    [at("10:00"), "enter"],
+    [at("13:00"), "leave"],
+  ] as const)
     lines.push({ t, topic: "owntracks/alex/phone/event", payload: JSON.stringify({ ...transition, desc: "home", event, tst: Date.parse(t) / 1000 }) });
   return lines.map((l) => JSON.stringify(l)).join("\n");
 }
@@ -67,10 +75,21 @@ describe("the stove left on with nobody home, from device payloads", () => {
     fs.writeFileSync(path.join(dir, "hearth.yaml"), "version: 1\nhost: hearth\nhost_ip: 192.0.2.40\nnotify:\n  recipients:\n    household: {}\n");
     fs.writeFileSync(path.join(dir, "rules", "house.yaml"), RULES);
     fs.writeFileSync(path.join(dir, "tuesday.jsonl"), tuesday());
-    const r = await runCli(["replay", "--config", path.join(dir, "hearth.yaml"), "--rules", path.join(dir, "rules"), "--input", path.join(dir, "tuesday.jsonl")]);
+    const r = await runCli([
+      "replay",
+      "--config",
+      path.join(dir, "hearth.yaml"),
+      "--rules",
+      path.join(dir, "rules"),
+      "--input",
+      path.join(dir, "tuesday.jsonl"),
+    ]);
     expect(r.stderr).toContain("nothing was sent");
     expect(r.code).toBe(0);
-    events = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as (typeof events)[number]);
+    events = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as (typeof events)[number]);
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

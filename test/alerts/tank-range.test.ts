@@ -65,15 +65,28 @@ describe("the shipped tank monitors on a replayed day of the tank node", () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "hearth-tank-range-"));
     fs.writeFileSync(path.join(dir, "hearth.yaml"), "version: 1\nhost: hearth\nnotify:\n  recipients:\n    household: {}\n");
     fs.writeFileSync(path.join(dir, "tuesday.jsonl"), tuesday());
-    const r = await runCli(["replay", "--config", path.join(dir, "hearth.yaml"), "--rules", path.join(ROOT, "rules"), "--input", path.join(dir, "tuesday.jsonl")]);
+    const r = await runCli([
+      "replay",
+      "--config",
+      path.join(dir, "hearth.yaml"),
+      "--rules",
+      path.join(ROOT, "rules"),
+      "--input",
+      path.join(dir, "tuesday.jsonl"),
+    ]);
     expect(r.stderr).toContain("nothing was sent");
     expect(r.code).toBe(0);
-    events = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Event);
+    events = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Event);
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it("warns near the edge of the crop's range, alerts outside it, and names the crop, the range and the reading", () => {
-    const notes = of("tank pH").filter((e) => e.type === "notification").map((e) => [e.t.slice(11, 16), e.state, e.subject, e.body]);
+    const notes = of("tank pH")
+      .filter((e) => e.type === "notification")
+      .map((e) => [e.t.slice(11, 16), e.state, e.subject, e.body]);
     expect(notes).toEqual([
       // From 09:30 at 6.35: the 15-minute average passes 6.2 (0.3 under the top) at 09:39 and holds 10 minutes.
       ["09:49", "WARN", "[Warn on {tank:tank1}] tank pH", "tank1: pH 6.35, close to the edge of the lettuce range (5.5–6.5)."],
@@ -89,7 +102,9 @@ describe("the shipped tank monitors on a replayed day of the tank node", () => {
   });
 
   it("does not flap: a two-minute spike is averaged away, and a reading back inside by less than the hysteresis stays an alert", () => {
-    const transitions = of("tank pH").filter((e) => e.type === "transition").map((e) => [e.t.slice(11, 16), e.from, e.to]);
+    const transitions = of("tank pH")
+      .filter((e) => e.type === "transition")
+      .map((e) => [e.t.slice(11, 16), e.from, e.to]);
     expect(transitions).toEqual([
       ["09:49", "OK", "WARN"],
       ["10:46", "WARN", "ALERT"],
@@ -100,7 +115,9 @@ describe("the shipped tank monitors on a replayed day of the tank node", () => {
   });
 
   it("tells the household to refill once the reservoir has been under its refill mark for 15 minutes", () => {
-    const notes = of("tank needs water").filter((e) => e.type === "notification").map((e) => [e.t.slice(11, 16), e.state, e.body]);
+    const notes = of("tank needs water")
+      .filter((e) => e.type === "notification")
+      .map((e) => [e.t.slice(11, 16), e.state, e.body]);
     // Under 30 kg from 12:30: the average is under it at 12:40, and holds 15 minutes.
     expect(notes).toEqual([["12:55", "ALERT", "tank1: level 24.6 kg, below the refill mark (30 kg): top up the reservoir."]]);
   });
@@ -129,7 +146,8 @@ monitors:
   it("alerts after `for` with the tank's own range in the message, and serves the state and value on /api/alerts", async () => {
     const [, frame] = readMessages("hydroponics/tasmota-tank-sensor-analog-ph-ec-watertemp.jsonl");
     const client = await connectMqtt(t.mqttUrl);
-    const events = async () => ((await (await fetch(`${t.httpUrl}/api/events`)).json()) as { events: { type: string; state?: string; body?: string }[] }).events;
+    const events = async () =>
+      ((await (await fetch(`${t.httpUrl}/api/events`)).json()) as { events: { type: string; state?: string; body?: string }[] }).events;
     for (let minute = 0; minute < 3; minute++) {
       const before = t.samples.length;
       await client.publishAsync(frame!.topic, frame!.payload, { qos: 1 });
@@ -141,7 +159,9 @@ monitors:
     await client.endAsync();
     const alert = await waitFor(async () => (await events()).find((e) => e.type === "notification" && e.state === "ALERT"), "the ALERT notification");
     expect(alert.body).toBe("bed: pH 5.68, below bed's own range (5.8–6.2).");
-    const { alerts } = (await (await fetch(`${t.httpUrl}/api/alerts`)).json()) as { alerts: { monitor: string; type: string; group: string; state: string; value: number }[] };
+    const { alerts } = (await (await fetch(`${t.httpUrl}/api/alerts`)).json()) as {
+      alerts: { monitor: string; type: string; group: string; state: string; value: number }[];
+    };
     expect(alerts.find((a) => a.monitor === "bed pH")).toMatchObject({ type: "tank_range", group: "tank:bed", state: "ALERT", value: 5.68125 });
   });
 });

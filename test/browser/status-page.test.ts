@@ -30,7 +30,12 @@ const RULES = {
         time: "1d",
         widgets: [
           { type: "timeseries", title: "Power per hour", queries: "avg:power.watts{*} by {appliance}.rollup(sum, 3600)", display: "bars" },
-          { type: "timeseries", title: "Stove, with anomalies", time: "4h", queries: ["anomalies(avg:power.watts{appliance:stove}, 'basic', 2)", "anomalies(avg:power.watts{appliance:stove}, 'robust', 3)"] },
+          {
+            type: "timeseries",
+            title: "Stove, with anomalies",
+            time: "4h",
+            queries: ["anomalies(avg:power.watts{appliance:stove}, 'basic', 2)", "anomalies(avg:power.watts{appliance:stove}, 'robust', 3)"],
+          },
           { type: "query_value", title: "Stove at most", query: "max:power.watts{appliance:stove}", aggregator: "max", unit: "W" },
           { type: "note", text: "Power comes from the `stove` plug." },
         ],
@@ -48,7 +53,13 @@ const api = async <T>(path: string): Promise<T> => (await (await fetch(`${t.http
 
 beforeAll(async () => {
   t = await startTestHub({ clock, rules: RULES });
-  seeded = await seedWeek(t.hub.store, { metric: "power.watts", tags: ["appliance:stove"], unit: "W", until: NOW - 10_000, value: (i) => 1000 + (i % 720) + (i % 3) });
+  seeded = await seedWeek(t.hub.store, {
+    metric: "power.watts",
+    tags: ["appliance:stove"],
+    unit: "W",
+    until: NOW - 10_000,
+    value: (i) => 1000 + (i % 720) + (i % 3),
+  });
   // The latest readings, flushed and evaluated as a live hub would.
   for (let minute = 0; minute < 3; minute++) {
     t.hub.pipeline.addSample({ metric: "hydro.ph", value: 6.1, tags: ["tank:tank1"], time: clock.now(), kind: "gauge", unit: "pH" });
@@ -153,7 +164,9 @@ describe("the status page in Chromium", () => {
     const drawnBounds = upper.map((u, i) => [u, lower[i]]).filter(([u, l]) => u !== null && l !== null);
     expect(drawnBounds.length).toBeGreaterThan(100);
     expect(drawnBounds.every(([u, l]) => u! >= l!)).toBe(true);
-    await expect.poll(() => page.locator('.widget[data-widget="1"]').textContent()).toContain("'robust' is seasonal: Datadog needs at least three weeks of history");
+    await expect
+      .poll(() => page.locator('.widget[data-widget="1"]').textContent())
+      .toContain("'robust' is seasonal: Datadog needs at least three weeks of history");
 
     const max = Math.max(...seeded.filter(([time]) => time >= NOW + 3 * 60_000 - 86_400_000).map(([, v]) => v), 1200);
     expect(board.evaluated[2]!.value).toBe(max);
@@ -171,12 +184,22 @@ describe("the status page in Chromium", () => {
     await stove.locator("select").selectOption("4h");
     await stove.locator('button[data-act="snooze"]').click();
     const snoozed = await waitFor(
-      async () => (await api<{ alerts: { monitor: string; muted_by?: string }[] }>("/api/alerts")).alerts.find((a) => a.monitor === "stove draw" && a.muted_by?.startsWith("snooze")),
+      async () =>
+        (await api<{ alerts: { monitor: string; muted_by?: string }[] }>("/api/alerts")).alerts.find(
+          (a) => a.monitor === "stove draw" && a.muted_by?.startsWith("snooze"),
+        ),
       "the snooze in /api/alerts",
     );
     expect(snoozed.muted_by).toMatch(/^snooze #\d+$/);
     const { one_offs } = await api<{ one_offs: { kind: string; monitor: string; end: string; by: string }[] }>("/api/downtimes");
-    expect(one_offs).toContainEqual(expect.objectContaining({ kind: "snooze", monitor: "stove draw", by: "status page", end: new Date(Math.floor(clock.now() / 1000) * 1000 + 4 * 3_600_000).toISOString().replace(".000Z", "Z") }));
+    expect(one_offs).toContainEqual(
+      expect.objectContaining({
+        kind: "snooze",
+        monitor: "stove draw",
+        by: "status page",
+        end: new Date(Math.floor(clock.now() / 1000) * 1000 + 4 * 3_600_000).toISOString().replace(".000Z", "Z"),
+      }),
+    );
     await expect.poll(() => stove.locator(".muted-by").textContent()).toContain("snoozed until");
     expect(asked.length).toBeGreaterThan(0);
     expect(new Set(asked)).toEqual(new Set(["Bearer page-token"]));
@@ -193,14 +216,33 @@ describe("the status page in Chromium", () => {
     try {
       await page.goto(`http://localhost:${port}/`);
       const outcome = await page.evaluate(async (hub) => {
-        const form = await fetch(`${hub}/api/downtimes`, { method: "POST", mode: "no-cors", headers: { "Content-Type": "text/plain" }, body: JSON.stringify({ for: "1d" }) }).then(() => "sent", (e: Error) => e.message);
-        const json = await fetch(`${hub}/api/downtimes`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ for: "1d" }) }).then((r) => `answered ${r.status}`, (e: Error) => `blocked: ${e.message}`);
+        const form = await fetch(`${hub}/api/downtimes`, {
+          method: "POST",
+          mode: "no-cors",
+          headers: { "Content-Type": "text/plain" },
+          body: JSON.stringify({ for: "1d" }),
+        }).then(
+          () => "sent",
+          (e: Error) => e.message,
+        );
+        const json = await fetch(`${hub}/api/downtimes`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ for: "1d" }),
+        }).then(
+          (r) => `answered ${r.status}`,
+          (e: Error) => `blocked: ${e.message}`,
+        );
         return { form, json };
       }, t.httpUrl);
       // The JSON request needs a CORS preflight the hub never grants; the plain-text one is not JSON to the hub.
       expect(outcome.json).toMatch(/^blocked/);
       expect((await api<{ one_offs: unknown[] }>("/api/downtimes")).one_offs.length).toBe(before);
-      const direct = await fetch(`${t.httpUrl}/api/downtimes`, { method: "POST", headers: { "Content-Type": "text/plain", Origin: `http://localhost:${port}` }, body: JSON.stringify({ for: "1d" }) });
+      const direct = await fetch(`${t.httpUrl}/api/downtimes`, {
+        method: "POST",
+        headers: { "Content-Type": "text/plain", Origin: `http://localhost:${port}` },
+        body: JSON.stringify({ for: "1d" }),
+      });
       expect(direct.status).toBeGreaterThanOrEqual(400);
     } finally {
       await page.close();

@@ -24,7 +24,10 @@ describe("the broker in a hearth start process", () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "hearth-process-"));
     passwd = path.join(dir, "passwd");
     expect((await runCli(["passwd", passwd, "tasmota"], "plug-pass\n")).code).toBe(0);
-    ({ configFile, rulesDir } = writeTestConfig({ dir, config: { mqtt: { allow_anonymous: false, password_file: passwd }, log: { level: "info", format: "json" } } }));
+    ({ configFile, rulesDir } = writeTestConfig({
+      dir,
+      config: { mqtt: { allow_anonymous: false, password_file: passwd }, log: { level: "info", format: "json" } },
+    }));
   });
   afterAll(async () => {
     await hearth?.stop();

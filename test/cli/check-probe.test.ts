@@ -24,10 +24,16 @@ describe("hearth check --probe", () => {
   let cert: SelfSigned;
   beforeAll(async () => {
     cert = selfSignedCertificate();
-    openhab = await new OpenhabServer([{ name: "Stove_Power", type: "Number:Power", state: "120 W", groupNames: [], tags: [] }], { token: "oh.probe", version: "4.2.1" }).start();
+    openhab = await new OpenhabServer([{ name: "Stove_Power", type: "Number:Power", state: "120 W", groupNames: [], tags: [] }], {
+      token: "oh.probe",
+      version: "4.2.1",
+    }).start();
     proxmox = await new ProxmoxServer(cert, "hearth@pve!monitoring=secret").start();
     proxmox.routes.set("/version", { version: "8.2.4", release: "8.2" });
-    proxmox.routes.set("/cluster/resources", [{ id: "node/pve1", type: "node", node: "pve1", status: "online" }, { id: "qemu/100", type: "qemu", node: "pve1", name: "ha", status: "running", vmid: 100 }]);
+    proxmox.routes.set("/cluster/resources", [
+      { id: "node/pve1", type: "node", node: "pve1", status: "online" },
+      { id: "qemu/100", type: "qemu", node: "pve1", name: "ha", status: "running", vmid: 100 },
+    ]);
   });
   afterAll(async () => {
     await openhab.stop();

@@ -25,8 +25,12 @@ describe("the hearth command", () => {
   it("explains a payload, and exits 1 when no rule makes a sample of it", async () => {
     const ok = await runCli(["check", "--explain", "tele/pow1/SENSOR", '{"ENERGY":{"Power":2635}}']);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/preset tasmota: tele\/\+device\/SENSOR {2}\(device=pow1\)\n {4}power\.watts {2}2635 W +gauge +device:pow1 env:home source:tasmota/);
-    const json = JSON.parse((await runCli(["check", "--json", "--explain", "tele/pow1/LWT", "-"], { input: "Offline" })).stdout) as { matches: { samples: unknown[] }[] };
+    expect(ok.stdout).toMatch(
+      /preset tasmota: tele\/\+device\/SENSOR {2}\(device=pow1\)\n {4}power\.watts {2}2635 W +gauge +device:pow1 env:home source:tasmota/,
+    );
+    const json = JSON.parse((await runCli(["check", "--json", "--explain", "tele/pow1/LWT", "-"], { input: "Offline" })).stdout) as {
+      matches: { samples: unknown[] }[];
+    };
     expect(json.matches[0]!.samples).toEqual([{ metric: "device.online", value: 0, kind: "gauge", tags: ["device:pow1", "env:home", "source:tasmota"] }]);
     const none = await runCli(["check", "--explain", "tele/pow1/SENSR", "{}"]);
     expect(none.code).toBe(1);

@@ -38,7 +38,10 @@ describe("hearth passwd FILE USER", () => {
   });
 
   it("refuses an unusable user name or an empty password (exit 1) and a missing argument (exit 2)", async () => {
-    expect(await runCli(["passwd", file, "a:b"], "x\n")).toMatchObject({ code: 1, stderr: expect.stringContaining("must not be empty or contain ':'") as unknown });
+    expect(await runCli(["passwd", file, "a:b"], "x\n")).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining("must not be empty or contain ':'") as unknown,
+    });
     expect(await runCli(["passwd", file, "bob"], "\n")).toMatchObject({ code: 1, stderr: "hearth passwd: the password is empty\n" });
     expect((await runCli(["passwd", file])).code).toBe(2);
     expect([...table().keys()]).toEqual(["tasmota"]);

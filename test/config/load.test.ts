@@ -49,7 +49,17 @@ describe("loading the configuration", () => {
 
   it("lets HEARTH_* environment variables win over the file", () => {
     const f = files("host: from-file\nmqtt:\n  port: 1883\nstorage:\n  dir: /var/lib/x\n");
-    const r = loadAll({ ...f, env: { HEARTH_HOST: "pve1", HEARTH_MQTT_PORT: "0", HEARTH_HTTP_HOST: "0.0.0.0", HEARTH_HTTP_PORT: "9999", HEARTH_DATA_DIR: "/data", HEARTH_MQTT_HOST: "127.0.0.1" } });
+    const r = loadAll({
+      ...f,
+      env: {
+        HEARTH_HOST: "pve1",
+        HEARTH_MQTT_PORT: "0",
+        HEARTH_HTTP_HOST: "0.0.0.0",
+        HEARTH_HTTP_PORT: "9999",
+        HEARTH_DATA_DIR: "/data",
+        HEARTH_MQTT_HOST: "127.0.0.1",
+      },
+    });
     if (!r.ok) throw new Error(r.issues.map(formatIssue).join("\n"));
     const c = r.loaded.config;
     expect([c.host, c.mqtt.host, c.mqtt.port, c.http.host, c.http.port, c.storage.dir]).toEqual(["pve1", "127.0.0.1", 0, "0.0.0.0", 9999, "/data"]);
@@ -130,7 +140,12 @@ describe("loading the configuration", () => {
     for (const m of messages) expect(m).not.toContain(KEY);
     expect(messages.filter((m) => m.includes("got a number (not shown: a secret"))).toHaveLength(r.issues.length);
     // Every secret key of the editors' JSON Schema is among those reported, and a value given in place of a map holding one (gotify: {token}).
-    const reported = r.issues.map((i) => /: ([\w.[\]]+): expected/.exec(formatIssue(i))?.[1]?.replace(/\[\d+\]/g, "[]").replace(/^(notify\.webhooks|notify\.recipients|integrations)\.\w+/, "$1.*"));
+    const reported = r.issues.map((i) =>
+      /: ([\w.[\]]+): expected/
+        .exec(formatIssue(i))?.[1]
+        ?.replace(/\[\d+\]/g, "[]")
+        .replace(/^(notify\.webhooks|notify\.recipients|integrations)\.\w+/, "$1.*"),
+    );
     expect(new Set(reported)).toEqual(new Set([...secretPaths(), "notify.recipients.*.gotify"]));
   });
 
@@ -138,7 +153,8 @@ describe("loading the configuration", () => {
     const f = files("version: 2\n");
     const r = loadAll({ ...f, env: {} });
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(formatIssue(r.issues[0]!)).toMatch(/hearth\.yaml:1:10: version: expected one of 1, got 2|this Hearth understands configuration version 1/);
+    if (!r.ok)
+      expect(formatIssue(r.issues[0]!)).toMatch(/hearth\.yaml:1:10: version: expected one of 1, got 2|this Hearth understands configuration version 1/);
   });
 
   it("combines rules files: lists joined, preset options only once, false turns a preset off", () => {

@@ -39,14 +39,20 @@ describe("integration folders", () => {
       const sources = fs.readdirSync(path.join(DIR, name)).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"));
       for (const f of sources) {
         const imports = [...fs.readFileSync(file(f), "utf8").matchAll(/from\s+"([^"]+)"/g)].map((m) => m[1]!);
-        expect(imports.filter((i) => /\/src\/(mqtt|sinks|rules|alerts|notify|house)\/|^mqtt$|^aedes/.test(i)), f).toEqual([]);
+        expect(
+          imports.filter((i) => /\/src\/(mqtt|sinks|rules|alerts|notify|house)\/|^mqtt$|^aedes/.test(i)),
+          f,
+        ).toEqual([]);
       }
     });
 
     it("has a README with every section, linked from the project README", () => {
       const readme = fs.readFileSync(file("README.md"), "utf8");
       const at = README_SECTIONS.map((s) => readme.indexOf(`\n${s}\n`));
-      expect(at.every((i) => i > 0), `sections ${README_SECTIONS.join(", ")}`).toBe(true);
+      expect(
+        at.every((i) => i > 0),
+        `sections ${README_SECTIONS.join(", ")}`,
+      ).toBe(true);
       expect([...at].sort((a, b) => a - b)).toEqual(at);
       expect(fs.readFileSync(path.join(ROOT, "README.md"), "utf8")).toContain(`(integrations/${name}/README.md)`);
     });

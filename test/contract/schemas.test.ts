@@ -7,8 +7,15 @@ import { ROOT } from "../helpers/cli.js";
 /** Every YAML file a homeowner edits, with the schema its modeline should point at. */
 function editableYaml(): string[] {
   const inDir = (dir: string, pick: (name: string) => boolean) =>
-    fs.existsSync(path.join(ROOT, dir)) ? fs.readdirSync(path.join(ROOT, dir)).filter(pick).map((f) => path.join(dir, f)) : [];
-  const integrationSamples = inDir("integrations", (d) => fs.existsSync(path.join(ROOT, "integrations", d, "sample.yaml"))).map((d) => path.join(d, "sample.yaml"));
+    fs.existsSync(path.join(ROOT, dir))
+      ? fs
+          .readdirSync(path.join(ROOT, dir))
+          .filter(pick)
+          .map((f) => path.join(dir, f))
+      : [];
+  const integrationSamples = inDir("integrations", (d) => fs.existsSync(path.join(ROOT, "integrations", d, "sample.yaml"))).map((d) =>
+    path.join(d, "sample.yaml"),
+  );
   return [...inDir("config", (f) => /\.ya?ml$/.test(f)), ...inDir("rules", (f) => /\.ya?ml$/.test(f)), ...integrationSamples];
 }
 

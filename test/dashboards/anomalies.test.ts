@@ -47,14 +47,20 @@ describe("the basic anomaly band", () => {
 
   it("is not widened by one spike: the next point is judged by a band of the same width", () => {
     const calm = basicBand(rows(90), { bounds: 2, lookbackMs: basicLookbackMs(MIN) });
-    const spiked = basicBand(rows(90, (i) => (i === 80 ? 40_000 : 0)), { bounds: 2, lookbackMs: basicLookbackMs(MIN) });
+    const spiked = basicBand(
+      rows(90, (i) => (i === 80 ? 40_000 : 0)),
+      { bounds: 2, lookbackMs: basicLookbackMs(MIN) },
+    );
     const width = (p: { lower: number | null; upper: number | null }) => p.upper! - p.lower!;
     expect(isAnomalous(spiked[80]!)).toBe(true);
     expect(width(spiked[81]!) / width(calm[81]!)).toBeLessThan(1.1);
   });
 
   it("takes a long anomaly for the new normal, as Datadog says basic does", () => {
-    const band = basicBand(rows(240, (i) => (i >= 120 ? 3000 : 0)), { bounds: 2, lookbackMs: basicLookbackMs(MIN) });
+    const band = basicBand(
+      rows(240, (i) => (i >= 120 ? 3000 : 0)),
+      { bounds: 2, lookbackMs: basicLookbackMs(MIN) },
+    );
     expect(isAnomalous(band[121]!)).toBe(true);
     expect(band.slice(200).filter((p) => isAnomalous(p)).length).toBeLessThanOrEqual(3);
   });

@@ -13,7 +13,14 @@ const errorOf = (text: string): DashboardQueryError => {
 
 describe("dashboard queries", () => {
   it("reads a grouped query over every series", () => {
-    expect(parseDashboardQuery("avg:my_metric{*} by {host}")).toEqual({ kind: "series", space: "avg", metric: "my_metric", filters: [], groupBy: ["host"], rollup: undefined });
+    expect(parseDashboardQuery("avg:my_metric{*} by {host}")).toEqual({
+      kind: "series",
+      space: "avg",
+      metric: "my_metric",
+      filters: [],
+      groupBy: ["host"],
+      rollup: undefined,
+    });
   });
 
   it("reads tag filters, negated ones and template variables", () => {
@@ -44,7 +51,12 @@ describe("dashboard queries", () => {
   });
 
   it("writes a query back the way it was read", () => {
-    for (const text of ["avg:my_metric{*} by {host}", "avg:my_metric{host:x,env:home}", "avg:my_metric{*}.rollup(sum, 3600)", "min:hydro.ph{tank:tank1,!crop:basil} by {tank,crop}"])
+    for (const text of [
+      "avg:my_metric{*} by {host}",
+      "avg:my_metric{host:x,env:home}",
+      "avg:my_metric{*}.rollup(sum, 3600)",
+      "min:hydro.ph{tank:tank1,!crop:basil} by {tank,crop}",
+    ])
       expect(formatSeries(seriesOf(parseDashboardQuery(text)))).toBe(text);
   });
 

@@ -66,7 +66,15 @@ describe("the dashboards section", () => {
     const r = loadRulesDir(dir, {});
     const lines = r.issues.map((i) => `${path.basename(i.file)}:${i.line}:${i.col} ${i.message}`);
     expect(lines).toEqual([expect.stringMatching(/^a\.yaml:6:16 .*\$room is not one of the dashboard's template_variables/)]);
-    const twice = loadRulesDir(rulesDir({ "a.yaml": "dashboards:\n  - name: a\n    title: A\n    widgets: [{type: note, text: hi}]\n", "b.yaml": "dashboards:\n  - name: a\n    title: B\n    widgets: [{type: note, text: hi}]\n" }), {});
-    expect(twice.issues.map((i) => `${path.basename(i.file)}:${i.line} ${i.message}`)).toEqual([expect.stringMatching(/^b\.yaml:2 dashboards: "a" is already defined at .*a\.yaml:2/)]);
+    const twice = loadRulesDir(
+      rulesDir({
+        "a.yaml": "dashboards:\n  - name: a\n    title: A\n    widgets: [{type: note, text: hi}]\n",
+        "b.yaml": "dashboards:\n  - name: a\n    title: B\n    widgets: [{type: note, text: hi}]\n",
+      }),
+      {},
+    );
+    expect(twice.issues.map((i) => `${path.basename(i.file)}:${i.line} ${i.message}`)).toEqual([
+      expect.stringMatching(/^b\.yaml:2 dashboards: "a" is already defined at .*a\.yaml:2/),
+    ]);
   });
 });

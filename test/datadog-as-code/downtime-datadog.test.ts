@@ -14,7 +14,10 @@ let api: FakeDatadogApi;
 let dir: { configFile: string; rulesDir: string; dir: string };
 
 async function hearth(args: string[]) {
-  const r = await runCli([...args, "--config", dir.configFile, "--rules", dir.rulesDir], { env: { DD_SITE: "", NODE_EXTRA_CA_CERTS: api.caFile, ...KEYS }, timeout: 120_000 });
+  const r = await runCli([...args, "--config", dir.configFile, "--rules", dir.rulesDir], {
+    env: { DD_SITE: "", NODE_EXTRA_CA_CERTS: api.caFile, ...KEYS },
+    timeout: 120_000,
+  });
   for (const key of Object.values(KEYS)) expect(r.stdout + r.stderr).not.toContain(key);
   return r;
 }
@@ -39,7 +42,13 @@ describe("hearth downtime add --datadog", { timeout: 240_000 }, () => {
     expect(r.code).toBe(0);
     expect(api.writes().map((w) => `${w.method} ${w.path}`)).toEqual(["POST /api/v2/downtime"]);
     const [stored] = [...api.downtimes.values()];
-    const a = stored!.attributes as { scope: string; monitor_identifier: unknown; message: string; notify_end_types: string[]; schedule: { start: string; end: string } };
+    const a = stored!.attributes as {
+      scope: string;
+      monitor_identifier: unknown;
+      message: string;
+      notify_end_types: string[];
+      schedule: { start: string; end: string };
+    };
     expect(a.scope).toBe("host:pve1");
     expect(a.monitor_identifier).toEqual({ monitor_tags: ["managed-by:hearth"] });
     expect(a.message).toMatch(/with `hearth downtime add --datadog`: moving the rack\.\n\n@household@example\.com$/);

@@ -41,7 +41,9 @@ describe("hearth check and evaluate: both", () => {
     expect(r.stdout).toContain("are valid");
     const warnings = r.stderr.trim().split("\n");
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/tank\.yaml:3:5: warning: monitor "tank too acid" is evaluated both by the hub and by Datadog \(evaluate: both\), and both notify alex: each event reaches them twice/);
+    expect(warnings[0]).toMatch(
+      /tank\.yaml:3:5: warning: monitor "tank too acid" is evaluated both by the hub and by Datadog \(evaluate: both\), and both notify alex: each event reaches them twice/,
+    );
     expect(warnings[0]).toContain("set evaluate: datadog");
   });
 

@@ -21,7 +21,10 @@ let handMade: { dashboard: string; monitor: number };
 
 /** A `hearth datadog` run that trusts the local server's certificate, as a homeowner behind a TLS proxy would; the keys it was given never appear in what it prints. */
 async function hearth(command: "plan" | "apply", extra: string[] = [], env: Record<string, string> = KEYS) {
-  const r = await runCli(["datadog", command, "--config", dir.configFile, "--rules", dir.rulesDir, ...extra], { env: { DD_SITE: "", NODE_EXTRA_CA_CERTS: api.caFile, ...env }, timeout: 120_000 });
+  const r = await runCli(["datadog", command, "--config", dir.configFile, "--rules", dir.rulesDir, ...extra], {
+    env: { DD_SITE: "", NODE_EXTRA_CA_CERTS: api.caFile, ...env },
+    timeout: 120_000,
+  });
   for (const key of [env.DD_API_KEY, env.DD_APP_KEY].filter(Boolean)) expect(r.stdout + r.stderr).not.toContain(key);
   return r;
 }
@@ -65,10 +68,17 @@ describe("hearth datadog plan and apply", SLOW, () => {
     const r = await hearth("apply");
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(api.writes().map((w) => `${w.method} ${w.path}`)).toEqual(["POST /api/v1/dashboard", "POST /api/v1/dashboard", "POST /api/v1/monitor", "POST /api/v2/downtime"]);
+    expect(api.writes().map((w) => `${w.method} ${w.path}`)).toEqual([
+      "POST /api/v1/dashboard",
+      "POST /api/v1/dashboard",
+      "POST /api/v1/monitor",
+      "POST /api/v2/downtime",
+    ]);
 
     const story = [...api.dashboards.values()].find((d) => d.title === "my_metric and PostgreSQL")!;
-    const requests = (story.widgets as { definition: { time: unknown; requests: { queries: { query: string }[]; formulas: { formula: string }[]; display_type: string }[] } }[]).map((w) => w.definition);
+    const requests = (
+      story.widgets as { definition: { time: unknown; requests: { queries: { query: string }[]; formulas: { formula: string }[]; display_type: string }[] } }[]
+    ).map((w) => w.definition);
     expect(requests.map((d) => d.time)).toEqual([{ live_span: "5m" }, { live_span: "5m" }, { live_span: "5m" }]);
     expect(requests.map((d) => [d.requests[0]!.queries[0]!.query, d.requests[0]!.formulas[0]!.formula, d.requests[0]!.display_type])).toEqual([
       ["avg:my_metric{host:$host} by {host}", "query1", "line"],
@@ -85,7 +95,9 @@ describe("hearth datadog plan and apply", SLOW, () => {
       options: { thresholds: { critical: 800, warning: 500 }, notify_no_data: true, no_data_timeframe: 10 },
     });
     expect(monitor.tags).toEqual(["hearth-calendar:evenings_and_weekends", "hearth-id:monitor/my_metric_high", "managed-by:hearth"]);
-    expect(monitor.message).toContain("{{#is_warning}}my_metric averaged {{value}} (warning {{warn_threshold}}) on {{host.name}} ({{host.ip}}).{{/is_warning}}");
+    expect(monitor.message).toContain(
+      "{{#is_warning}}my_metric averaged {{value}} (warning {{warn_threshold}}) on {{host.name}} ({{host.ip}}).{{/is_warning}}",
+    );
     expect(String(monitor.message).endsWith("\n\n@household@example.com")).toBe(true);
 
     const downtime = [...api.downtimes.values()][0]!.attributes as Record<string, unknown>;
@@ -135,7 +147,10 @@ describe("hearth datadog plan and apply", SLOW, () => {
 
   it("keeps a managed object whose rule is gone until --prune, which deletes it alone", async () => {
     const text = fs.readFileSync(path.join(dir.rulesDir, "dashboards.yaml"), "utf8");
-    fs.writeFileSync(path.join(dir.rulesDir, "dashboards.yaml"), text.slice(0, text.indexOf("  # The house at a glance")) + text.slice(text.indexOf("  # The story's timeboard")));
+    fs.writeFileSync(
+      path.join(dir.rulesDir, "dashboards.yaml"),
+      text.slice(0, text.indexOf("  # The house at a glance")) + text.slice(text.indexOf("  # The story's timeboard")),
+    );
     const house = [...api.dashboards.values()].find((d) => d.title === "The house")!;
     const plan = await hearth("plan");
     expect(plan.code).toBe(0);
@@ -144,7 +159,12 @@ describe("hearth datadog plan and apply", SLOW, () => {
     const apply = await hearth("apply", ["--prune"]);
     expect(apply.code).toBe(0);
     expect(apply.stdout).toContain(`- delete dashboard/house ${String(house.id)}  (its rule is gone)`);
-    expect(api.writes().slice(before).map((w) => `${w.method} ${w.path}`)).toEqual([`DELETE /api/v1/dashboard/${String(house.id)}`]);
+    expect(
+      api
+        .writes()
+        .slice(before)
+        .map((w) => `${w.method} ${w.path}`),
+    ).toEqual([`DELETE /api/v1/dashboard/${String(house.id)}`]);
   });
 
   it("never touches what was made by hand", () => {
@@ -156,7 +176,9 @@ describe("hearth datadog plan and apply", SLOW, () => {
   it("names the missing scope on a 403, and the missing key before asking", async () => {
     const refused = await hearth("plan", [], { ...KEYS, DD_APP_KEY: "a-key-without-scopes" });
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain("Datadog refused to list dashboards (403 Forbidden: Forbidden): the application key (DD_APP_KEY) needs the dashboards_read scope");
+    expect(refused.stderr).toContain(
+      "Datadog refused to list dashboards (403 Forbidden: Forbidden): the application key (DD_APP_KEY) needs the dashboards_read scope",
+    );
     expect(refused.stderr).not.toContain("a-key-without-scopes");
     const none = await hearth("plan", [], { DD_API_KEY: "test-api-key", DD_APP_KEY: "" });
     expect(none.code).toBe(1);
@@ -177,7 +199,9 @@ describe("hearth datadog plan and apply", SLOW, () => {
     const r = await hearth("apply");
     api.refuseValidation = false;
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/story\.yaml:8:5: monitor "my_metric high": Datadog could not validate a monitor \(400: The value provided for parameter 'query' is invalid: invalid operator specified: \)/);
+    expect(r.stderr).toMatch(
+      /story\.yaml:8:5: monitor "my_metric high": Datadog could not validate a monitor \(400: The value provided for parameter 'query' is invalid: invalid operator specified: \)/,
+    );
     expect(api.writes().length).toBe(before);
   });
 });

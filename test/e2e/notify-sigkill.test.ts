@@ -44,41 +44,52 @@ describe("notifications across a SIGKILL", () => {
     return h;
   };
 
-  it("killed between a transition and its email, during a mail-server outage, sends it once after the restart, then the recovery, in order", { timeout: 120_000 }, async () => {
-    expect(fs.existsSync(CLI), `${CLI} is missing: run \`npm run build\` (npm test does it first)`).toBe(true);
-    const smtp = await new TestSmtpServer().start();
-    cleanups.push(() => smtp.stop());
-    await smtp.stop(); // the mail server is down: its port refuses connections
-    const { dir, configFile, rulesDir } = writeTestConfig({
-      config: { ...fast, notify: { retry: { min: "200ms", max: "1s" }, smtp: { host: "127.0.0.1", port: smtp.port, security: "none", from: "hearth@example.com" }, recipients: { alex: { email: "alex@example.com" } } } },
-      rules: { "house.yaml": rules },
-    });
-    cleanups.push(() => fs.promises.rm(dir, { recursive: true, force: true }));
+  it(
+    "killed between a transition and its email, during a mail-server outage, sends it once after the restart, then the recovery, in order",
+    { timeout: 120_000 },
+    async () => {
+      expect(fs.existsSync(CLI), `${CLI} is missing: run \`npm run build\` (npm test does it first)`).toBe(true);
+      const smtp = await new TestSmtpServer().start();
+      cleanups.push(() => smtp.stop());
+      await smtp.stop(); // the mail server is down: its port refuses connections
+      const { dir, configFile, rulesDir } = writeTestConfig({
+        config: {
+          ...fast,
+          notify: {
+            retry: { min: "200ms", max: "1s" },
+            smtp: { host: "127.0.0.1", port: smtp.port, security: "none", from: "hearth@example.com" },
+            recipients: { alex: { email: "alex@example.com" } },
+          },
+        },
+        rules: { "house.yaml": rules },
+      });
+      cleanups.push(() => fs.promises.rm(dir, { recursive: true, force: true }));
 
-    const first = start(configFile, rulesDir);
-    await publish(first, 35);
-    await first.waitForLog('Monitor "too warm": OK → ALERT');
-    await waitFor(() => first.logs.find((l) => l.code === "HEARTH_E_NOTIFY_FAILED"), "a failed attempt to send the alert");
-    first.signal("SIGKILL");
-    expect(await first.exited).toEqual({ code: null, signal: "SIGKILL" });
-    expect(outbox(dir)).toEqual([{ id: 1, title: "[Triggered] too warm", status: "pending" }]);
+      const first = start(configFile, rulesDir);
+      await publish(first, 35);
+      await first.waitForLog('Monitor "too warm": OK → ALERT');
+      await waitFor(() => first.logs.find((l) => l.code === "HEARTH_E_NOTIFY_FAILED"), "a failed attempt to send the alert");
+      first.signal("SIGKILL");
+      expect(await first.exited).toEqual({ code: null, signal: "SIGKILL" });
+      expect(outbox(dir)).toEqual([{ id: 1, title: "[Triggered] too warm", status: "pending" }]);
 
-    await smtp.start();
-    const second = start(configFile, rulesDir);
-    await waitFor(() => smtp.received.length === 1, "the alert, sent after the restart", 30_000);
-    await publish(second, 20);
-    await waitFor(() => smtp.received.length === 2, "the recovery", 30_000);
-    expect(smtp.received.map((m) => m.mail.subject)).toEqual(["[Triggered] too warm", "[Recovered] too warm"]);
-    // The restarted hub knew the monitor was alerting: no second alert was ever written.
-    await waitFor(() => outbox(dir).every((r) => r.status === "sent"), "both marked sent");
-    expect(outbox(dir)).toEqual([
-      { id: 1, title: "[Triggered] too warm", status: "sent" },
-      { id: 2, title: "[Recovered] too warm", status: "sent" },
-    ]);
-    expect(second.logs.filter((l) => String(l.msg).startsWith('Monitor "too warm"')).map((l) => l.msg)).toEqual(['Monitor "too warm": ALERT → OK']);
-    second.signal("SIGTERM");
-    expect(await second.exited).toEqual({ code: 0, signal: null });
-  });
+      await smtp.start();
+      const second = start(configFile, rulesDir);
+      await waitFor(() => smtp.received.length === 1, "the alert, sent after the restart", 30_000);
+      await publish(second, 20);
+      await waitFor(() => smtp.received.length === 2, "the recovery", 30_000);
+      expect(smtp.received.map((m) => m.mail.subject)).toEqual(["[Triggered] too warm", "[Recovered] too warm"]);
+      // The restarted hub knew the monitor was alerting: no second alert was ever written.
+      await waitFor(() => outbox(dir).every((r) => r.status === "sent"), "both marked sent");
+      expect(outbox(dir)).toEqual([
+        { id: 1, title: "[Triggered] too warm", status: "sent" },
+        { id: 2, title: "[Recovered] too warm", status: "sent" },
+      ]);
+      expect(second.logs.filter((l) => String(l.msg).startsWith('Monitor "too warm"')).map((l) => l.msg)).toEqual(['Monitor "too warm": ALERT → OK']);
+      second.signal("SIGTERM");
+      expect(await second.exited).toEqual({ code: 0, signal: null });
+    },
+  );
 
   it("killed after ntfy took the alert but before Hearth noted it, sends that one alert once more, and nothing else twice", { timeout: 120_000 }, async () => {
     let killAtFirstRequest: HearthProcess | undefined;

@@ -19,7 +19,10 @@ class Hearth {
   private readonly child: ChildProcess;
 
   constructor(configFile: string, rulesDir: string, env: Record<string, string>) {
-    this.child = spawn(process.execPath, [CLI, "start", "--config", configFile, "--rules", rulesDir, "--no-live"], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    this.child = spawn(process.execPath, [CLI, "start", "--config", configFile, "--rules", rulesDir, "--no-live"], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let buffered = "";
     this.child.stdout!.on("data", (chunk: Buffer) => {
       buffered += chunk.toString();
@@ -49,7 +52,8 @@ interface StoredRow {
 }
 
 /** What the store holds. */
-const storedPoints = (dir: string) => queryStore<StoredRow>(dir, "SELECT s.metric, s.tags, p.time, p.value FROM points p JOIN series s ON s.id = p.series_id ORDER BY p.id");
+const storedPoints = (dir: string) =>
+  queryStore<StoredRow>(dir, "SELECT s.metric, s.tags, p.time, p.value FROM points p JOIN series s ON s.id = p.series_id ORDER BY p.id");
 
 describe("a Hearth killed with SIGKILL", () => {
   let intake: DatadogIntake | undefined;
@@ -84,7 +88,9 @@ describe("a Hearth killed with SIGKILL", () => {
     }
     await mqtt.endAsync();
     await waitFor(async () => {
-      const history = (await (await fetch(`http://127.0.0.1:${ports.http}/api/series?metric=power.watts&from=1h`)).json()) as { series: { points: unknown[] }[] };
+      const history = (await (await fetch(`http://127.0.0.1:${ports.http}/api/series?metric=power.watts&from=1h`)).json()) as {
+        series: { points: unknown[] }[];
+      };
       return history.series.length === 5 && history.series.reduce((n, s) => n + s.points.length, 0) === 15;
     }, "all 15 points in the store");
     first.kill("SIGKILL");

@@ -10,7 +10,11 @@ import { expect, it } from "vitest";
  */
 
 type NodeTestContext = { assert: typeof assert; plan(n: number): void; diagnostic(msg: string): void };
-type AbstractSuite = (opts: { test: (name: string, fn: (t: NodeTestContext) => Promise<void>) => void; persistence: () => unknown; testAsync: boolean }) => void;
+type AbstractSuite = (opts: {
+  test: (name: string, fn: (t: NodeTestContext) => Promise<void>) => void;
+  persistence: () => unknown;
+  testAsync: boolean;
+}) => void;
 
 const abstractPersistence = createRequire(import.meta.url)("aedes-persistence/abstract.js") as AbstractSuite;
 

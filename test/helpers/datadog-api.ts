@@ -70,7 +70,14 @@ export class FakeDatadogApi {
   /** A dashboard made by hand in the web app: no Hearth marker. */
   addHandMade(): { dashboard: string; monitor: number } {
     const d = this.storeDashboard({ title: "Made by hand", layout_type: "ordered", widgets: [], description: "mine" });
-    const m = this.storeMonitor({ name: "hand-made", type: "query alert", query: "avg(last_5m):my_metric{*} > 1", message: "", tags: ["team:house"], options: {} });
+    const m = this.storeMonitor({
+      name: "hand-made",
+      type: "query alert",
+      query: "avg(last_5m):my_metric{*} > 1",
+      message: "",
+      tags: ["team:house"],
+      options: {},
+    });
     return { dashboard: String(d.id), monitor: Number(m.id) };
   }
 
@@ -95,17 +102,23 @@ export class FakeDatadogApi {
     // https://docs.datadoghq.com/api/latest/rate-limits/
     if (this.rateLimited.count > 0) {
       this.rateLimited.count--;
-      return this.send(res, 429, { errors: ["Rate limit of 1 requests in 10 seconds reached"] }, {
-        "x-ratelimit-limit": "1",
-        "x-ratelimit-period": "10",
-        "x-ratelimit-remaining": "0",
-        "x-ratelimit-reset": String(this.rateLimited.resetSeconds),
-        "x-ratelimit-name": "monitors",
-      });
+      return this.send(
+        res,
+        429,
+        { errors: ["Rate limit of 1 requests in 10 seconds reached"] },
+        {
+          "x-ratelimit-limit": "1",
+          "x-ratelimit-period": "10",
+          "x-ratelimit-remaining": "0",
+          "x-ratelimit-reset": String(this.rateLimited.resetSeconds),
+          "x-ratelimit-name": "monitors",
+        },
+      );
     }
     const apiKey = req.headers["dd-api-key"];
     const appKey = req.headers["dd-application-key"];
-    if (apiKey !== (this.opts.apiKey ?? "test-api-key") || appKey !== (this.opts.appKey ?? "test-app-key")) return this.send(res, 403, { errors: ["Forbidden"] });
+    if (apiKey !== (this.opts.apiKey ?? "test-api-key") || appKey !== (this.opts.appKey ?? "test-app-key"))
+      return this.send(res, 403, { errors: ["Forbidden"] });
     const b = (body ?? {}) as Json;
     const [, api, version, kind, id] = url.pathname.split("/");
     if (api !== "api") return this.send(res, 404, { errors: ["Not found"] });
@@ -114,7 +127,19 @@ export class FakeDatadogApi {
       // Bodies below: DataDog/datadog-api-client-typescript's cassettes, one per route (test/fixtures/datadog-api/README.md).
       // GET /api/v1/dashboard lists summaries only (https://docs.datadoghq.com/api/latest/dashboards/#get-all-dashboards).
       case "GET v1/dashboard":
-        return this.send(res, 200, { dashboards: [...this.dashboards.values()].map((d) => ({ id: d.id, title: d.title, description: d.description, layout_type: d.layout_type, url: d.url, author_handle: d.author_handle, created_at: d.created_at, modified_at: d.modified_at, is_read_only: false })) });
+        return this.send(res, 200, {
+          dashboards: [...this.dashboards.values()].map((d) => ({
+            id: d.id,
+            title: d.title,
+            description: d.description,
+            layout_type: d.layout_type,
+            url: d.url,
+            author_handle: d.author_handle,
+            created_at: d.created_at,
+            modified_at: d.modified_at,
+            is_read_only: false,
+          })),
+        });
       // cassettes/v1/Dashboards_1335235736/Create-a-new-dashboard-with-a-timeseries-widget-using-formulas-and-functions-metrics-query_683231166 (entries 1, 2).
       case "POST v1/dashboard":
         return this.send(res, 200, this.storeDashboard(b));
@@ -131,7 +156,11 @@ export class FakeDatadogApi {
       // List by tag: `monitor_tags` holds every tag a monitor must carry (https://docs.datadoghq.com/api/latest/monitors/#get-all-monitor-details).
       case "GET v1/monitor": {
         const wanted = (url.searchParams.get("monitor_tags") ?? "").split(",").filter(Boolean);
-        return this.send(res, 200, [...this.monitors.values()].filter((m) => wanted.every((t) => (m.tags as string[]).includes(t))));
+        return this.send(
+          res,
+          200,
+          [...this.monitors.values()].filter((m) => wanted.every((t) => (m.tags as string[]).includes(t))),
+        );
       }
       // cassettes/v1/Monitors_4022238206/Validate-a-monitor-returns-OK-response_1413713288 and
       // .../Validate-a-monitor-returns-Invalid-JSON-response_3060830641 (the 400 body).
@@ -161,7 +190,10 @@ export class FakeDatadogApi {
       case "DELETE v2/downtime/:id": {
         const d = this.downtimes.get(id!);
         if (!d) return this.send(res, 404, { errors: ["Downtime not found"] });
-        if (req.method === "PATCH") return this.send(res, 200, { data: this.storeDowntime({ ...(d.attributes as Json), ...(((b.data as Json | undefined)?.attributes ?? {}) as Json) }, id) });
+        if (req.method === "PATCH")
+          return this.send(res, 200, {
+            data: this.storeDowntime({ ...(d.attributes as Json), ...(((b.data as Json | undefined)?.attributes ?? {}) as Json) }, id),
+          });
         // Cancelling keeps the downtime, as "canceled" (the recorded cancel answers 204 with no body).
         (d.attributes as Json).status = "canceled";
         (d.attributes as Json).canceled = new Date().toISOString();
@@ -195,7 +227,9 @@ export class FakeDatadogApi {
       ...template,
       ...b,
       id: key,
-      url: `/dashboard/${key}/${String(b.title).toLowerCase().replace(/[^a-z0-9]+/g, "")}`,
+      url: `/dashboard/${key}/${String(b.title)
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "")}`,
       widgets: ((b.widgets as Json[] | undefined) ?? []).map((w, i) => ({ ...w, id: 1000 + i })),
       created_at: this.dashboards.get(key)?.created_at ?? now,
       modified_at: now,
@@ -215,14 +249,21 @@ export class FakeDatadogApi {
   }
 
   private storeDowntime(attributes: Json, id?: string): Json {
-    const template = (recorded("downtime-created.json").data as Json);
+    const template = recorded("downtime-created.json").data as Json;
     const key = id ?? `00000000-0000-4000-8000-${String(this.nextId++).padStart(12, "0")}`;
     const now = new Date().toISOString();
     const base = template.attributes as Json;
     const d = {
       ...template,
       id: key,
-      attributes: { ...base, ...attributes, status: "scheduled", created: (this.downtimes.get(key)?.attributes as Json | undefined)?.created ?? now, modified: now, canceled: null },
+      attributes: {
+        ...base,
+        ...attributes,
+        status: "scheduled",
+        created: (this.downtimes.get(key)?.attributes as Json | undefined)?.created ?? now,
+        modified: now,
+        canceled: null,
+      },
     };
     this.downtimes.set(key, d);
     return d;

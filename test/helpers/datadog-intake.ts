@@ -88,7 +88,10 @@ function validatePayload(body: unknown): string[] {
     if (s.type !== undefined && ![0, 1, 2, 3].includes(s.type as number)) errors.push(`series[${i}].type: expected 0, 1, 2 or 3`);
     if (s.interval !== undefined && !Number.isInteger(s.interval)) errors.push(`series[${i}].interval: expected an integer`);
     if (s.tags !== undefined && (!Array.isArray(s.tags) || s.tags.some((t) => typeof t !== "string"))) errors.push(`series[${i}].tags: expected strings`);
-    if (s.resources !== undefined && (!Array.isArray(s.resources) || s.resources.some((r: Record<string, unknown>) => typeof r?.name !== "string" || typeof r?.type !== "string")))
+    if (
+      s.resources !== undefined &&
+      (!Array.isArray(s.resources) || s.resources.some((r: Record<string, unknown>) => typeof r?.name !== "string" || typeof r?.type !== "string"))
+    )
       errors.push(`series[${i}].resources: expected {name, type} objects`);
     if (!Array.isArray(s.points) || s.points.length === 0) errors.push(`series[${i}].points: expected a non-empty array`);
     else

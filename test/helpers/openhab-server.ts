@@ -58,7 +58,9 @@ export class OpenhabServer {
       return;
     }
     if (path === "/rest/") {
-      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(this.opts.root ?? { version: "5", runtimeInfo: { version: this.opts.version ?? "4.2.1", buildString: "Release Build" } }));
+      res
+        .writeHead(200, { "Content-Type": "application/json" })
+        .end(JSON.stringify(this.opts.root ?? { version: "5", runtimeInfo: { version: this.opts.version ?? "4.2.1", buildString: "Release Build" } }));
     } else if (path === "/rest/items") {
       res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(this.items));
     } else if (path === "/rest/events") {
@@ -116,7 +118,12 @@ export class OpenhabServer {
  * before openHAB 3.3 and by `$` since (SseUtil.convertToRegex).
  */
 function topicFilter(topics: string, anchored: boolean): RegExp {
-  const patterns = topics.split(",").map((t) => t.trim().replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*"));
+  const patterns = topics.split(",").map((t) =>
+    t
+      .trim()
+      .replace(/[.+?^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*"),
+  );
   return new RegExp(`^(?:${patterns.join("|")})${anchored ? "$" : ""}`);
 }
 

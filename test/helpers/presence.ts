@@ -17,6 +17,11 @@ export function presenceFromSamples(pipeline: Pipeline, staleAfterMs = 30 * 60_0
   });
   return {
     people: (now): PersonPresence[] =>
-      [...people].map(([person, p]) => ({ person, state: now - p.lastSeen > staleAfterMs ? "unknown" : p.home ? "home" : "away", lastSeen: p.lastSeen, since: p.since })),
+      [...people].map(([person, p]) => ({
+        person,
+        state: now - p.lastSeen > staleAfterMs ? "unknown" : p.home ? "home" : "away",
+        lastSeen: p.lastSeen,
+        since: p.since,
+      })),
   };
 }

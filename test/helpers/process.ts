@@ -27,7 +27,10 @@ export class HearthProcess {
   private rest = "";
 
   constructor(configFile: string, rulesDir: string, env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, [CLI, "start", "--config", configFile, "--rules", rulesDir, "--no-live"], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    this.child = spawn(process.execPath, [CLI, "start", "--config", configFile, "--rules", rulesDir, "--no-live"], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     this.child.stdout!.on("data", (d: Buffer) => {
       const lines = (this.rest + d.toString()).split("\n");
       this.rest = lines.pop() ?? "";

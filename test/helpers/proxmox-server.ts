@@ -32,7 +32,9 @@ export class ProxmoxServer {
         return;
       }
       if (!this.routes.has(path)) {
-        res.writeHead(501, { "Content-Type": "application/json" }).end(JSON.stringify({ data: null, errors: { path: `Method 'GET ${path}' not implemented` } }));
+        res
+          .writeHead(501, { "Content-Type": "application/json" })
+          .end(JSON.stringify({ data: null, errors: { path: `Method 'GET ${path}' not implemented` } }));
         return;
       }
       res.writeHead(200, { "Content-Type": "application/json;charset=UTF-8" }).end(JSON.stringify({ data: this.routes.get(path) }));

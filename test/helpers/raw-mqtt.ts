@@ -57,7 +57,8 @@ export function connectBody(o: ConnectOptions = {}): Buffer {
 export const connectPacket = (o: ConnectOptions = {}) => packet(0x10, connectBody(o));
 
 /** A CONNECT's fixed header announcing `announced` bytes, followed by the start of a real CONNECT body. */
-export const connectHeader = (announced: number, version: 4 | 5 = 4) => Buffer.concat([Buffer.from([0x10]), remainingLength(announced), connectBody({ version })]);
+export const connectHeader = (announced: number, version: 4 | 5 = 4) =>
+  Buffer.concat([Buffer.from([0x10]), remainingLength(announced), connectBody({ version })]);
 
 export function publishPacket(topic: string | Buffer, payload: Buffer | string, version: 4 | 5 = 4): Buffer {
   return packet(0x30, Buffer.concat([str(topic), version === 5 ? Buffer.from([0]) : Buffer.alloc(0), Buffer.from(payload)]));

@@ -10,7 +10,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
  * resolved), so a test runs what a homeowner would copy, pointed at a local server.
  */
 export function sampleInstance(integration: string): { name: string; instance: Record<string, unknown> } {
-  const doc = parse(fs.readFileSync(path.join(ROOT, "integrations", integration, "sample.yaml"), "utf8")) as { integrations: Record<string, Record<string, unknown>> };
+  const doc = parse(fs.readFileSync(path.join(ROOT, "integrations", integration, "sample.yaml"), "utf8")) as {
+    integrations: Record<string, Record<string, unknown>>;
+  };
   const [name, instance] = Object.entries(doc.integrations)[0]!;
   return { name, instance };
 }

@@ -6,7 +6,10 @@ import type { Store } from "../../src/store/store.js";
  * Writes a week of points at `stepMs` ending at `until` into a hub's store, the way flushes
  * would, and returns them: `value(i)` gives the i-th point's value.
  */
-export async function seedWeek(store: Store, opts: { metric: string; tags: string[]; unit?: string; until: number; stepMs?: number; value: (i: number) => number }): Promise<[number, number][]> {
+export async function seedWeek(
+  store: Store,
+  opts: { metric: string; tags: string[]; unit?: string; until: number; stepMs?: number; value: (i: number) => number },
+): Promise<[number, number][]> {
   const step = opts.stepMs ?? 10_000;
   const count = Math.floor((7 * 86_400_000) / step);
   const tags = [...opts.tags].sort();

@@ -17,9 +17,11 @@ export function slowProxy(targetPort: number, delayMs: number): Promise<SlowProx
     sockets.add(client).add(upstream);
     let last = Promise.resolve();
     client.on("data", (chunk) => {
-      last = last.then(() => new Promise<void>((r) => setTimeout(r, delayMs))).then(() => {
-        if (!upstream.destroyed) upstream.write(chunk);
-      });
+      last = last
+        .then(() => new Promise<void>((r) => setTimeout(r, delayMs)))
+        .then(() => {
+          if (!upstream.destroyed) upstream.write(chunk);
+        });
     });
     upstream.pipe(client);
     const end = () => {

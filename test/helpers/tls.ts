@@ -21,7 +21,29 @@ export function selfSignedCertificate(): SelfSigned {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hearth-tls-"));
   const keyFile = path.join(dir, "key.pem");
   const certFile = path.join(dir, "cert.pem");
-  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", keyFile, "-out", certFile, "-days", "2", "-subj", "/CN=pve-test", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "pipe" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      keyFile,
+      "-out",
+      certFile,
+      "-days",
+      "2",
+      "-subj",
+      "/CN=pve-test",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+    ],
+    { stdio: "pipe" },
+  );
   const cert = fs.readFileSync(certFile, "utf8");
   return { key: fs.readFileSync(keyFile, "utf8"), cert, certFile, fingerprint256: new X509Certificate(cert).fingerprint256 };
 }

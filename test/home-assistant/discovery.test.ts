@@ -20,7 +20,13 @@ const house = {
     tank1: {
       crop: "lettuce",
       topic: "tele/tank1/SENSOR",
-      ph: { path: "ANALOG.A1", calibrate: [[1980, 4.0], [1500, 7.0]] },
+      ph: {
+        path: "ANALOG.A1",
+        calibrate: [
+          [1980, 4.0],
+          [1500, 7.0],
+        ],
+      },
       ec: { path: "ECCalc.EC", unit: "mS/cm" },
       water_temperature: "DS18B20.Temperature",
       level: { path: "HX711.Weight", unit: "kg" },
@@ -100,7 +106,12 @@ describe("home_assistant.discovery: Hearth announces what it knows", () => {
     await mosquittoPub(t.mqttPort, "tele/tank1/SENSOR", tankSensor);
     const sensor = (metric: string) => config(seen, `${node.replace("%s", "sensor")}/tank_tank1_${metric}/config`);
     await waitFor(() => ["hydro_ph", "hydro_ec", "hydro_water_temperature", "hydro_level"].every((m) => sensor(m)), "the tank's four sensors");
-    expect(sensor("hydro_ph")).toMatchObject({ name: "pH", device_class: "ph", state_class: "measurement", device: { name: "tank1", model: "Hydroponic tank" } });
+    expect(sensor("hydro_ph")).toMatchObject({
+      name: "pH",
+      device_class: "ph",
+      state_class: "measurement",
+      device: { name: "tank1", model: "Hydroponic tank" },
+    });
     expect(sensor("hydro_ec")).toMatchObject({ name: "EC", unit_of_measurement: "mS/cm" });
     expect(sensor("hydro_water_temperature")).toMatchObject({ device_class: "temperature", unit_of_measurement: "°C" });
     expect(sensor("hydro_level")).toMatchObject({ unit_of_measurement: "kg" });
@@ -110,7 +121,12 @@ describe("home_assistant.discovery: Hearth announces what it knows", () => {
   it("shows each monitor group as a problem binary sensor, on while the group is not OK", async () => {
     const grouped = `${node.replace("%s", "binary_sensor")}/monitor_stove_power_device_kitchen_plug/config`;
     const c = await waitFor(() => config(seen, grouped), "the stove power monitor's group");
-    expect(c).toMatchObject({ name: "stove power (device:kitchen_plug)", device_class: "problem", value_template: "{{ value_json.problem }}", device: { name: "Hearth test-host" } });
+    expect(c).toMatchObject({
+      name: "stove power (device:kitchen_plug)",
+      device_class: "problem",
+      value_template: "{{ value_json.problem }}",
+      device: { name: "Hearth test-host" },
+    });
     const state = await waitFor(() => {
       const s = seen.get(c.state_topic as string);
       return s && (JSON.parse(s) as { state: string }).state === "ALERT" ? (JSON.parse(s) as Record<string, unknown>) : undefined;

@@ -24,7 +24,19 @@ const house = {
   presets: ["tasmota", "ha_discovery"],
   appliances: { stove: { device: "kitchen_plug", min_duration: "1s" } },
   people: { alex: "presence/alex" },
-  tanks: { tank1: { crop: "lettuce", topic: "tele/tank1/SENSOR", ph: { path: "ANALOG.A1", calibrate: [[1980, 4.0], [1500, 7.0]] } } },
+  tanks: {
+    tank1: {
+      crop: "lettuce",
+      topic: "tele/tank1/SENSOR",
+      ph: {
+        path: "ANALOG.A1",
+        calibrate: [
+          [1980, 4.0],
+          [1500, 7.0],
+        ],
+      },
+    },
+  },
 };
 const monitors = [
   { name: "tank pH", query: "avg(last_5m):hydro.ph{tank:tank1} > 6.5" },
@@ -61,7 +73,15 @@ describe("Home Assistant (paho-mqtt, MQTT 5) and 3.1.1 devices on one Hearth", (
   let device: MqttClient;
   const deviceSeen: string[] = [];
   const discovery = "homeassistant/sensor/garage_plug/energy/config";
-  const deviceConfig = JSON.stringify({ name: "Garage energy", uniq_id: "garage_plug_energy", stat_t: "garage_plug/energy", dev_cla: "energy", stat_cla: "total_increasing", unit_of_meas: "kWh", dev: { ids: ["garage_plug"], name: "garage_plug" } });
+  const deviceConfig = JSON.stringify({
+    name: "Garage energy",
+    uniq_id: "garage_plug_energy",
+    stat_t: "garage_plug/energy",
+    dev_cla: "energy",
+    stat_cla: "total_increasing",
+    unit_of_meas: "kWh",
+    dev: { ids: ["garage_plug"], name: "garage_plug" },
+  });
 
   beforeAll(async () => {
     t = await startTestHub({
@@ -118,7 +138,11 @@ describe("Home Assistant (paho-mqtt, MQTT 5) and 3.1.1 devices on one Hearth", (
     expect(await configOf("binary_sensor", "appliance_stove_power_on")).toMatchObject({ device_class: "power", device: { name: "stove" } });
     expect(await configOf("binary_sensor", "person_alex_presence_home")).toMatchObject({ device_class: "presence", device: { name: "alex" } });
     expect(await configOf("sensor", "tank_tank1_hydro_ph")).toMatchObject({ device_class: "ph", state_class: "measurement" });
-    expect(await configOf("sensor", "device_kitchen_plug_power_energy")).toMatchObject({ device_class: "energy", state_class: "total_increasing", unit_of_measurement: "kWh" });
+    expect(await configOf("sensor", "device_kitchen_plug_power_energy")).toMatchObject({
+      device_class: "energy",
+      state_class: "total_increasing",
+      unit_of_measurement: "kWh",
+    });
   });
 
   it("sees a removed monitor's entity go: an empty config on its discovery topic, and no retained one for a later Home Assistant", async () => {

@@ -25,31 +25,43 @@ afterEach(async () => {
 });
 
 describe("mqtt.max_clients under a burst of logins", () => {
-  it(`lets exactly ${LIMIT} of ${BURST} simultaneous logins in: 3.1.1 clients beyond get CONNACK 3, MQTT 5 clients 0x97`, async () => {
-    const { dir } = writeTestConfig();
-    const passwd = path.join(dir, "passwd");
-    fs.writeFileSync(passwd, `${formatEntry("sensor", await hashPassword("sensor-pass"))}\n`);
-    t = await startTestHub({ dir, config: { mqtt: { allow_anonymous: false, password_file: passwd, max_clients: LIMIT } } });
-    const url = t.mqttUrl;
-    // The password file's hash has `hearth passwd`'s own cost, so checking a password takes as long as in a house; every login starts before the first is through.
-    const outcomes = await Promise.allSettled(
-      Array.from({ length: BURST }, (_, i) =>
-        connectMqtt(url, { clientId: `burst-${i}`, username: "sensor", password: "sensor-pass", protocolVersion: i % 2 === 0 ? 4 : 5, connectTimeout: LOGIN_DEADLINE_MS }),
-      ),
-    );
-    const accepted = outcomes.flatMap((o) => (o.status === "fulfilled" ? [o.value] : []));
-    clients.push(...accepted);
-    expect(accepted).toHaveLength(LIMIT);
-    const refusals = outcomes.flatMap((o, i) => (o.status === "rejected" ? [{ version: i % 2 === 0 ? 4 : 5, code: (o.reason as { code?: number }).code }] : []));
-    expect(refusals).toHaveLength(BURST - LIMIT);
-    for (const r of refusals) expect(r.code).toBe(r.version === 5 ? 0x97 : 3);
-    const metrics = await scrape(t.httpUrl);
-    expect(metricValue(metrics, "hearth_mqtt_connections_refused_total", { reason: "max_clients" })).toBe(BURST - LIMIT);
-    expect(metricValue(metrics, "hearth_mqtt_clients")).toBe(LIMIT);
-    // A slot freed is a slot taken: one leaves, one more gets in.
-    await accepted[0]!.endAsync();
-    clients.push(await connectMqtt(url, { clientId: "after-burst", username: "sensor", password: "sensor-pass", connectTimeout: LOGIN_DEADLINE_MS }));
-  }, LOGIN_DEADLINE_MS + 60_000);
+  it(
+    `lets exactly ${LIMIT} of ${BURST} simultaneous logins in: 3.1.1 clients beyond get CONNACK 3, MQTT 5 clients 0x97`,
+    async () => {
+      const { dir } = writeTestConfig();
+      const passwd = path.join(dir, "passwd");
+      fs.writeFileSync(passwd, `${formatEntry("sensor", await hashPassword("sensor-pass"))}\n`);
+      t = await startTestHub({ dir, config: { mqtt: { allow_anonymous: false, password_file: passwd, max_clients: LIMIT } } });
+      const url = t.mqttUrl;
+      // The password file's hash has `hearth passwd`'s own cost, so checking a password takes as long as in a house; every login starts before the first is through.
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: BURST }, (_, i) =>
+          connectMqtt(url, {
+            clientId: `burst-${i}`,
+            username: "sensor",
+            password: "sensor-pass",
+            protocolVersion: i % 2 === 0 ? 4 : 5,
+            connectTimeout: LOGIN_DEADLINE_MS,
+          }),
+        ),
+      );
+      const accepted = outcomes.flatMap((o) => (o.status === "fulfilled" ? [o.value] : []));
+      clients.push(...accepted);
+      expect(accepted).toHaveLength(LIMIT);
+      const refusals = outcomes.flatMap((o, i) =>
+        o.status === "rejected" ? [{ version: i % 2 === 0 ? 4 : 5, code: (o.reason as { code?: number }).code }] : [],
+      );
+      expect(refusals).toHaveLength(BURST - LIMIT);
+      for (const r of refusals) expect(r.code).toBe(r.version === 5 ? 0x97 : 3);
+      const metrics = await scrape(t.httpUrl);
+      expect(metricValue(metrics, "hearth_mqtt_connections_refused_total", { reason: "max_clients" })).toBe(BURST - LIMIT);
+      expect(metricValue(metrics, "hearth_mqtt_clients")).toBe(LIMIT);
+      // A slot freed is a slot taken: one leaves, one more gets in.
+      await accepted[0]!.endAsync();
+      clients.push(await connectMqtt(url, { clientId: "after-burst", username: "sensor", password: "sensor-pass", connectTimeout: LOGIN_DEADLINE_MS }));
+    },
+    LOGIN_DEADLINE_MS + 60_000,
+  );
 
   it('counts a client whose id is "constructor" like any other', async () => {
     t = await startTestHub({ config: { mqtt: { max_clients: 1 } } });

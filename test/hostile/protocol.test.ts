@@ -102,7 +102,9 @@ describe("the MQTT spec where it protects the broker", () => {
     const metrics = await scrape(t.httpUrl);
     expect(metricValue(metrics, "hearth_mqtt_connections_closed_total", { reason: "invalid_topic" })).toBe(attacks.length);
     const line = t.logs.find((l) => l.code === "HEARTH_E_MQTT_PROTOCOL" && l.reason === "invalid_topic");
-    expect(String(line?.msg)).toMatch(/closed: packet 2 was refused: its (PUBLISH|SUBSCRIBE): a topic (is not well-formed UTF-8 \[MQTT-1\.5\.3-1\]|holds the null character U\+0000 \[MQTT-1\.5\.3-2\])$/);
+    expect(String(line?.msg)).toMatch(
+      /closed: packet 2 was refused: its (PUBLISH|SUBSCRIBE): a topic (is not well-formed UTF-8 \[MQTT-1\.5\.3-1\]|holds the null character U\+0000 \[MQTT-1\.5\.3-2\])$/,
+    );
 
     // A client that was connected all along, and a new one, still publish and receive.
     const publisher = await connectMqtt(t.mqttUrl);

@@ -45,7 +45,11 @@ describe("a state word that names a JavaScript object property", () => {
     const mqtt = await connectMqtt(t.mqttUrl);
     // A discovered switch and a discovered sensor whose unit is a hostile word.
     await mqtt.publishAsync("homeassistant/switch/plug9/config", JSON.stringify({ state_topic: "ha/plug9/state", device: { name: "plug9" } }), { qos: 1 });
-    await mqtt.publishAsync("homeassistant/sensor/odd/config", JSON.stringify({ state_topic: "ha/odd/state", unit_of_measurement: "constructor", device_class: "toString", device: { name: "odd" } }), { qos: 1 });
+    await mqtt.publishAsync(
+      "homeassistant/sensor/odd/config",
+      JSON.stringify({ state_topic: "ha/odd/state", unit_of_measurement: "constructor", device_class: "toString", device: { name: "odd" } }),
+      { qos: 1 },
+    );
     await waitFor(async () => (await fetch(`${t!.httpUrl}/api/series`)).ok, "the hub");
     const before = await rejected("wrong_type");
 
@@ -80,12 +84,20 @@ describe("a state word that names a JavaScript object property", () => {
 
     expect(await rejected("wrong_type")).toBeGreaterThanOrEqual(before + sent + 2);
     expect(await rejected("not_finite")).toBe(notFinite + 2);
-    expect(stored().filter((r) => r.metric === "power.watts").map((r) => r.value)).toEqual([42]);
+    expect(
+      stored()
+        .filter((r) => r.metric === "power.watts")
+        .map((r) => r.value),
+    ).toEqual([42]);
     expect(t.samples.every((s) => Number.isFinite(s.value))).toBe(true);
     expect(stored().every((r) => typeof r.value === "number" && Number.isFinite(r.value))).toBe(true);
     // The hostile key gave no series; the discovered sensor with a hostile unit is a plain value.
     expect(stored().some((r) => r.metric === "device.linkquality")).toBe(true);
-    expect(stored().filter((r) => r.metric === "sensor.value").map((r) => r.value)).toContain(5);
+    expect(
+      stored()
+        .filter((r) => r.metric === "sensor.value")
+        .map((r) => r.value),
+    ).toContain(5);
     expect(stored().every((r) => /^[A-Za-z][A-Za-z0-9_.]*$/.test(r.metric))).toBe(true);
 
     // Later flushes still write.

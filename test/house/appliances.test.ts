@@ -44,7 +44,11 @@ describe("Appliances: tags and power.on with hysteresis and a minimum duration",
   /** A Tasmota plug's SENSOR with its power, as the device publishes it; waits until the hub has handled it. */
   async function watts(device: string, appliance: string, power: number): Promise<void> {
     const before = powerOn(appliance).length;
-    await client.publishAsync(`tele/${device}/SENSOR`, JSON.stringify({ Time: new Date(clock.now()).toISOString().slice(0, 19), ENERGY: { Power: power, Voltage: 230 } }), { qos: 1 });
+    await client.publishAsync(
+      `tele/${device}/SENSOR`,
+      JSON.stringify({ Time: new Date(clock.now()).toISOString().slice(0, 19), ENERGY: { Power: power, Voltage: 230 } }),
+      { qos: 1 },
+    );
     await waitFor(() => powerOn(appliance).length > before, `power.on after ${power} W`);
   }
 
@@ -60,11 +64,12 @@ describe("Appliances: tags and power.on with hysteresis and a minimum duration",
 
   it("does not flap while a fridge compressor hovers around the threshold, and changes once it has stayed past it", async () => {
     const step = 30_000;
-    const readings = (ws: number[]) => ws.reduce(async (prev, w) => {
-      await prev;
-      await watts("fridge_plug", "fridge", w);
-      clock.advance(step);
-    }, Promise.resolve());
+    const readings = (ws: number[]) =>
+      ws.reduce(async (prev, w) => {
+        await prev;
+        await watts("fridge_plug", "fridge", w);
+        clock.advance(step);
+      }, Promise.resolve());
 
     // Idle, then the power wanders around 50 W: above it for a moment, never for two minutes.
     await readings([3, 55, 45, 58, 47, 52, 49, 53, 48]);

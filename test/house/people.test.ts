@@ -71,8 +71,26 @@ describe("People: presence.home from OwnTracks, plain topics and other integrati
     await publish("owntracks/jane/nokia", readFixture("presence/owntracks-waypoint-string-numbers.json"));
     await publish("owntracks/jane/nokia/waypoint", readFixture("presence/owntracks-waypoint-string-numbers.json"));
     // A home transition as the booklet documents it (docs/tech/json.md, _type=transition), then a location inside it.
-    await publish("owntracks/jane/nokia/event", JSON.stringify({ _type: "transition", event: "enter", desc: "home", lat: 48.85, lon: 2.29, tst: 1707060000, wtst: 1610104395, acc: 12, tid: "j1", t: "c", rid: "a1b2c3" }));
-    await publish("owntracks/jane/nokia", JSON.stringify({ _type: "location", lat: 48.85, lon: 2.29, tst: 1707060010, tid: "j1", conn: "w", inregions: ["Home"], inrids: ["a1b2c3"] }));
+    await publish(
+      "owntracks/jane/nokia/event",
+      JSON.stringify({
+        _type: "transition",
+        event: "enter",
+        desc: "home",
+        lat: 48.85,
+        lon: 2.29,
+        tst: 1707060000,
+        wtst: 1610104395,
+        acc: 12,
+        tid: "j1",
+        t: "c",
+        rid: "a1b2c3",
+      }),
+    );
+    await publish(
+      "owntracks/jane/nokia",
+      JSON.stringify({ _type: "location", lat: 48.85, lon: 2.29, tst: 1707060010, tid: "j1", conn: "w", inregions: ["Home"], inrids: ["a1b2c3"] }),
+    );
     await waitFor(() => home("jane").length === 3, "jane's transition and location");
     expect(home("jane")).toEqual([0, 1, 1]);
     expect(await rejected(t.httpUrl, "wrong_type")).toBe(before);
@@ -80,7 +98,13 @@ describe("People: presence.home from OwnTracks, plain topics and other integrati
   });
 
   it("reads home/not_home, ON/OFF and 1/0 on a plain topic", async () => {
-    for (const [payload, expected] of [["not_home", 0], ["home", 1], ["OFF", 0], ["ON", 1], ["0", 0]] as const) {
+    for (const [payload, expected] of [
+      ["not_home", 0],
+      ["home", 1],
+      ["OFF", 0],
+      ["ON", 1],
+      ["0", 0],
+    ] as const) {
       await mosquittoPub(t.mqttPort, "presence/alex", payload);
       await waitFor(() => home("alex").at(-1) === expected && home("alex").length > 0, `alex ${payload}`);
     }
@@ -96,7 +120,21 @@ describe("People: presence.home from OwnTracks, plain topics and other integrati
     // One per report of a named person: jane's first (away, the others unknown) says nothing; then jane is
     // home through her transition, her location, alex's five reports and sam's.
     expect(anyone()).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
-    await publish("owntracks/jane/nokia/event", JSON.stringify({ _type: "transition", event: "leave", desc: "Home", tst: 1707063600, wtst: 1610104395, lat: 48.86, lon: 2.3, acc: 10, tid: "j1", t: "c" }));
+    await publish(
+      "owntracks/jane/nokia/event",
+      JSON.stringify({
+        _type: "transition",
+        event: "leave",
+        desc: "Home",
+        tst: 1707063600,
+        wtst: 1610104395,
+        lat: 48.86,
+        lon: 2.3,
+        acc: 10,
+        tid: "j1",
+        t: "c",
+      }),
+    );
     await waitFor(() => anyone().at(-1) === 0, "nobody home");
     expect(states()).toEqual({ jane: "away", alex: "away", sam: "away" });
   });
@@ -110,7 +148,12 @@ describe("People: presence.home from OwnTracks, plain topics and other integrati
     expect(states().jane).toBe("away");
     clock.advance(MINUTE);
     // 30 minutes without a report from jane: unknown, since the moment she went stale.
-    expect(t.hub.processing.presence.people(clock.now()).find((p) => p.person === "jane")).toEqual({ person: "jane", state: "unknown", lastSeen: seen, since: seen + 30 * MINUTE });
+    expect(t.hub.processing.presence.people(clock.now()).find((p) => p.person === "jane")).toEqual({
+      person: "jane",
+      state: "unknown",
+      lastSeen: seen,
+      since: seen + 30 * MINUTE,
+    });
     // Her going stale is when anyone_home may change; alex (12h by default) is home, so it is still 1.
     expect(anyone().slice(sent)).toEqual([1]);
     await mosquittoPub(t.mqttPort, "presence/alex", "not_home");

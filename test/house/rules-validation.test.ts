@@ -41,12 +41,7 @@ describe("appliances, people and tanks in rules files", () => {
     expect(
       problems({
         "a.yaml": ["appliances:", "  stove: kitchen_plug", ""].join("\n"),
-        "b.yaml": [
-          "appliances:",
-          "  stove: other_plug",
-          "  iron: {device: bathroom_plug, threshold: 20, hysteresis: 25}",
-          "",
-        ].join("\n"),
+        "b.yaml": ["appliances:", "  stove: other_plug", "  iron: {device: bathroom_plug, threshold: 20, hysteresis: 25}", ""].join("\n"),
         "c.yaml": [
           "people:",
           "  Alex: presence/alex",
@@ -62,7 +57,7 @@ describe("appliances, people and tanks in rules files", () => {
       }),
     ).toEqual([
       "b.yaml:3:60: appliances.iron.hysteresis: hysteresis must be smaller than threshold, or the appliance could never turn off",
-      'c.yaml:2:3: people: "Alex": use lower-case letters, digits, \'_\' and \'-\', starting with a letter',
+      "c.yaml:2:3: people: \"Alex\": use lower-case letters, digits, '_' and '-', starting with a letter",
       "c.yaml:3:21: people.jane.owntracks: an OwnTracks topic is owntracks/<user>/<device>; use + for any device, not #",
       'c.yaml:6:11: tanks.bed.crop: expected one of "lettuce", "basil", "tomato", "strawberry", got "lettuse" (did you mean "lettuce"?)',
       "c.yaml:7:9: tanks.bed.ec.ppm_factor: a ppm reading needs ppm_factor: 500 or 700 (see the meter's manual)",
@@ -90,7 +85,12 @@ describe("tank ranges and the monitors that watch them, as `hearth check` report
 
   it("accepts tank_range monitors on a crop's range and on a refill mark", () => {
     const house = [...TANK, "    level: {path: Weight, unit: kg}", "    refill_below: 30", ""].join("\n");
-    const monitors = ["monitors:", "  - {name: bed pH, type: tank_range, reading: ph, warning_margin: 0.3}", "  - {name: bed water, type: tank_range, reading: level, tanks: [bed]}", ""].join("\n");
+    const monitors = [
+      "monitors:",
+      "  - {name: bed pH, type: tank_range, reading: ph, warning_margin: 0.3}",
+      "  - {name: bed water, type: tank_range, reading: level, tanks: [bed]}",
+      "",
+    ].join("\n");
     expect(problems({ "house.yaml": house, "alerts.yaml": monitors })).toEqual([]);
   });
 

@@ -17,7 +17,12 @@ const RULES = {
         widgets: [
           { type: "timeseries", title: "power by appliance", queries: "sum:power.watts{appliance:$appliance} by {appliance}" },
           { type: "timeseries", title: "hourly sum", queries: "avg:power.watts{!appliance:kettle}.rollup(sum, 3600)", display: "bars" },
-          { type: "timeseries", title: "rows", time: "4h", queries: ["anomalies(avg:postgresql.rows_fetched{*}, 'basic', 2)", "anomalies(avg:postgresql.rows_fetched{*}, 'agile', 2)"] },
+          {
+            type: "timeseries",
+            title: "rows",
+            time: "4h",
+            queries: ["anomalies(avg:postgresql.rows_fetched{*}, 'basic', 2)", "anomalies(avg:postgresql.rows_fetched{*}, 'agile', 2)"],
+          },
           { type: "query_value", title: "most power", query: "max:power.watts{*}", aggregator: "max", unit: "W" },
           { type: "note", text: "Power comes from the plugs." },
         ],
@@ -34,9 +39,21 @@ let rows: [number, number][];
 beforeAll(async () => {
   t = await startTestHub({ clock: new ManualClock(NOW), rules: RULES });
   stove = await seedWeek(t.hub.store, { metric: "power.watts", tags: ["appliance:stove"], until: NOW - 60_000, stepMs: 60_000, value: (i) => 1000 + (i % 7) });
-  kettle = await seedWeek(t.hub.store, { metric: "power.watts", tags: ["appliance:kettle"], until: NOW - 60_000, stepMs: 60_000, value: (i) => 2000 + (i % 5) });
+  kettle = await seedWeek(t.hub.store, {
+    metric: "power.watts",
+    tags: ["appliance:kettle"],
+    until: NOW - 60_000,
+    stepMs: 60_000,
+    value: (i) => 2000 + (i % 5),
+  });
   // rows fetched: a steady ~5000 with a step to 9000 for the last 10 minutes.
-  rows = await seedWeek(t.hub.store, { metric: "postgresql.rows_fetched", tags: ["db:test"], until: NOW - 60_000, stepMs: 60_000, value: (i) => (i >= 10_070 ? 9000 : 5000 + ((i * 37) % 11) * 20) });
+  rows = await seedWeek(t.hub.store, {
+    metric: "postgresql.rows_fetched",
+    tags: ["db:test"],
+    until: NOW - 60_000,
+    stepMs: 60_000,
+    value: (i) => (i >= 10_070 ? 9000 : 5000 + ((i * 37) % 11) * 20),
+  });
 });
 afterAll(async () => t?.stop());
 
@@ -49,7 +66,8 @@ const ts = (w: EvaluatedWidget) => (w.type === "timeseries" ? w : undefined)!;
 /** What the test expects: points in [from, until] bucketed on the epoch and reduced. */
 function bucket(points: [number, number][], from: number, until: number, stepMs: number, fn: (vs: number[]) => number): [number, number][] {
   const out = new Map<number, number[]>();
-  for (const [time, v] of points) if (time >= from && time <= until) out.set(Math.floor(time / stepMs) * stepMs, [...(out.get(Math.floor(time / stepMs) * stepMs) ?? []), v]);
+  for (const [time, v] of points)
+    if (time >= from && time <= until) out.set(Math.floor(time / stepMs) * stepMs, [...(out.get(Math.floor(time / stepMs) * stepMs) ?? []), v]);
   return [...out].map(([b, vs]) => [b, fn(vs)]);
 }
 const sum = (vs: number[]) => vs.reduce((a, b) => a + b, 0);
@@ -57,7 +75,9 @@ const avg = (vs: number[]) => sum(vs) / vs.length;
 
 describe("GET /api/dashboards", () => {
   it("lists the rules' dashboards with their widgets' queries", async () => {
-    const { dashboards } = (await (await fetch(`${t.httpUrl}/api/dashboards`)).json()) as { dashboards: { name: string; widgets: { type: string; queries?: string[] }[] }[] };
+    const { dashboards } = (await (await fetch(`${t.httpUrl}/api/dashboards`)).json()) as {
+      dashboards: { name: string; widgets: { type: string; queries?: string[] }[] }[];
+    };
     expect(dashboards.map((d) => d.name)).toEqual(["house"]);
     expect(dashboards[0]!.widgets.map((w) => w.type)).toEqual(["timeseries", "timeseries", "timeseries", "query_value", "note"]);
     expect(dashboards[0]!.widgets[1]!.queries).toEqual(["avg:power.watts{!appliance:kettle}.rollup(sum, 3600)"]);

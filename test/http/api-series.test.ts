@@ -41,7 +41,10 @@ describe("GET /api/series with from", () => {
     await mqtt.endAsync();
     const now = clock.now();
     const health = (await (await fetch(`${t.httpUrl}/healthz`)).json()) as { components: Record<string, { state: string; detail?: string }> };
-    expect(health.components.datadog).toMatchObject({ state: "disabled", detail: "no API key (datadog.api_key or DD_API_KEY): points are kept in the local store only" });
+    expect(health.components.datadog).toMatchObject({
+      state: "disabled",
+      detail: "no API key (datadog.api_key or DD_API_KEY): points are kept in the local store only",
+    });
 
     // The store's writer thread commits the last flush on its own time: wait until it has.
     const hour = await waitFor(async () => {
@@ -75,7 +78,9 @@ describe("GET /api/series with from", () => {
     t = await startTestHub({ rules: RULES });
     const bad = await get("/api/series?metric=hydro.ph&from=yesterday-ish&limit=0");
     expect(bad.status).toBe(400);
-    expect(bad.body.error).toBe('from: "yesterday-ish" is not an ISO 8601 time, Unix seconds, or a duration ago such as 1h; limit: expected a whole number from 1 to 200000');
+    expect(bad.body.error).toBe(
+      'from: "yesterday-ish" is not an ISO 8601 time, Unix seconds, or a duration ago such as 1h; limit: expected a whole number from 1 to 200000',
+    );
     expect((await get("/api/series?until=1h")).status).toBe(400);
   });
 });
@@ -89,14 +94,22 @@ describe("GET /api/series with rollup and max_points", () => {
 
   it("sums a week of 10 s points per hour as .rollup(sum, 3600) does, and thins to max_points", async () => {
     t = await startTestHub({ clock: new ManualClock(NOW), rules: RULES });
-    const seeded = await seedWeek(t.hub.store, { metric: "power.watts", tags: ["appliance:stove"], unit: "W", until: NOW, value: (i) => (i % 360) + (i % 7) / 10 });
+    const seeded = await seedWeek(t.hub.store, {
+      metric: "power.watts",
+      tags: ["appliance:stove"],
+      unit: "W",
+      until: NOW,
+      value: (i) => (i % 360) + (i % 7) / 10,
+    });
     expect(seeded).toHaveLength(60_480);
 
     const hourly = await get2("/api/series?metric=power.watts&from=7d&rollup=sum,3600");
     expect(hourly.status).toBe(200);
     expect(hourly.body.rollup).toEqual({ fn: "sum", interval_s: 3600 });
     const expected = new Map<number, number>();
-    for (const [time, v] of seeded) if (time >= NOW - 7 * 86_400_000) expected.set(Math.floor(time / 3_600_000) * 3_600_000, (expected.get(Math.floor(time / 3_600_000) * 3_600_000) ?? 0) + v);
+    for (const [time, v] of seeded)
+      if (time >= NOW - 7 * 86_400_000)
+        expected.set(Math.floor(time / 3_600_000) * 3_600_000, (expected.get(Math.floor(time / 3_600_000) * 3_600_000) ?? 0) + v);
     const got = hourly.body.series[0]!.points;
     expect(got.map(([time]) => time)).toEqual([...expected.keys()]);
     for (const [time, v] of got) expect(v).toBeCloseTo(expected.get(time)!, 6);

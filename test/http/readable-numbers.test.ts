@@ -26,8 +26,26 @@ describe("readableNumber", () => {
 
 describe("the status page's numbers", () => {
   it("follow the same rule in the browser (web/format.js) as in the hub", async () => {
-    const web = (await import(pathToFileURL(path.join(ROOT, "web/format.js")).href)) as { readable(v: number): number; num(v: number | null, unit?: string): string };
-    for (const v of [11.661, 6.294, 0.99, 2635, 2.9335, 12345.678, -57, 0, 61354.393 / 1000, 0.1 + 0.2, 64 / 3, 3e-7 * 1.0000000000000002, 1234567.123456789, -1 / 3])
+    const web = (await import(pathToFileURL(path.join(ROOT, "web/format.js")).href)) as {
+      readable(v: number): number;
+      num(v: number | null, unit?: string): string;
+    };
+    for (const v of [
+      11.661,
+      6.294,
+      0.99,
+      2635,
+      2.9335,
+      12345.678,
+      -57,
+      0,
+      61354.393 / 1000,
+      0.1 + 0.2,
+      64 / 3,
+      3e-7 * 1.0000000000000002,
+      1234567.123456789,
+      -1 / 3,
+    ])
       expect(web.readable(v), String(v)).toBe(readableNumber(v));
     expect(web.num(61354.393 / 1000, "kWh")).toBe("61.3544 kWh");
     expect(web.num(11.661, "V")).toBe("11.661 V"); // as the device sent it, not cut to three digits

@@ -15,11 +15,14 @@ const DOWNTIME = JSON.stringify({ for: "1h", by: "a web page" });
 /** A request over a real socket with exactly the headers given (fetch would not let a test set Host). */
 function send(port: number, method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port, method, path, headers: { ...headers, ...(body ? { "content-length": String(Buffer.byteLength(body)) } : {}) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-    });
+    const req = http.request(
+      { host: "127.0.0.1", port, method, path, headers: { ...headers, ...(body ? { "content-length": String(Buffer.byteLength(body)) } : {}) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
@@ -31,7 +34,13 @@ describe("the HTTP API and web pages", () => {
     const port = Number(new URL(t.httpUrl).port);
     const own = `127.0.0.1:${port}`;
 
-    const rebound = await send(port, "POST", "/api/downtimes", { host: `evil.example:${port}`, origin: `http://evil.example:${port}`, "content-type": "application/json" }, DOWNTIME);
+    const rebound = await send(
+      port,
+      "POST",
+      "/api/downtimes",
+      { host: `evil.example:${port}`, origin: `http://evil.example:${port}`, "content-type": "application/json" },
+      DOWNTIME,
+    );
     expect(rebound.status).toBe(403);
     expect(JSON.parse(rebound.body)).toMatchObject({ code: "HEARTH_E_HTTP_FORBIDDEN_HOST" });
     expect((await send(port, "GET", "/api/series", { host: `evil.example:${port}` })).status).toBe(403);
@@ -53,9 +62,21 @@ describe("the HTTP API and web pages", () => {
     t = await startTestHub({ config: { host: "hearth-box", http: { allowed_hosts: ["Hearth.Example.NET", "[2001:db8::7]"] } } });
     const port = Number(new URL(t.httpUrl).port);
     // A reverse proxy terminating TLS passes on the name the browser used: the status page's own buttons there keep working.
-    const proxied = await send(port, "POST", "/api/downtimes", { host: "hearth.example.net", origin: "https://hearth.example.net", "content-type": "application/json" }, DOWNTIME);
+    const proxied = await send(
+      port,
+      "POST",
+      "/api/downtimes",
+      { host: "hearth.example.net", origin: "https://hearth.example.net", "content-type": "application/json" },
+      DOWNTIME,
+    );
     expect(proxied.status).toBeLessThan(300);
-    const foreignPage = await send(port, "POST", "/api/downtimes", { host: "hearth.example.net", origin: "https://evil.example", "content-type": "application/json" }, DOWNTIME);
+    const foreignPage = await send(
+      port,
+      "POST",
+      "/api/downtimes",
+      { host: "hearth.example.net", origin: "https://evil.example", "content-type": "application/json" },
+      DOWNTIME,
+    );
     expect(JSON.parse(foreignPage.body)).toMatchObject({ code: "HEARTH_E_HTTP_FORBIDDEN_ORIGIN" });
     expect((await send(port, "GET", "/healthz", { host: `hearth.example.net:${port}` })).status).toBe(200);
     expect((await send(port, "GET", "/healthz", { host: `[2001:db8::7]:${port}` })).status).toBe(200);
@@ -78,7 +99,13 @@ describe("the HTTP API and web pages", () => {
   it("keeps a same-origin fetch from the status page, localhost, and a bearer token from any name working", async () => {
     t = await startTestHub({ config: { http: { token: "s3cret-token" } } });
     const port = Number(new URL(t.httpUrl).port);
-    const sameOrigin = await send(port, "POST", "/api/downtimes", { host: `127.0.0.1:${port}`, origin: `http://127.0.0.1:${port}`, "sec-fetch-site": "same-origin", "content-type": "application/json" }, DOWNTIME);
+    const sameOrigin = await send(
+      port,
+      "POST",
+      "/api/downtimes",
+      { host: `127.0.0.1:${port}`, origin: `http://127.0.0.1:${port}`, "sec-fetch-site": "same-origin", "content-type": "application/json" },
+      DOWNTIME,
+    );
     expect(sameOrigin.status).toBeLessThan(300);
     expect((await send(port, "GET", "/healthz", { host: `localhost:${port}` })).status).toBe(200);
     expect((await send(port, "GET", "/healthz", { host: `[::1]:${port}` })).status).toBe(200);

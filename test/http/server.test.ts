@@ -20,7 +20,12 @@ describe("HTTP server", () => {
   it("answers /healthz with every component and the ports actually bound", async () => {
     const r = await fetch(`${t.httpUrl}/healthz`);
     expect(r.status).toBe(200);
-    const body = (await r.json()) as { status: string; host: string; ports: { mqtt: number; http: number }; components: Record<string, { state: string; critical: boolean }> };
+    const body = (await r.json()) as {
+      status: string;
+      host: string;
+      ports: { mqtt: number; http: number };
+      components: Record<string, { state: string; critical: boolean }>;
+    };
     expect(body.status).toBe("ok");
     expect(body.host).toBe("test-host");
     expect(body.ports).toEqual({ mqtt: t.mqttPort, http: t.hub.http.port });

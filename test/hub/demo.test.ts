@@ -23,16 +23,26 @@ describe("the demo", () => {
   it("simulates a house whose plugs, tank and resident arrive as series, with no cloud account", async () => {
     const { h } = startDemo(["--no-live"]);
     const started = await waitFor(
-      () => h.output().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { msg: string; http_port?: number }).find((l) => l.msg === "Hearth is running"),
+      () =>
+        h
+          .output()
+          .split("\n")
+          .filter((l) => l.startsWith("{"))
+          .map((l) => JSON.parse(l) as { msg: string; http_port?: number })
+          .find((l) => l.msg === "Hearth is running"),
       "the demo to start",
       30_000,
     );
     const api = `http://127.0.0.1:${started.http_port}/api/series`;
-    const metrics = await waitFor(async () => {
-      const { series } = (await (await fetch(api)).json()) as { series: { metric: string; tags: string[] }[] };
-      const names = new Set(series.map((s) => `${s.metric}{${s.tags.filter((t) => !t.startsWith("env:") && !t.startsWith("source:")).join(",")}}`));
-      return names.size >= 20 ? names : undefined;
-    }, "the simulated devices' series", 30_000);
+    const metrics = await waitFor(
+      async () => {
+        const { series } = (await (await fetch(api)).json()) as { series: { metric: string; tags: string[] }[] };
+        const names = new Set(series.map((s) => `${s.metric}{${s.tags.filter((t) => !t.startsWith("env:") && !t.startsWith("source:")).join(",")}}`));
+        return names.size >= 20 ? names : undefined;
+      },
+      "the simulated devices' series",
+      30_000,
+    );
     for (const want of [
       "power.watts{appliance:stove,device:kitchen_plug}",
       "power.on{appliance:stove,device:kitchen_plug}",

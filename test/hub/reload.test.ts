@@ -37,7 +37,10 @@ describe("reloading on SIGHUP", () => {
     const series = async () => ((await (await fetch(api)).json()) as { series: { metric: string; value: number; tags: string[] }[] }).series;
 
     await mosquittoPub(started.mqtt_port!, "garden/bed1/moisture", "31");
-    fs.writeFileSync(path.join(rulesDir, "garden.yaml"), 'mappings:\n  - topic: garden/+bed/moisture\n    metric: garden.moisture\n    unit: "%"\n    tags: ["bed:{bed}"]\n');
+    fs.writeFileSync(
+      path.join(rulesDir, "garden.yaml"),
+      'mappings:\n  - topic: garden/+bed/moisture\n    metric: garden.moisture\n    unit: "%"\n    tags: ["bed:{bed}"]\n',
+    );
     h.child.kill("SIGHUP");
     const reloaded = await waitFor(() => lines(h).find((l) => l.msg.startsWith("Reloaded configuration")), "the reload");
     expect(reloaded.changes).toEqual(["rules.mappings"]);
@@ -61,7 +64,10 @@ describe("reloading on SIGHUP", () => {
     h.child.kill("SIGHUP");
     await waitFor(() => lines(h).find((l) => l.msg.startsWith("Reloaded configuration") && l.changes?.includes("tags")), "the config reload");
     await mosquittoPub(started.mqtt_port!, "garden/bed2/moisture", "40");
-    await waitFor(async () => (await series()).find((s) => s.metric === "garden.moisture" && s.tags.join() === "bed:bed2,env:lab"), "the global tag on new samples");
+    await waitFor(
+      async () => (await series()).find((s) => s.metric === "garden.moisture" && s.tags.join() === "bed:bed2,env:lab"),
+      "the global tag on new samples",
+    );
 
     h.child.kill("SIGTERM");
     expect(await h.exited).toBe(0);
@@ -88,7 +94,9 @@ describe("reloading on SIGHUP", () => {
 
     save("garden.yaml", "mappings:\n  - {topic: garden/+bed/moisture, metric: garden.moisture, kind: gauge_}\n");
     await waitFor(() => lines(h).find((l) => l.msg.startsWith("Reload rejected")), "the broken edit to be refused", 15_000);
-    expect(lines(h).find((l) => l.code === "HEARTH_E_RELOAD_REJECTED")?.msg).toMatch(/garden\.yaml:2:66: mappings\[0\]\.kind: expected one of .*got "gauge_" \(did you mean "gauge"\?\)$/);
+    expect(lines(h).find((l) => l.code === "HEARTH_E_RELOAD_REJECTED")?.msg).toMatch(
+      /garden\.yaml:2:66: mappings\[0\]\.kind: expected one of .*got "gauge_" \(did you mean "gauge"\?\)$/,
+    );
     await mosquittoPub(started.mqtt_port!, "garden/bed1/moisture", "29");
     await waitFor(async () => (await series()).find((s) => s.metric === "garden.moisture" && s.value === 29), "the hub to keep the last good rules");
   });
@@ -101,11 +109,16 @@ describe("reloading on SIGHUP", () => {
     const h = running;
     await waitFor(() => lines(h).find((l) => l.msg === "Hearth is running"), "the hub to start");
 
-    fs.writeFileSync(configFile, fs.readFileSync(configFile, "utf8").replace(/datadog:\n {2}enabled: false\n/, "datadog:\n  enabled: false\n  api_key: ${DD_API_KEY}\n"));
+    fs.writeFileSync(
+      configFile,
+      fs.readFileSync(configFile, "utf8").replace(/datadog:\n {2}enabled: false\n/, "datadog:\n  enabled: false\n  api_key: ${DD_API_KEY}\n"),
+    );
     h.child.kill("SIGHUP");
     await waitFor(() => lines(h).some((l) => l.msg.startsWith("Reload rejected")), "the rejection");
     const problem = lines(h).find((l) => l.code === "HEARTH_E_RELOAD_REJECTED")!;
-    expect(problem.msg).toMatch(/hearth\.yaml:\d+:\d+: datadog\.api_key: expected text, got a number \(not shown: a secret; quote it \("\$\{VAR\}"\) if it is meant as text\)$/);
+    expect(problem.msg).toMatch(
+      /hearth\.yaml:\d+:\d+: datadog\.api_key: expected text, got a number \(not shown: a secret; quote it \("\$\{VAR\}"\) if it is meant as text\)$/,
+    );
     expect(h.output()).not.toContain(KEY);
 
     const check = await runCli(["check", "--config", configFile, "--rules", rulesDir], { env: { DD_API_KEY: KEY } });

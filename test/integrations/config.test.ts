@@ -73,7 +73,9 @@ integrations:
     token_secret: x
     ca_file: /nonexistent/pve-root-ca.pem
 `);
-    const lines = loadConfigFile(file, {}).issues.map(formatIssue).map((l) => l.replace(file, "hearth.yaml"));
+    const lines = loadConfigFile(file, {})
+      .issues.map(formatIssue)
+      .map((l) => l.replace(file, "hearth.yaml"));
     expect(lines).toEqual([
       "hearth.yaml:5:12: integrations.house.token: give either token or username and password, not both",
       "hearth.yaml:14:15: integrations.lab.insecure: choose one way to trust the certificate: fingerprint and insecure are both set",

@@ -49,7 +49,14 @@ function fakeIntegration(server: FakeServer): Integration {
   });
 }
 
-const instance = (extra: Record<string, unknown> = {}): InstanceCommon & Record<string, unknown> => ({ type: "fake", enabled: true, tags: ["site:lab"], start_timeout: 5_000, interval: 10_000, ...extra });
+const instance = (extra: Record<string, unknown> = {}): InstanceCommon & Record<string, unknown> => ({
+  type: "fake",
+  enabled: true,
+  tags: ["site:lab"],
+  start_timeout: 5_000,
+  interval: 10_000,
+  ...extra,
+});
 
 function makeHost(servers: Record<string, FakeServer>) {
   const clock = new ManualClock(Date.parse("2025-01-01T00:00:00Z"));
@@ -57,7 +64,15 @@ function makeHost(servers: Record<string, FakeServer>) {
   const telemetry = new Telemetry();
   const samples: Sample[] = [];
   const registry: Record<string, Integration> = Object.fromEntries(Object.entries(servers).map(([type, s]) => [type, fakeIntegration(s)]));
-  const host = new IntegrationHost({ clock, health, telemetry, log: silentLogger(), addSample: (s) => samples.push(s), registry, backoff: { initialMs: 1_000, maxMs: 8_000 } });
+  const host = new IntegrationHost({
+    clock,
+    health,
+    telemetry,
+    log: silentLogger(),
+    addSample: (s) => samples.push(s),
+    registry,
+    backoff: { initialMs: 1_000, maxMs: 8_000 },
+  });
   const metric = async (name: string) => (await telemetry.registry.getSingleMetric(name)!.get()).values;
   return { clock, health, telemetry, samples, host, metric };
 }
@@ -93,7 +108,11 @@ describe("integration host", () => {
     const { clock, host, health, samples } = makeHost({ fake: down, other: fine });
     host.start({ broken: instance(), good: instance({ type: "other" }) });
     await settle();
-    expect(health.get("integration:broken")).toMatchObject({ state: "degraded", detail: "connection refused", info: { code: "HEARTH_E_INTEGRATION_UNREACHABLE", retry_in_s: 1 } });
+    expect(health.get("integration:broken")).toMatchObject({
+      state: "degraded",
+      detail: "connection refused",
+      info: { code: "HEARTH_E_INTEGRATION_UNREACHABLE", retry_in_s: 1 },
+    });
     expect(health.get("integration:good")?.state).toBe("ok");
     expect(health.status()).toBe("degraded");
 
@@ -128,7 +147,10 @@ describe("integration host", () => {
     await settle();
     expect(health.get("integration:slow")).toMatchObject({ state: "degraded", info: { code: "HEARTH_E_INTEGRATION_START_TIMEOUT" } });
     expect(server.signals[0]!.aborted).toBe(true);
-    expect((await metric("hearth_integration_failures_total"))[0]).toMatchObject({ value: 1, labels: { instance: "slow", code: "HEARTH_E_INTEGRATION_START_TIMEOUT" } });
+    expect((await metric("hearth_integration_failures_total"))[0]).toMatchObject({
+      value: 1,
+      labels: { instance: "slow", code: "HEARTH_E_INTEGRATION_START_TIMEOUT" },
+    });
     server.hang = false;
     clock.advance(1_000);
     await settle();

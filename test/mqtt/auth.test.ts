@@ -59,7 +59,12 @@ describe("broker policy", () => {
     ...over,
   });
   const login = (p: BrokerPolicy, username: string | undefined, password: string | undefined, will?: string) =>
-    authenticate(p, { clientId: "plug1", username, password: password === undefined ? undefined : Buffer.from(password), ...(will ? { will: { topic: will, payload: Buffer.from("Offline") } } : {}) });
+    authenticate(p, {
+      clientId: "plug1",
+      username,
+      password: password === undefined ? undefined : Buffer.from(password),
+      ...(will ? { will: { topic: will, payload: Buffer.from("Offline") } } : {}),
+    });
 
   it("lets a user in with the right password, and answers CONNACK 4 to a wrong password or an unknown user", async () => {
     const p = await policy();

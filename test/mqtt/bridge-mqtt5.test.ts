@@ -61,9 +61,24 @@ describe("MQTT 5 bridges to a Mosquitto 2", () => {
 
   it("carries MQTT 5 user properties both ways, and into the ingest rules (MQTT-3.3.2-18: the server forwards user properties unaltered)", async () => {
     // A mapping reads a user property, so the hub's own ingest sees what the remote publisher said.
-    const rooms = { version: 1, mappings: [{ topic: "tele/+device/temp", metric: "room.temperature", user_properties: { room: "room" }, tags: ["device:{device}", "room:{room}"] }] };
+    const rooms = {
+      version: 1,
+      mappings: [{ topic: "tele/+device/temp", metric: "room.temperature", user_properties: { room: "room" }, tags: ["device:{device}", "room:{room}"] }],
+    };
     const t = await startTestHub({
-      config: { mqtt: { bridges: [bridge({ client_id: "hearth-props", topics: [{ topic: "tele/#", direction: "in" }, { topic: "cmnd/#", direction: "out" }] })] } },
+      config: {
+        mqtt: {
+          bridges: [
+            bridge({
+              client_id: "hearth-props",
+              topics: [
+                { topic: "tele/#", direction: "in" },
+                { topic: "cmnd/#", direction: "out" },
+              ],
+            }),
+          ],
+        },
+      },
       rules: { "rooms.yaml": rooms },
     });
     hubs.push(t);
@@ -92,7 +107,9 @@ describe("MQTT 5 bridges to a Mosquitto 2", () => {
   it("with share_group, several hubs split the remote broker's messages, each message reaching exactly one hub (MQTT 5 §4.8.2)", async () => {
     // Two hubs, each with its own session at the remote broker (one client id each), in one share group.
     const shared = (clientId: string) =>
-      startTestHub({ config: { mqtt: { bridges: [bridge({ client_id: clientId, share_group: "hearths", topics: [{ topic: "sensors/#", direction: "both" }] })] } } });
+      startTestHub({
+        config: { mqtt: { bridges: [bridge({ client_id: clientId, share_group: "hearths", topics: [{ topic: "sensors/#", direction: "both" }] })] } },
+      });
     const a = await shared("hearth-a");
     hubs.push(a);
     const b = await shared("hearth-b");

@@ -35,7 +35,10 @@ describe("bridge topic routes (Mosquitto's topic pattern direction qos local-pre
   it("refuses a rule that would bring messages into reserved topics", () => {
     const parsed = BridgeConfig.safeParse({ name: "x", url: "mqtt://192.0.2.1", topics: [{ topic: "alerts/#", local_prefix: "hearth/" }] });
     expect(parsed.success).toBe(false);
-    expect(parsed.error?.issues[0]).toMatchObject({ path: ["topics", 0, "local_prefix"], message: 'messages coming in would land on Hearth\'s own "hearth/" topics' });
+    expect(parsed.error?.issues[0]).toMatchObject({
+      path: ["topics", 0, "local_prefix"],
+      message: 'messages coming in would land on Hearth\'s own "hearth/" topics',
+    });
   });
 });
 

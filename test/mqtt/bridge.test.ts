@@ -133,13 +133,19 @@ describe.each([5, 4] as const)("bridge to a Mosquitto (MQTT %s)", (protocolVersi
     expect(down.body.status).toBe("degraded");
     expect(down.body.components["bridge:house"]!.info!.retry_in_ms).toBeLessThanOrEqual(1200); // reconnect.max plus jitter
     expect(await metrics(t)).toContain('hearth_mqtt_bridge_up{bridge="house"} 0');
-    expect(t.logs.find((e) => e.code === "HEARTH_E_BRIDGE_DOWN")).toMatchObject({ bridge: "house", msg: expect.stringContaining('Bridge "house" lost its connection') as unknown });
+    expect(t.logs.find((e) => e.code === "HEARTH_E_BRIDGE_DOWN")).toMatchObject({
+      bridge: "house",
+      msg: expect.stringContaining('Bridge "house" lost its connection') as unknown,
+    });
 
     // While the link is down: QoS 1 is kept for the remote broker, QoS 0 is dropped and counted.
     const local = keep(await connectMqtt(t.mqttUrl));
     await local.publishAsync("alerts/freezer", "warm", { qos: 1, retain: true });
     await local.publishAsync("alerts/noise", "x", { qos: 0 });
-    await waitFor(async () => (await metrics(t)).includes('hearth_mqtt_bridge_dropped_total{bridge="house",reason="link_down"} 1'), "the dropped QoS 0 message");
+    await waitFor(
+      async () => (await metrics(t)).includes('hearth_mqtt_bridge_dropped_total{bridge="house",reason="link_down"} 1'),
+      "the dropped QoS 0 message",
+    );
 
     await remote.restart();
     await waitFor(async () => (await healthOf(t)).body.components["bridge:house"]?.state === "ok", "the bridge to reconnect");
@@ -166,7 +172,9 @@ describe("a bridge as Hearth's only input, beside a broker that owns the port", 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "hearth-bridge-only-"));
     remote = await TestMosquitto.start(path.join(dir, "mosquitto"));
-    t = await startTestHub({ config: { mqtt: { listen: false, bridges: [{ name: "house", url: `mqtt://127.0.0.1:${remote.port}`, topics: [{ topic: "tele/#" }] }] } } });
+    t = await startTestHub({
+      config: { mqtt: { listen: false, bridges: [{ name: "house", url: `mqtt://127.0.0.1:${remote.port}`, topics: [{ topic: "tele/#" }] }] } },
+    });
   });
   afterAll(async () => {
     await t.stop();
@@ -202,7 +210,13 @@ describe("bridge credentials and TLS", () => {
       `certfile ${certs.serverCert}`,
       `keyfile ${certs.serverKey}`,
     ]);
-    const bridge = { url: `mqtts://127.0.0.1:${tlsPort}`, username: "hearth", tls: { ca: certs.ca }, reconnect: { min: "100ms", max: "1s" }, topics: [{ topic: "tele/#" }] };
+    const bridge = {
+      url: `mqtts://127.0.0.1:${tlsPort}`,
+      username: "hearth",
+      tls: { ca: certs.ca },
+      reconnect: { min: "100ms", max: "1s" },
+      topics: [{ topic: "tele/#" }],
+    };
     t = await startTestHub({
       env: { BRIDGE_PASSWORD: "link-pass" },
       config: {
@@ -258,7 +272,10 @@ describe("a bridge's persistent session at the remote broker", () => {
 
     t = await startTestHub({ dir: hubDir, config });
     try {
-      await waitFor(() => t.samples.find((s) => s.metric === "power.watts" && s.tags.includes("device:plug10")), "the message kept for Hearth by the remote broker");
+      await waitFor(
+        () => t.samples.find((s) => s.metric === "power.watts" && s.tags.includes("device:plug10")),
+        "the message kept for Hearth by the remote broker",
+      );
       expect(t.logs.find((e) => e.bridge === "house" && e.session_present === true)).toBeDefined();
     } finally {
       await t.stop();

@@ -21,8 +21,11 @@ async function writePasswords(file: string, users: Record<string, string>): Prom
 /** mosquitto_pub's exit code and what it printed, for a login that is expected to fail. */
 function mosquittoPubResult(port: number, args: string[]): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
-    execFile("mosquitto_pub", ["-h", "127.0.0.1", "-p", String(port), "-t", "tele/plug1/SENSOR", "-m", "{}", ...args], { timeout: 10_000 }, (err, _out, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
+    execFile(
+      "mosquitto_pub",
+      ["-h", "127.0.0.1", "-p", String(port), "-t", "tele/plug1/SENSOR", "-m", "{}", ...args],
+      { timeout: 10_000 },
+      (err, _out, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
     );
   });
 }
@@ -122,7 +125,9 @@ describe("broker credentials and ACL", () => {
     const seen: string[] = [];
     alice.on("message", (topic) => seen.push(topic));
     // mqtt.js reports a SUBACK holding a failure code as an error that carries the packet.
-    await expect(alice.subscribeAsync(["tele/+/SENSOR", "cmnd/#", "$hearth/dropped"], { qos: 1 })).rejects.toMatchObject({ packet: { cmd: "suback", granted: [1, 128, 128] } });
+    await expect(alice.subscribeAsync(["tele/+/SENSOR", "cmnd/#", "$hearth/dropped"], { qos: 1 })).rejects.toMatchObject({
+      packet: { cmd: "suback", granted: [1, 128, 128] },
+    });
     const owner = await connect("homeowner", "root-pass", "owner3");
     await owner.publishAsync("cmnd/plug1/POWER", "OFF", { qos: 1 });
     await owner.publishAsync("tele/plug1/SENSOR", "{}", { qos: 1 });
@@ -133,7 +138,14 @@ describe("broker credentials and ACL", () => {
   });
 
   it("refuses a will on a topic the client may not publish to (CONNACK 5)", async () => {
-    await expect(connectMqtt(t.mqttUrl, { username: "tasmota", password: "plug-pass", clientId: "plug1", will: { topic: "tele/plug2/LWT", payload: Buffer.from("Offline"), qos: 1, retain: true } })).rejects.toMatchObject({ code: 5 });
+    await expect(
+      connectMqtt(t.mqttUrl, {
+        username: "tasmota",
+        password: "plug-pass",
+        clientId: "plug1",
+        will: { topic: "tele/plug2/LWT", payload: Buffer.from("Offline"), qos: 1, retain: true },
+      }),
+    ).rejects.toMatchObject({ code: 5 });
     expect(t.logs.find((e) => e.reason === "will_denied")).toMatchObject({ client: "plug1", returnCode: 5 });
   });
 

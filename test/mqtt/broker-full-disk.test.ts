@@ -60,7 +60,9 @@ describe("the broker on a disk that is full at start", () => {
     const body = (await res.json()) as Healthz;
     expect(body.status).toBe("degraded");
     expect(body.components.broker).toMatchObject({ state: "degraded", info: { store: "memory (forgotten on restart)" } });
-    expect(body.components.broker.detail).toMatch(/^HEARTH_E_BROKER_STORE: the broker's store \(sqlite .*broker\.db\) cannot be opened: .*(disk is full|disk I\/O error)/);
+    expect(body.components.broker.detail).toMatch(
+      /^HEARTH_E_BROKER_STORE: the broker's store \(sqlite .*broker\.db\) cannot be opened: .*(disk is full|disk I\/O error)/,
+    );
     const logged = degraded.logs.entries.filter((e) => e.code === "HEARTH_E_BROKER_STORE");
     expect(logged).toHaveLength(1);
     expect(logged[0]!.msg).toMatch(/the broker starts with retained messages and sessions in memory, lost at the next restart/);

@@ -51,7 +51,9 @@ describe("the mqtt: section is checked before anything connects, every problem w
   });
 
   it("points at a password file or certificate that is not there", () => {
-    const { problems } = check(["mqtt:", `  password_file: ${dir}/missing-passwd`, "  tls:", `    cert: ${dir}/nope.crt`, `    key: ${dir}/nope.key`].join("\n"));
+    const { problems } = check(
+      ["mqtt:", `  password_file: ${dir}/missing-passwd`, "  tls:", `    cert: ${dir}/nope.crt`, `    key: ${dir}/nope.key`].join("\n"),
+    );
     expect(problems).toEqual([
       `hearth.yaml:2:18: mqtt.password_file: ${dir}/missing-passwd: password file not found (create it with \`hearth passwd FILE USER\`)`,
       `hearth.yaml:4:11: mqtt.tls.cert: cannot read ${dir}/nope.crt: ENOENT`,

@@ -11,7 +11,9 @@ import { waitFor } from "../helpers/wait.js";
 
 function mosquittoSub(args: string[]): Promise<string> {
   return new Promise((resolve, reject) =>
-    execFile("mosquitto_sub", ["-h", "127.0.0.1", "-C", "1", "-W", "10", ...args], { timeout: 15_000 }, (err, out, stderr) => (err ? reject(new Error(`mosquitto_sub: ${stderr || err.message}`)) : resolve(out.trim()))),
+    execFile("mosquitto_sub", ["-h", "127.0.0.1", "-C", "1", "-W", "10", ...args], { timeout: 15_000 }, (err, out, stderr) =>
+      err ? reject(new Error(`mosquitto_sub: ${stderr || err.message}`)) : resolve(out.trim()),
+    ),
   );
 }
 
@@ -54,8 +56,13 @@ describe("TLS and WebSocket listeners", () => {
 
   it("refuses a TLS client that does not trust the certificate, and counts the failed handshake", async () => {
     const other = makeCertificates(path.join(dir, "other"), "Someone Else");
-    await expect(connectMqtt(`mqtts://127.0.0.1:${ports().mqtts}`, { ca: fs.readFileSync(other.ca) })).rejects.toThrow(/self-signed|unable to verify|certificate/);
-    await waitFor(async () => /hearth_mqtt_connections_refused_total\{reason="tls"\} [1-9]/.test(await (await fetch(`${t.httpUrl}/metrics`)).text()), "the refused handshake on /metrics");
+    await expect(connectMqtt(`mqtts://127.0.0.1:${ports().mqtts}`, { ca: fs.readFileSync(other.ca) })).rejects.toThrow(
+      /self-signed|unable to verify|certificate/,
+    );
+    await waitFor(
+      async () => /hearth_mqtt_connections_refused_total\{reason="tls"\} [1-9]/.test(await (await fetch(`${t.httpUrl}/metrics`)).text()),
+      "the refused handshake on /metrics",
+    );
   });
 
   it("serves MQTT over WebSocket, between browser-style and TCP clients", async () => {
@@ -72,13 +79,19 @@ describe("TLS and WebSocket listeners", () => {
   });
 
   it("reports every listener's port on /healthz", async () => {
-    const body = (await (await fetch(`${t.httpUrl}/healthz`)).json()) as { ports: Record<string, number>; components: { broker: { info: Record<string, unknown> } } };
+    const body = (await (await fetch(`${t.httpUrl}/healthz`)).json()) as {
+      ports: Record<string, number>;
+      components: { broker: { info: Record<string, unknown> } };
+    };
     expect(body.ports).toMatchObject({ mqtt: t.mqttPort, mqtts: ports().mqtts, ws: ports().ws });
     expect(body.components.broker.info).toMatchObject({ mqtt_port: t.mqttPort, mqtts_port: ports().mqtts, ws_port: ports().ws });
   });
 
   it("turns the TCP listener off with listen: false and keeps the others", async () => {
-    writeTestConfig({ dir: t.dir, config: { mqtt: { listen: false, tls: { port: ports().mqtts, cert: certs.serverCert, key: certs.serverKey }, websocket: { port: ports().ws } } } });
+    writeTestConfig({
+      dir: t.dir,
+      config: { mqtt: { listen: false, tls: { port: ports().mqtts, cert: certs.serverCert, key: certs.serverKey }, websocket: { port: ports().ws } } },
+    });
     await t.hub.reload(loadTestConfig(t.configFile, t.rulesDir));
     expect(ports().mqtt).toBeUndefined();
     await expect(connectMqtt(t.mqttUrl, { connectTimeout: 2000 })).rejects.toThrow(/ECONNREFUSED/);
@@ -93,7 +106,9 @@ describe("client certificates", () => {
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "hearth-mtls-"));
     certs = makeCertificates(dir);
-    t = await startTestHub({ config: { mqtt: { listen: false, tls: { port: 0, cert: certs.serverCert, key: certs.serverKey, ca: certs.ca, require_client_cert: true } } } });
+    t = await startTestHub({
+      config: { mqtt: { listen: false, tls: { port: 0, cert: certs.serverCert, key: certs.serverKey, ca: certs.ca, require_client_cert: true } } },
+    });
   });
   afterAll(async () => {
     await t.stop();

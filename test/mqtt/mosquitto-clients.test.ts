@@ -14,9 +14,33 @@ class MosquittoSub {
   constructor(port: number, version: "mqttv5" | "mqttv311", topic: string, count: number) {
     // -d prints "received SUBACK", so the test publishes only once the subscription holds; -C ends it after `count` messages, -W after 20 s at most.
     // stdbuf: line-buffered, since mosquitto_sub writes its debug lines to a pipe in blocks.
-    this.child = spawn("stdbuf", ["-oL", "mosquitto_sub", "-h", "127.0.0.1", "-p", String(port), "-V", version, "-t", topic, "-q", "1", "-d", "-C", String(count), "-W", "20", "-F", "MSG %t|%p|%r|%P"], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    this.child = spawn(
+      "stdbuf",
+      [
+        "-oL",
+        "mosquitto_sub",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        String(port),
+        "-V",
+        version,
+        "-t",
+        topic,
+        "-q",
+        "1",
+        "-d",
+        "-C",
+        String(count),
+        "-W",
+        "20",
+        "-F",
+        "MSG %t|%p|%r|%P",
+      ],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let rest = "";
     this.child.stdout.on("data", (d: Buffer) => {
       const parts = (rest + d.toString()).split("\n");
@@ -62,7 +86,10 @@ describe("Mosquitto's own clients, MQTT 5 and 3.1.1 side by side at the hub", ()
 
     // Both devices' readings reach the pipeline alike.
     for (const device of ["plug-v5", "plug-v3"])
-      await waitFor(() => t.samples.find((s) => s.metric === "power.watts" && s.tags.includes(`device:${device}`) && s.value === 2635), `power.watts from ${device}`);
+      await waitFor(
+        () => t.samples.find((s) => s.metric === "power.watts" && s.tags.includes(`device:${device}`) && s.value === 2635),
+        `power.watts from ${device}`,
+      );
   });
 
   it("a message retained by mosquitto_pub -V mqttv5 reaches a later 3.1.1 mosquitto_sub, and a 3.1.1 retained one a later MQTT 5 subscriber, with the retain flag set [MQTT-3.3.1-9]", async () => {

@@ -10,8 +10,10 @@ import { PacketScanner } from "../../src/mqtt/packet-scanner.js";
  */
 const limits = { connectBytes: 1024, packetBytes: 100_000 };
 const packet = (p: object, protocolVersion: 4 | 5 = 4) => mqttPacket.generate(p as mqttPacket.Packet, { protocolVersion });
-const connect = (protocolVersion: 4 | 5) => packet({ cmd: "connect", protocolId: "MQTT", protocolVersion, clean: true, keepalive: 30, clientId: "plug" }, protocolVersion);
-const publish = (topic: Buffer | string, bytes: number) => packet({ cmd: "publish", topic, payload: Buffer.alloc(bytes, 0x61), qos: 0, retain: false, dup: false });
+const connect = (protocolVersion: 4 | 5) =>
+  packet({ cmd: "connect", protocolId: "MQTT", protocolVersion, clean: true, keepalive: 30, clientId: "plug" }, protocolVersion);
+const publish = (topic: Buffer | string, bytes: number) =>
+  packet({ cmd: "publish", topic, payload: Buffer.alloc(bytes, 0x61), qos: 0, retain: false, dup: false });
 
 /** Feeds `stream` in two chunks cut at `at`; the violation, if any, and the scanner. */
 function feedCut(stream: Buffer, at: number) {
@@ -23,7 +25,13 @@ function feedCut(stream: Buffer, at: number) {
 describe("the packet scanner, whatever a socket read holds", () => {
   it("counts every packet of a stream cut at any byte, and ends between packets", () => {
     // Remaining Lengths of one, two and three bytes (MQTT 3.1.1 §2.2.3).
-    const stream = Buffer.concat([connect(4), publish("tele/plug-00001/SENSOR", 10), publish("tele/kitchen_plug/SENSOR", 300), publish("a/b", 20_000), packet({ cmd: "pingreq" })]);
+    const stream = Buffer.concat([
+      connect(4),
+      publish("tele/plug-00001/SENSOR", 10),
+      publish("tele/kitchen_plug/SENSOR", 300),
+      publish("a/b", 20_000),
+      packet({ cmd: "pingreq" }),
+    ]);
     const wrong: number[] = [];
     for (let at = 0; at <= stream.length; at++) {
       const { violation, scanner } = feedCut(stream, at);

@@ -21,12 +21,19 @@ describe("password file", () => {
 
   it("reports each bad line with its position and keeps the good ones", async () => {
     const good = formatEntry("plug", await hashPassword("x"));
-    const text = ["# users of the house", good, "nocolon", "old:$7$101$c2FsdA==$aGFzaA==", "odd:$scrypt$ln=30,r=8,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", good].join("\n");
+    const text = [
+      "# users of the house",
+      good,
+      "nocolon",
+      "old:$7$101$c2FsdA==$aGFzaA==",
+      "odd:$scrypt$ln=30,r=8,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+      good,
+    ].join("\n");
     const { table, issues } = parsePasswordFile("config/passwd", text);
     expect([...table.keys()]).toEqual(["plug"]);
     expect(issues.map((i) => `${i.line}:${i.col} ${i.message}`)).toEqual([
       '3:1 expected "user:hash" (write it with `hearth passwd FILE USER`)',
-      "4:5 user \"old\": this is a Mosquitto hash ($6$/$7$), which Hearth cannot check; set the password again with `hearth passwd`",
+      '4:5 user "old": this is a Mosquitto hash ($6$/$7$), which Hearth cannot check; set the password again with `hearth passwd`',
       '5:5 user "odd": scrypt parameter ln=30 is outside 10..20',
       '6:1 user "plug" appears twice; keep one line per user',
     ]);

@@ -13,7 +13,10 @@ const base = `hearth-abstract:${process.pid}:${Date.now()}:`;
 let n = 0;
 
 afterAll(() => {
-  const keys = execFileSync("redis-cli", ["--scan", "--pattern", `${base}*`]).toString().split("\n").filter(Boolean);
+  const keys = execFileSync("redis-cli", ["--scan", "--pattern", `${base}*`])
+    .toString()
+    .split("\n")
+    .filter(Boolean);
   if (keys.length) execFileSync("redis-cli", ["del", ...keys]);
 });
 

@@ -90,7 +90,10 @@ describe("retained messages and persistent sessions across a restart", () => {
     const prefix = `hearth-test:${process.pid}:${Date.now()}:`;
     afterAll(() => {
       // Leave the machine's Redis as we found it: remove every key this test wrote.
-      const keys = execFileSync("redis-cli", ["--scan", "--pattern", `${prefix}*`]).toString().split("\n").filter(Boolean);
+      const keys = execFileSync("redis-cli", ["--scan", "--pattern", `${prefix}*`])
+        .toString()
+        .split("\n")
+        .filter(Boolean);
       if (keys.length) execFileSync("redis-cli", ["del", ...keys]);
     });
 
@@ -104,7 +107,10 @@ describe("retained messages and persistent sessions across a restart", () => {
 
     it("come back from Redis under their own key prefix", async () => {
       await provesStateSurvivesRestart({ mqtt: { persistence: { type: "redis", url: "redis://127.0.0.1:6379/0", key_prefix: prefix } } });
-      const keys = execFileSync("redis-cli", ["--scan", "--pattern", `${prefix}*`]).toString().split("\n").filter(Boolean);
+      const keys = execFileSync("redis-cli", ["--scan", "--pattern", `${prefix}*`])
+        .toString()
+        .split("\n")
+        .filter(Boolean);
       expect(keys.length).toBeGreaterThan(0);
     });
 

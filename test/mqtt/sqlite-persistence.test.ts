@@ -18,7 +18,15 @@ describe("SQLite broker store: aedes-persistence's abstract suite", () => {
 
 describe("SQLite broker store: Hearth's additions", () => {
   const broker = { id: "hearth-test" };
-  const packet = (n: number) => ({ cmd: "publish", topic: "owntracks/jane/nokia", payload: Buffer.from(String(n)), qos: 1, retain: false, brokerId: broker.id, brokerCounter: n });
+  const packet = (n: number) => ({
+    cmd: "publish",
+    topic: "owntracks/jane/nokia",
+    payload: Buffer.from(String(n)),
+    qos: 1,
+    retain: false,
+    brokerId: broker.id,
+    brokerCounter: n,
+  });
   const drain = async (s: Readable) => (await s.toArray()).map((p: { payload: Buffer }) => p.payload.toString());
 
   it("keeps at most max_queued_messages for an offline session, counting the ones it drops, also after reopening", async () => {

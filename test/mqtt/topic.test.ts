@@ -33,8 +33,8 @@ describe("MQTT topic filters (MQTT 3.1.1 §4.7)", () => {
   });
 
   it("says what is wrong with a filter", () => {
-    expect(filterProblems("tele/#/SENSOR")).toEqual(['"tele/#/SENSOR": \'#\' is only allowed as the last level']);
-    expect(filterProblems("tele/plug+/x")).toEqual(['"tele/plug+/x": \'+\' and \'#\' must fill a whole level, as in "tele/+/SENSOR"']);
+    expect(filterProblems("tele/#/SENSOR")).toEqual(["\"tele/#/SENSOR\": '#' is only allowed as the last level"]);
+    expect(filterProblems("tele/plug+/x")).toEqual(["\"tele/plug+/x\": '+' and '#' must fill a whole level, as in \"tele/+/SENSOR\""]);
     expect(filterProblems("")).toEqual(["a topic filter cannot be empty"]);
     expect(filterProblems("tele/+/#")).toEqual([]);
   });

@@ -41,7 +41,13 @@ describe("MQTT 5 CONNECT and CONNACK", () => {
     await resumed.client.endAsync();
 
     await pub.publishAsync("clean/one", "queued-2", { qos: 1 });
-    const fresh = await handshake(t.mqttUrl, { protocolVersion: 5, clientId: "v5-clean-start", ...login, clean: true, properties: { sessionExpiryInterval: 300 } });
+    const fresh = await handshake(t.mqttUrl, {
+      protocolVersion: 5,
+      clientId: "v5-clean-start",
+      ...login,
+      clean: true,
+      properties: { sessionExpiryInterval: 300 },
+    });
     if (!fresh.ok) throw new Error("clean start refused");
     keep(fresh.client);
     const after = inbox(fresh.client);
@@ -161,19 +167,36 @@ describe("MQTT 5 CONNECT and CONNACK", () => {
 
   it("[MQTT-3.1.3-2] client ids and topic filters that name JavaScript object members (constructor, __proto__) are ordinary ids and filters", async () => {
     const seen: string[] = [];
-    for (const [clientId, version] of [["constructor", 5], ["__proto__", 5], ["toString", 4], ["hasOwnProperty", 4]] as const) {
+    for (const [clientId, version] of [
+      ["constructor", 5],
+      ["__proto__", 5],
+      ["toString", 4],
+      ["hasOwnProperty", 4],
+    ] as const) {
       const c = await handshake(t.mqttUrl, { protocolVersion: version, clientId, ...login });
       if (!c.ok) throw new Error(`${clientId} refused`);
       keep(c.client);
       const granted = await c.client.subscribeAsync(["constructor", "__proto__"], { qos: 1 });
-      expect(granted.map((g) => [g.topic, g.qos])).toEqual([["constructor", 1], ["__proto__", 1]]);
+      expect(granted.map((g) => [g.topic, g.qos])).toEqual([
+        ["constructor", 1],
+        ["__proto__", 1],
+      ]);
       c.client.on("message", (topic) => seen.push(`${clientId} ${topic}`));
     }
     const pub = await v5("proto-publisher");
     await pub.publishAsync("constructor", "x", { qos: 1 });
     await pub.publishAsync("__proto__", "y", { qos: 1 });
     await waitFor(() => seen.length === 8, "each of the four clients to get both messages");
-    expect(seen.sort()).toEqual(["__proto__ __proto__", "__proto__ constructor", "constructor __proto__", "constructor constructor", "hasOwnProperty __proto__", "hasOwnProperty constructor", "toString __proto__", "toString constructor"]);
+    expect(seen.sort()).toEqual([
+      "__proto__ __proto__",
+      "__proto__ constructor",
+      "constructor __proto__",
+      "constructor constructor",
+      "hasOwnProperty __proto__",
+      "hasOwnProperty constructor",
+      "toString __proto__",
+      "toString constructor",
+    ]);
   });
 
   it("[MQTT-3.2.2-22] [MQTT-3.1.2-22] without a Server Keep Alive, the broker keeps the client's own: silent for 1.5 times it, the client is dropped and its will published", async () => {
@@ -191,7 +214,17 @@ describe("MQTT 5 CONNECT and CONNACK", () => {
     await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
     socket.write(
       mqttPacket.generate(
-        { cmd: "connect", protocolId: "MQTT", protocolVersion: 5, clean: true, clientId: "silent-sensor", keepalive: 1, ...login, password: Buffer.from(login.password), will: { topic: "keepalive/silent-sensor/status", payload: Buffer.from("lost"), qos: 1, retain: false } },
+        {
+          cmd: "connect",
+          protocolId: "MQTT",
+          protocolVersion: 5,
+          clean: true,
+          clientId: "silent-sensor",
+          keepalive: 1,
+          ...login,
+          password: Buffer.from(login.password),
+          will: { topic: "keepalive/silent-sensor/status", payload: Buffer.from("lost"), qos: 1, retain: false },
+        },
         { protocolVersion: 5 },
       ),
     );

@@ -103,7 +103,11 @@ describe("MQTT 5 PUBLISH", () => {
 
   it("[MQTT-3.3.2-4] [MQTT-3.3.2-20] the payload format indicator and content type reach MQTT 5 subscribers unaltered (mosquitto_sub -V mqttv5)", async () => {
     const pub = await connect("format-pub");
-    await pub.publishAsync("format/plug/state", '{"power":12}', { qos: 1, retain: true, properties: { payloadFormatIndicator: true, contentType: "application/json" } });
+    await pub.publishAsync("format/plug/state", '{"power":12}', {
+      qos: 1,
+      retain: true,
+      properties: { payloadFormatIndicator: true, contentType: "application/json" },
+    });
     const sub = await connect("format-sub");
     const got = inbox(sub);
     await sub.subscribeAsync("format/#", { qos: 1 });

@@ -37,7 +37,10 @@ function restartSuite(store: string, config: () => Record<string, unknown>) {
       try {
         const short = { protocolVersion: 5 as const, clean: false, properties: { sessionExpiryInterval: 1 } };
         const long = { protocolVersion: 5 as const, clean: false, properties: { sessionExpiryInterval: 300 } };
-        for (const [id, opts] of [["phone-short", short], ["phone-long", long]] as const) {
+        for (const [id, opts] of [
+          ["phone-short", short],
+          ["phone-long", long],
+        ] as const) {
           const c = await connectMqtt(t.mqttUrl, { ...opts, clientId: id });
           await c.subscribeAsync("away/#", { qos: 1 });
           await c.endAsync();
@@ -99,7 +102,9 @@ function restartSuite(store: string, config: () => Record<string, unknown>) {
         const other = await connectMqtt(t.mqttUrl, { protocolVersion: 5, clientId: "opts-other" });
         await other.publishAsync("opts/state", "on", { qos: 1, retain: true });
         await waitFor(() => back.got.some((m) => m.text === "on"), "the other client's message");
-        expect(back.got).toEqual([{ topic: "opts/state", text: "on", retain: true, properties: expect.objectContaining({ subscriptionIdentifier: 7 }) as unknown }]);
+        expect(back.got).toEqual([
+          { topic: "opts/state", text: "on", retain: true, properties: expect.objectContaining({ subscriptionIdentifier: 7 }) as unknown },
+        ]);
         await Promise.all([back.client.endAsync(), other.endAsync()]);
       } finally {
         await t.stop();
@@ -146,6 +151,9 @@ restartSuite("SQLite", () => ({}));
 const prefix = `hearth-v5restart:${process.pid}:${Date.now()}:`;
 restartSuite("Redis", () => ({ mqtt: { persistence: { type: "redis", url: "redis://127.0.0.1:6379/0", key_prefix: prefix } } }));
 afterAll(() => {
-  const keys = execFileSync("redis-cli", ["--scan", "--pattern", `${prefix}*`]).toString().split("\n").filter(Boolean);
+  const keys = execFileSync("redis-cli", ["--scan", "--pattern", `${prefix}*`])
+    .toString()
+    .split("\n")
+    .filter(Boolean);
   if (keys.length) execFileSync("redis-cli", ["del", ...keys]);
 });

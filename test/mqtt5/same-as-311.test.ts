@@ -92,7 +92,10 @@ describe("MQTT 5 clients get the house rules exactly as 3.1.1 clients do", () =>
   it("[MQTT-3.2.2-8] [MQTT-3.9.3-1] credentials, ACL, reserved topics and max_payload_bytes refuse and count the same for both, in each protocol's codes", async () => {
     const old = await day(4);
     const v5 = await day(5);
-    for (const [version, seen] of [[4, old], [5, v5]] as const) {
+    for (const [version, seen] of [
+      [4, old],
+      [5, v5],
+    ] as const) {
       const codes = CODES[version];
       expect(seen.codes).toEqual({ wrongPassword: codes.badPassword, noCredentials: codes.notAuthorized, suback: [1, codes.subscribeRefused] });
       expect(seen.delivered).toEqual([`tele/plug${version}/SENSOR {"ENERGY":{"Power":42}}`]);

@@ -50,11 +50,34 @@ export function inbox(client: MqttClient) {
 }
 
 /** Runs the real `mosquitto_sub -V mqttv5` until it has printed `count` messages in `format` (its -F). */
-export function mosquittoSub5(port: number, topic: string, format: string, opts: { count?: number; login?: { username: string; password: string }; extra?: string[] } = {}): Promise<string> {
-  const args = ["-V", "mqttv5", "-h", "127.0.0.1", "-p", String(port), "-t", topic, "-C", String(opts.count ?? 1), "-W", "10", "-F", format, ...(opts.extra ?? [])];
+export function mosquittoSub5(
+  port: number,
+  topic: string,
+  format: string,
+  opts: { count?: number; login?: { username: string; password: string }; extra?: string[] } = {},
+): Promise<string> {
+  const args = [
+    "-V",
+    "mqttv5",
+    "-h",
+    "127.0.0.1",
+    "-p",
+    String(port),
+    "-t",
+    topic,
+    "-C",
+    String(opts.count ?? 1),
+    "-W",
+    "10",
+    "-F",
+    format,
+    ...(opts.extra ?? []),
+  ];
   if (opts.login) args.push("-u", opts.login.username, "-P", opts.login.password);
   return new Promise((resolve, reject) =>
-    execFile("mosquitto_sub", args, { timeout: 15_000 }, (err, out, stderr) => (err ? reject(new Error(`mosquitto_sub ${args.join(" ")} failed: ${stderr || err.message}`)) : resolve(out))),
+    execFile("mosquitto_sub", args, { timeout: 15_000 }, (err, out, stderr) =>
+      err ? reject(new Error(`mosquitto_sub ${args.join(" ")} failed: ${stderr || err.message}`)) : resolve(out),
+    ),
   );
 }
 

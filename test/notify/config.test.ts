@@ -59,7 +59,13 @@ notify:
       alex: { email: ["alex@example.com"], ntfy: "alex-7f3k9q", pushover: { user: "user-key", device: undefined } },
       sam: { email: ["sam@example.com", "sam@work.example"] },
     });
-    expect(notify).toMatchObject({ ntfy: { url: "https://ntfy.sh" }, pushover: { token: "app-token" }, retry: { min: 5_000, max: 300_000 }, max_age: 86_400_000, timeout: 30_000 });
+    expect(notify).toMatchObject({
+      ntfy: { url: "https://ntfy.sh" },
+      pushover: { token: "app-token" },
+      retry: { min: 5_000, max: 300_000 },
+      max_age: 86_400_000,
+      timeout: 30_000,
+    });
   });
 
   it("reports every transport a recipient needs and lacks, every unknown name, with positions and the name meant", () => {
@@ -111,7 +117,8 @@ calendars:
     );
     expect(problems).toEqual([
       "hearth.yaml: notify.smtp.ca_file: cannot read /nonexistent/ca.pem (ENOENT)",
-      'rules/alerts.yaml:2:5: monitor "tank pH": no recipient named "houshold" (did you mean "household"?); recipients are defined under notify.recipients in ' + "hearth.yaml",
+      'rules/alerts.yaml:2:5: monitor "tank pH": no recipient named "houshold" (did you mean "household"?); recipients are defined under notify.recipients in ' +
+        "hearth.yaml",
       'rules/alerts.yaml:6:5: calendar "nights": no recipient named "bob" (known: household, alex); recipients are defined under notify.recipients in hearth.yaml',
     ]);
   });

@@ -40,7 +40,8 @@ describe.sequential("email notifications, a sequence of steps on one hub", () =>
     await mosquittoPub(t.mqttPort, "sensors/kitchen/temperature", String(value));
     await waitFor(() => t.samples.length > before, "the temperature sample");
   };
-  const outbox = () => queryStore<{ id: number; status: string; title: string; attempts: number }>(t.dir, "SELECT id, status, title, attempts FROM notifications ORDER BY id");
+  const outbox = () =>
+    queryStore<{ id: number; status: string; title: string; attempts: number }>(t.dir, "SELECT id, status, title, attempts FROM notifications ORDER BY id");
 
   beforeAll(async () => {
     await smtp.start();
@@ -51,7 +52,15 @@ describe.sequential("email notifications, a sequence of steps on one hub", () =>
         notify: {
           status_url: "http://pve1.lan:8686/",
           retry: { min: "10s", max: "40s" },
-          smtp: { host: "localhost", port: smtp.port, security: "starttls", username: "hearth@example.com", password: "${SMTP_PASSWORD}", from: "Hearth <hearth@example.com>", ca_file: certs.ca },
+          smtp: {
+            host: "localhost",
+            port: smtp.port,
+            security: "starttls",
+            username: "hearth@example.com",
+            password: "${SMTP_PASSWORD}",
+            from: "Hearth <hearth@example.com>",
+            ca_file: certs.ca,
+          },
           recipients: { alex: { email: ["alex@example.com", "sam@example.com"] } },
         },
       },
@@ -77,7 +86,13 @@ describe.sequential("email notifications, a sequence of steps on one hub", () =>
     expect(mail.date?.toISOString()).toBe("2026-01-07T12:01:00.000Z");
     expect(mail.headers.get("priority")).toBe("high"); // X-Priority: 1, Importance: High
     await waitFor(() => outbox()[0]?.status === "sent", "the outbox row marked sent");
-    expect(t.logs.find((e) => e.notification === 1 && String(e.msg).startsWith('Sent "[Triggered on {room:kitchen}] too warm" to alex by email to alex@example.com, sam@example.com'))?.answer).toMatch(/^250 /);
+    expect(
+      t.logs.find(
+        (e) =>
+          e.notification === 1 &&
+          String(e.msg).startsWith('Sent "[Triggered on {room:kitchen}] too warm" to alex by email to alex@example.com, sam@example.com'),
+      )?.answer,
+    ).toMatch(/^250 /);
   });
 
   it("keeps notifications through an outage of the mail server and delivers each once, in order, when it is back", async () => {
@@ -101,11 +116,19 @@ describe.sequential("email notifications, a sequence of steps on one hub", () =>
     await smtp.start(); // the same port
     clock.advance(60_000); // past the longest retry delay
     await waitFor(() => smtp.received.length >= 3 && outbox().every((r) => r.status === "sent"), "the waiting emails");
-    expect(smtp.received.map((r) => r.mail.subject)).toEqual(["[Triggered on {room:kitchen}] too warm", "[Recovered on {room:kitchen}] too warm", "[Triggered on {room:kitchen}] too warm"]);
+    expect(smtp.received.map((r) => r.mail.subject)).toEqual([
+      "[Triggered on {room:kitchen}] too warm",
+      "[Recovered on {room:kitchen}] too warm",
+      "[Triggered on {room:kitchen}] too warm",
+    ]);
     expect(smtp.received.map((r) => r.mail.messageId)).toEqual(["<hearth.1@test-host>", "<hearth.2@test-host>", "<hearth.3@test-host>"]);
     // Written at 12:02, delivered after 12:04: it says when it happened.
-    expect(smtp.received[1]!.mail.text).toBe("The kitchen is back to 20 °C.\n\n(Written at 2026-01-07 12:02:00 UTC; delivered late.)\n\nStatus: http://pve1.lan:8686/\n— Hearth on test-host\n");
+    expect(smtp.received[1]!.mail.text).toBe(
+      "The kitchen is back to 20 °C.\n\n(Written at 2026-01-07 12:02:00 UTC; delivered late.)\n\nStatus: http://pve1.lan:8686/\n— Hearth on test-host\n",
+    );
     expect(outbox()[1]!.attempts).toBeGreaterThan(1);
-    expect((await (await fetch(`${t.httpUrl}/metrics`)).text()).match(/hearth_notify_notifications_total\{channel="email",status="sent"\} (\d+)/)?.[1]).toBe("3");
+    expect((await (await fetch(`${t.httpUrl}/metrics`)).text()).match(/hearth_notify_notifications_total\{channel="email",status="sent"\} (\d+)/)?.[1]).toBe(
+      "3",
+    );
   });
 });

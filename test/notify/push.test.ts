@@ -23,7 +23,10 @@ import { queryStore } from "../helpers/store.js";
  * - Hearth's webhook (README "Notifications"): a JSON body, the configured headers,
  *   `X-Hearth-Delivery` (the outbox id) and `X-Hearth-Signature-256: sha256=<hex HMAC-SHA256 of the body>`.
  */
-const ntfy = new RecordingServer(() => ({ status: 200, body: JSON.stringify({ id: "hwQ2YpKdmg", time: 1767787260, event: "message", topic: "hearth-alex-7f3k9q" }) }));
+const ntfy = new RecordingServer(() => ({
+  status: 200,
+  body: JSON.stringify({ id: "hwQ2YpKdmg", time: 1767787260, event: "message", topic: "hearth-alex-7f3k9q" }),
+}));
 const pushover = new RecordingServer(() => ({ status: 200, body: JSON.stringify({ status: 1, request: "647d2300-702c-4b38-8b2f-d56326ae460b" }) }));
 const gotify = new RecordingServer(() => ({ status: 200, body: JSON.stringify({ id: 25, appid: 5, date: "2026-01-07T12:01:00Z" }) }));
 const hook = new RecordingServer(() => ({ status: 204 }));
@@ -31,7 +34,14 @@ const hook = new RecordingServer(() => ({ status: 204 }));
 const rules = {
   version: 1,
   mappings: [{ topic: "sensors/+room/temperature", metric: "temp", tags: ["room:{room}"] }],
-  monitors: [{ name: "too warm", query: "last(last_5m):temp{*} by {room} > 30", recipients: ["alex"], message: "{{#is_alert}}The {{room.name}} is at {{value}} °C.{{/is_alert}}{{#is_recovery}}Back to {{value}} °C.{{/is_recovery}}" }],
+  monitors: [
+    {
+      name: "too warm",
+      query: "last(last_5m):temp{*} by {room} > 30",
+      recipients: ["alex"],
+      message: "{{#is_alert}}The {{room.name}} is at {{value}} °C.{{/is_alert}}{{#is_recovery}}Back to {{value}} °C.{{/is_recovery}}",
+    },
+  ],
 };
 
 const json = (r: RecordedRequest) => JSON.parse(r.body) as Record<string, unknown>;
@@ -52,7 +62,13 @@ describe("push and webhook notifications", () => {
     await Promise.all([ntfy.start(), pushover.start(), gotify.start(), hook.start()]);
     t = await startTestHub({
       clock,
-      env: { NTFY_TOKEN: "tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2", PUSHOVER_TOKEN: "azGDORePK8gMaC0QOYAMyEEuzJnyUi", PUSHOVER_USER: "uQiRzpo4DXghDmr9QzzfQu27cmVRsG", GOTIFY_TOKEN: "AiOLxxDxYOCc7bY", HOOK_SECRET: "hook-secret" },
+      env: {
+        NTFY_TOKEN: "tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2",
+        PUSHOVER_TOKEN: "azGDORePK8gMaC0QOYAMyEEuzJnyUi",
+        PUSHOVER_USER: "uQiRzpo4DXghDmr9QzzfQu27cmVRsG",
+        GOTIFY_TOKEN: "AiOLxxDxYOCc7bY",
+        HOOK_SECRET: "hook-secret",
+      },
       config: {
         notify: {
           status_url: "http://pve1.lan:8686/",
@@ -76,16 +92,28 @@ describe("push and webhook notifications", () => {
     ntfy.next({ status: 503, body: JSON.stringify({ code: 50301, http: 503, error: "service unavailable" }) });
     await publish(35);
     clock.advance(60_000);
-    await waitFor(() => ntfy.requests.length === 1 && pushover.requests.length === 1 && gotify.requests.length === 1 && hook.requests.length === 1, "one request on each channel");
+    await waitFor(
+      () => ntfy.requests.length === 1 && pushover.requests.length === 1 && gotify.requests.length === 1 && hook.requests.length === 1,
+      "one request on each channel",
+    );
     await waitFor(() => t.logs.find((e) => e.code === "HEARTH_E_NOTIFY_FAILED" && e.channel === "ntfy"), "the 503 noted");
     clock.advance(60_000);
     await waitFor(() => ntfy.requests.length === 2 && statuses().every((r) => r.status === "sent"), "the retry accepted");
     for (const r of ntfy.requests) {
       expect(r).toMatchObject({ method: "POST", path: "/" });
       expect(r.headers).toMatchObject({ "content-type": "application/json", authorization: "Bearer tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2" });
-      expect(json(r)).toEqual({ topic: "hearth-alex-7f3k9q", title: "[Triggered on {room:kitchen}] too warm", message: "The kitchen is at 35 °C.", priority: 4, tags: ["rotating_light"], click: "http://pve1.lan:8686/" });
+      expect(json(r)).toEqual({
+        topic: "hearth-alex-7f3k9q",
+        title: "[Triggered on {room:kitchen}] too warm",
+        message: "The kitchen is at 35 °C.",
+        priority: 4,
+        tags: ["rotating_light"],
+        click: "http://pve1.lan:8686/",
+      });
     }
-    expect(t.logs.find((e) => e.channel === "ntfy" && String(e.msg).startsWith("Sent"))?.answer).toBe('200 {"id":"hwQ2YpKdmg","time":1767787260,"event":"message","topic":"hearth-alex-7f3k9q"}');
+    expect(t.logs.find((e) => e.channel === "ntfy" && String(e.msg).startsWith("Sent"))?.answer).toBe(
+      '200 {"id":"hwQ2YpKdmg","time":1767787260,"event":"message","topic":"hearth-alex-7f3k9q"}',
+    );
   });
 
   it("posts to Pushover's messages.json with the app token, the user key and device, a high priority, the status URL and when it happened", () => {
@@ -140,7 +168,10 @@ describe("push and webhook notifications", () => {
   });
 
   it("sends a recovery at low priority; a notification Pushover refuses for good is kept as failed and the next one still goes", async () => {
-    pushover.next({ status: 400, body: JSON.stringify({ user: "invalid", errors: ["user identifier is not a valid user, group, or subscribed user key"], status: 0, request: "5042853c" }) });
+    pushover.next({
+      status: 400,
+      body: JSON.stringify({ user: "invalid", errors: ["user identifier is not a valid user, group, or subscribed user key"], status: 0, request: "5042853c" }),
+    });
     await publish(20);
     clock.advance(60_000);
     await waitFor(() => statuses().length === 8 && statuses().every((r) => r.status !== "pending"), "the recovery dealt with on every channel");
@@ -153,6 +184,10 @@ describe("push and webhook notifications", () => {
     await publish(37);
     clock.advance(60_000);
     await waitFor(() => pushover.requests.length === 3 && statuses().every((r) => r.status !== "pending"), "the next alert on Pushover");
-    expect(statuses().filter((r) => r.channel === "pushover").map((r) => r.status)).toEqual(["sent", "failed", "sent"]);
+    expect(
+      statuses()
+        .filter((r) => r.channel === "pushover")
+        .map((r) => r.status),
+    ).toEqual(["sent", "failed", "sent"]);
   });
 });

@@ -58,7 +58,10 @@ describe.sequential("quieting on purpose, a sequence of steps on one hub", () =>
     await delivered();
   };
   const api = async (method: string, route: string, body?: unknown) => {
-    const res = await fetch(`${t.httpUrl}${route}`, { method, ...(body ? { headers: { "content-type": "application/json" }, body: JSON.stringify(body) } : {}) });
+    const res = await fetch(`${t.httpUrl}${route}`, {
+      method,
+      ...(body ? { headers: { "content-type": "application/json" }, body: JSON.stringify(body) } : {}),
+    });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
   const cli = (...args: string[]) => runCli([...args, "--config", t.configFile], { env: { HEARTH_HTTP_PORT: String(t.hub.http.port) } });
@@ -76,7 +79,14 @@ describe.sequential("quieting on purpose, a sequence of steps on one hub", () =>
   });
 
   it("snoozes one group: its alert is held and announced, the other group still notifies", async () => {
-    const snoozed = await api("POST", "/api/snoozes", { monitor: "too warm", group: "room:kitchen", for: "30m", reason: "cleaning the oven", by: "alex@laptop", timezone: "Europe/Berlin" });
+    const snoozed = await api("POST", "/api/snoozes", {
+      monitor: "too warm",
+      group: "room:kitchen",
+      for: "30m",
+      reason: "cleaning the oven",
+      by: "alex@laptop",
+      timezone: "Europe/Berlin",
+    });
     expect(snoozed).toEqual({
       status: 201,
       body: {
@@ -121,7 +131,16 @@ describe.sequential("quieting on purpose, a sequence of steps on one hub", () =>
     const alerts = (await api("GET", "/api/alerts")).body.alerts as Record<string, unknown>[];
     expect(alerts.filter((a) => a.monitor === "too warm")).toEqual([
       { monitor: "too warm", type: "metric", group: "room:bath", state: "ALERT", value: 33, since: "2026-01-07T12:02:00Z", muted: false },
-      { monitor: "too warm", type: "metric", group: "room:kitchen", state: "ALERT", value: 35, since: "2026-01-07T12:02:00Z", muted: true, muted_by: "snooze #1" },
+      {
+        monitor: "too warm",
+        type: "metric",
+        group: "room:kitchen",
+        state: "ALERT",
+        value: 35,
+        since: "2026-01-07T12:02:00Z",
+        muted: true,
+        muted_by: "snooze #1",
+      },
     ]);
     const listed = await cli("downtime", "list");
     expect(listed.stdout).toContain("  1  snooze of too warm {room:kitchen} until Wed 2026-01-07 13:31 +01:00 by alex@laptop: cleaning the oven");
@@ -195,7 +214,11 @@ describe.sequential("quieting on purpose, a sequence of steps on one hub", () =>
     expect(acked.stdout).toMatch(/^Acknowledged \(no reminders until the state changes\):\n {2}tank pH: ALERT since 2026-01-07T12:\d\d:00Z\n$/);
     await delivered();
     expect(since(sent).map((p) => [p.topic, p.title, p.message])).toEqual([
-      ["alex-topic", "[Acknowledged] tank pH", expect.stringMatching(/ acknowledged tank pH, ALERT since 2026-01-07 12:\d\d:00 UTC: no reminders until its state changes\.$/)],
+      [
+        "alex-topic",
+        "[Acknowledged] tank pH",
+        expect.stringMatching(/ acknowledged tank pH, ALERT since 2026-01-07 12:\d\d:00 UTC: no reminders until its state changes\.$/),
+      ],
       ["sam-topic", "[Acknowledged] tank pH", expect.any(String)],
     ]);
     expect((await cli("downtime", "list")).stdout).toMatch(/Acknowledged:\n {2}tank pH: ALERT since .+, acknowledged .+ by /);
@@ -206,13 +229,29 @@ describe.sequential("quieting on purpose, a sequence of steps on one hub", () =>
     await minutes(1);
     await publish("tank/tank1/ph", 7.3);
     await minutes(6);
-    expect(since(sent + 2).map((p) => p.title)).toEqual(["[Recovered] tank pH", "[Recovered] tank pH", "[Triggered] tank pH", "[Triggered] tank pH", "[Still triggered] tank pH", "[Still triggered] tank pH"]);
+    expect(since(sent + 2).map((p) => p.title)).toEqual([
+      "[Recovered] tank pH",
+      "[Recovered] tank pH",
+      "[Triggered] tank pH",
+      "[Triggered] tank pH",
+      "[Still triggered] tank pH",
+      "[Still triggered] tank pH",
+    ]);
   });
 
   it("refuses what cannot be done, saying what was meant", async () => {
-    expect(await api("POST", "/api/snoozes", { monitor: "to warm", for: "1h" })).toEqual({ status: 404, body: { error: 'no monitor named "to warm" (did you mean "too warm"?)', code: "HEARTH_E_REQUEST_INVALID" } });
-    expect(await api("POST", "/api/snoozes", { monitor: "too warm", group: "room:kitchn", for: "1h" })).toMatchObject({ status: 404, body: { error: expect.stringContaining('has no group "room:kitchn" (did you mean "room:kitchen"?)') as unknown } });
-    expect(await api("POST", "/api/downtimes", { for: "soon" })).toEqual({ status: 400, body: { error: 'for: expected a duration such as "30m", "2h" or "1d"', code: "HEARTH_E_REQUEST_INVALID" } });
+    expect(await api("POST", "/api/snoozes", { monitor: "to warm", for: "1h" })).toEqual({
+      status: 404,
+      body: { error: 'no monitor named "to warm" (did you mean "too warm"?)', code: "HEARTH_E_REQUEST_INVALID" },
+    });
+    expect(await api("POST", "/api/snoozes", { monitor: "too warm", group: "room:kitchn", for: "1h" })).toMatchObject({
+      status: 404,
+      body: { error: expect.stringContaining('has no group "room:kitchn" (did you mean "room:kitchen"?)') as unknown },
+    });
+    expect(await api("POST", "/api/downtimes", { for: "soon" })).toEqual({
+      status: 400,
+      body: { error: 'for: expected a duration such as "30m", "2h" or "1d"', code: "HEARTH_E_REQUEST_INVALID" },
+    });
     expect(await api("DELETE", "/api/downtimes/99")).toMatchObject({ status: 404 });
     const ack = await cli("ack", "too warm", "--group", "room:kitchen");
     expect(ack.stderr).toBe("hearth: nothing to acknowledge: too warm {room:kitchen} is OK (HEARTH_E_REQUEST_INVALID)\n");

@@ -32,7 +32,15 @@ describe("Hearth watching itself", () => {
     let count = 0;
     const ntfy = await new RecordingServer(() => opts.ntfyAnswer?.(count++) ?? { status: 200, body: "{}" }).start();
     cleanups.push(() => ntfy.stop());
-    const config = { ...opts.config, notify: { retry: { min: "10s", max: "40s" }, ntfy: { url: ntfy.url }, ...((opts.config?.notify as object) ?? {}), recipients: { alex: { ntfy: "alex-topic" }, ...((opts.config?.notify as { recipients?: object })?.recipients ?? {}) } } };
+    const config = {
+      ...opts.config,
+      notify: {
+        retry: { min: "10s", max: "40s" },
+        ntfy: { url: ntfy.url },
+        ...((opts.config?.notify as object) ?? {}),
+        recipients: { alex: { ntfy: "alex-topic" }, ...((opts.config?.notify as { recipients?: object })?.recipients ?? {}) },
+      },
+    };
     const t = await startTestHub({ ...opts, clock, config });
     cleanups.push(() => t.stop());
     const pushes = () => ntfy.requests.map((r) => JSON.parse(r.body) as Push);
@@ -48,13 +56,18 @@ describe("Hearth watching itself", () => {
     const clock = new ManualClock(Date.parse("2026-01-07T12:00:00Z"));
     const intake: DatadogIntake = await startIntake({ apiKeys: ["the-right-key"], now: () => clock.now() });
     cleanups.push(() => intake.stop());
-    const { t, titles, pushes } = await hub(clock, { env: { DD_API_KEY: "a-revoked-key" }, config: { datadog: { api_key: "${DD_API_KEY}", url: intake.url } } });
+    const { t, titles, pushes } = await hub(clock, {
+      env: { DD_API_KEY: "a-revoked-key" },
+      config: { datadog: { api_key: "${DD_API_KEY}", url: intake.url } },
+    });
     t.hub.pipeline.addSample({ metric: "my_metric", value: 512, tags: [], time: clock.now(), kind: "gauge" });
     clock.advance(10_000);
     await waitFor(() => t.hub.health.get("datadog")?.info?.code === "HEARTH_E_DATADOG_KEY_REFUSED", "the refused key on /healthz");
     minutes(clock, 1);
     await waitFor(() => titles().includes("[Triggered] Hearth: Datadog refuses the API key"), "the alert");
-    expect(pushes()[0]!.message).toMatch(/^Datadog refuses Hearth's API key \(403\): nothing reaches Datadog, every point waits in the local store\. Set a valid datadog\.api_key .*\nHEARTH_E_DATADOG_KEY_REFUSED: /s);
+    expect(pushes()[0]!.message).toMatch(
+      /^Datadog refuses Hearth's API key \(403\): nothing reaches Datadog, every point waits in the local store\. Set a valid datadog\.api_key .*\nHEARTH_E_DATADOG_KEY_REFUSED: /s,
+    );
 
     await t.hub.reload(loadTestConfig(t.configFile, t.rulesDir, { DD_API_KEY: "the-right-key" }));
     await waitFor(() => intake.points.length > 0, "the waiting point delivered");
@@ -69,7 +82,10 @@ describe("Hearth watching itself", () => {
     const intake = await startIntake({ apiKeys: ["key"], now: () => clock.now() });
     cleanups.push(() => intake.stop());
     await intake.stop(); // the internet is down
-    const { t, titles, pushes } = await hub(clock, { env: { DD_API_KEY: "key" }, config: { datadog: { api_key: "${DD_API_KEY}", url: intake.url }, forward: { backoff: { min: "1s", max: "1m" } } } });
+    const { t, titles, pushes } = await hub(clock, {
+      env: { DD_API_KEY: "key" },
+      config: { datadog: { api_key: "${DD_API_KEY}", url: intake.url }, forward: { backoff: { min: "1s", max: "1m" } } },
+    });
     t.hub.pipeline.addSample({ metric: "my_metric", value: 512, tags: [], time: clock.now(), kind: "gauge" });
     minutes(clock, 29);
     await waitFor(() => t.hub.health.get("datadog")?.state === "degraded", "Datadog unreachable");
@@ -103,7 +119,8 @@ describe("Hearth watching itself", () => {
     });
     let round = 0;
     while (t.hub.store.usedBytes() < 0.55 * 1_048_576) {
-      for (let s = 0; s < 300; s++) t.hub.pipeline.addSample({ metric: "power.watts", value: round + s, tags: [`device:plug${s}`], time: clock.now(), kind: "gauge" });
+      for (let s = 0; s < 300; s++)
+        t.hub.pipeline.addSample({ metric: "power.watts", value: round + s, tags: [`device:plug${s}`], time: clock.now(), kind: "gauge" });
       clock.advance(10_000);
       await t.hub.store.idle(); // the flush is written on the store's thread
       round++;
@@ -111,7 +128,9 @@ describe("Hearth watching itself", () => {
     }
     minutes(clock, 1);
     await waitFor(() => titles().includes("[Triggered] Hearth: the local store is filling up"), "the alert");
-    expect(pushes().find((p) => p.title.startsWith("[Triggered]"))!.message).toMatch(/^Points not yet delivered take 5\d(\.\d)?% of storage\.max_bytes: once it is full, the oldest of them are dropped\./);
+    expect(pushes().find((p) => p.title.startsWith("[Triggered]"))!.message).toMatch(
+      /^Points not yet delivered take 5\d(\.\d)?% of storage\.max_bytes: once it is full, the oldest of them are dropped\./,
+    );
     expect(t.logs.entries.some((e) => e.code === "HEARTH_E_STORE_FULL")).toBe(false);
   });
 
@@ -177,8 +196,11 @@ describe("Hearth watching itself", () => {
     minutes(clock, 1);
     await waitFor(() => subjects().includes("[Triggered] Hearth: notifications to alex by ntfy fail"), "the report by email");
     const report = smtp.received.find((m) => m.mail.subject === "[Triggered] Hearth: notifications to alex by ntfy fail")!;
-    expect(report.mail.text).toMatch(/^Notifications to alex by ntfy failed \d+ times in a row: 502 Bad Gateway\. They wait in the outbox and are retried; this message comes by the recipients' other channels\./);
-    const lanes = () => queryStore<{ channel: string; monitor: string; status: string }>(t.dir, "SELECT channel, monitor, status FROM notifications ORDER BY id");
+    expect(report.mail.text).toMatch(
+      /^Notifications to alex by ntfy failed \d+ times in a row: 502 Bad Gateway\. They wait in the outbox and are retried; this message comes by the recipients' other channels\./,
+    );
+    const lanes = () =>
+      queryStore<{ channel: string; monitor: string; status: string }>(t.dir, "SELECT channel, monitor, status FROM notifications ORDER BY id");
     // The server has the mail; Hearth marks it sent once the SMTP transaction has ended.
     await waitFor(() => lanes().some((r) => r.monitor === "hearth.notify_failing" && r.status !== "pending"), "the report marked as delivered");
     expect(lanes().filter((r) => r.monitor === "hearth.notify_failing")).toEqual([{ channel: "email", monitor: "hearth.notify_failing", status: "sent" }]);
@@ -188,7 +210,11 @@ describe("Hearth watching itself", () => {
     await waitFor(() => lanes().every((r) => r.status === "sent"), "ntfy taking the waiting alert");
     minutes(clock, 1);
     await waitFor(() => subjects().includes("[Recovered] Hearth: notifications to alex by ntfy fail"), "the recovery by email");
-    expect(lanes().filter((r) => r.monitor === "hearth.notify_failing").map((r) => r.channel)).toEqual(["email", "email"]);
+    expect(
+      lanes()
+        .filter((r) => r.monitor === "hearth.notify_failing")
+        .map((r) => r.channel),
+    ).toEqual(["email", "email"]);
     expect(JSON.parse(ntfy.requests.at(-1)!.body)).toMatchObject({ title: "[Triggered] too warm" });
   });
 });

@@ -10,7 +10,10 @@ describe("hearth notify test", () => {
   const smtp = new TestSmtpServer();
   const ntfy = new RecordingServer(() => ({ status: 200, body: '{"id":"sE4mZ1","event":"message","topic":"alex-topic"}' }));
   // Gotify's answer to a token it does not know (its API's 401 error body).
-  const gotify = new RecordingServer(() => ({ status: 401, body: '{"error":"Unauthorized","errorCode":401,"errorDescription":"you need to provide a valid access token or user credentials to access this api"}' }));
+  const gotify = new RecordingServer(() => ({
+    status: 401,
+    body: '{"error":"Unauthorized","errorCode":401,"errorDescription":"you need to provide a valid access token or user credentials to access this api"}',
+  }));
   let files: { dir: string; configFile: string; rulesDir: string };
 
   beforeAll(async () => {
@@ -43,13 +46,21 @@ describe("hearth notify test", () => {
     ]);
     expect(r.stderr).toBe("hearth: 1 of 3 channels of alex failed\n");
     expect(r.code).toBe(1);
-    expect(smtp.received.map((m) => [m.to, m.mail.subject, m.mail.text])).toEqual([[["alex@example.com"], "Hearth test message", "A test from Hearth on test-host: email to alex@example.com reaches alex.\n\n— Hearth on test-host\n"]]);
+    expect(smtp.received.map((m) => [m.to, m.mail.subject, m.mail.text])).toEqual([
+      [["alex@example.com"], "Hearth test message", "A test from Hearth on test-host: email to alex@example.com reaches alex.\n\n— Hearth on test-host\n"],
+    ]);
     expect(JSON.parse(ntfy.requests[0]!.body)).toMatchObject({ topic: "alex-topic", title: "Hearth test message", priority: 3, tags: ["wave"] });
     expect(gotify.requests[0]!.headers["x-gotify-key"]).toBe("revoked");
   });
 
   it("names the recipient that was meant, and one without channels", async () => {
-    expect(await run("alx")).toMatchObject({ code: 1, stderr: `hearth: no recipient named "alx" in notify.recipients of ${files.configFile} (did you mean "alex"?)\n` });
-    expect(await run("nobody")).toMatchObject({ code: 1, stderr: "hearth: nobody has no channel in notify.recipients: add email, ntfy, pushover, gotify or webhook\n" });
+    expect(await run("alx")).toMatchObject({
+      code: 1,
+      stderr: `hearth: no recipient named "alx" in notify.recipients of ${files.configFile} (did you mean "alex"?)\n`,
+    });
+    expect(await run("nobody")).toMatchObject({
+      code: 1,
+      stderr: "hearth: nobody has no channel in notify.recipients: add email, ntfy, pushover, gotify or webhook\n",
+    });
   });
 });

@@ -15,7 +15,8 @@ mappings:
     tags: ["device:{device}"]
 `;
 
-const counter = (metrics: string, reason: string) => Number(new RegExp(`hearth_ingest_rejected_total\\{reason="${reason}"\\} (\\d+)`).exec(metrics)?.[1] ?? NaN);
+const counter = (metrics: string, reason: string) =>
+  Number(new RegExp(`hearth_ingest_rejected_total\\{reason="${reason}"\\} (\\d+)`).exec(metrics)?.[1] ?? NaN);
 
 describe("a flood of garbage payloads", () => {
   let t: TestHub;

@@ -10,7 +10,15 @@ const rule = (filter: string, metric: string): CompiledRule => ({
   filter,
   origin: { kind: "mapping", source: undefined, name: metric },
   extract(msg, captures, out) {
-    out.drafts.push({ metric, value: 1, tags: Object.entries(captures).map(([k, v]) => `${k}:${v}`), kind: "gauge", unit: undefined, time: msg.receivedAt, state: undefined });
+    out.drafts.push({
+      metric,
+      value: 1,
+      tags: Object.entries(captures).map(([k, v]) => `${k}:${v}`),
+      kind: "gauge",
+      unit: undefined,
+      time: msg.receivedAt,
+      state: undefined,
+    });
   },
 });
 

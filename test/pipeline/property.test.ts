@@ -66,7 +66,28 @@ const numberText = fc.oneof(
   fc.tuple(number, fc.constantFrom("", " W", " kWh", "°C", " %", " lx", " abc")).map(([n, u]) => `${n}${u}`),
 );
 /** JSON whose keys are the fields devices send, or names of object properties, holding anything. */
-const FIELDS = ["ENERGY", "Power", "Total", "Voltage", "temperature", "humidity", "linkquality", "state", "value", "apower", "aenergy", "id", "params", "unit_of_measurement", "state_topic", "device_class", "value_template", "constructor", "__proto__", "toString"];
+const FIELDS = [
+  "ENERGY",
+  "Power",
+  "Total",
+  "Voltage",
+  "temperature",
+  "humidity",
+  "linkquality",
+  "state",
+  "value",
+  "apower",
+  "aenergy",
+  "id",
+  "params",
+  "unit_of_measurement",
+  "state_topic",
+  "device_class",
+  "value_template",
+  "constructor",
+  "__proto__",
+  "toString",
+];
 const deviceJson = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: "small" }, number, numberText, fc.boolean(), fc.constant(null), tie("object"), fc.array(tie("value"), { maxLength: 3 })),
   object: fc.dictionary(fc.oneof(fc.constantFrom(...FIELDS), fc.string({ maxLength: 8 })), tie("value"), { maxKeys: 5 }),
@@ -117,8 +138,18 @@ describe("random payloads on every preset's and mapping's topics", () => {
     await mqtt.endAsync();
 
     // Everything read was stored, as finite numbers under valid names; later flushes still write.
-    await waitFor(() => queryStore<{ n: number }>(t.dir, `SELECT count(*) AS n FROM points p JOIN series s ON s.id = p.series_id WHERE s.metric = 'test.marker' AND p.value = ${run}`)[0]!.n === 1, "the last flush");
-    const stored = queryStore<{ metric: string; tags: string; value: number | null }>(t.dir, "SELECT s.metric, s.tags, p.value FROM points p JOIN series s ON s.id = p.series_id");
+    await waitFor(
+      () =>
+        queryStore<{ n: number }>(
+          t.dir,
+          `SELECT count(*) AS n FROM points p JOIN series s ON s.id = p.series_id WHERE s.metric = 'test.marker' AND p.value = ${run}`,
+        )[0]!.n === 1,
+      "the last flush",
+    );
+    const stored = queryStore<{ metric: string; tags: string; value: number | null }>(
+      t.dir,
+      "SELECT s.metric, s.tags, p.value FROM points p JOIN series s ON s.id = p.series_id",
+    );
     for (const r of stored) {
       expect(typeof r.value === "number" && Number.isFinite(r.value), `${r.metric} ${r.value}`).toBe(true);
       expect(r.metric).toMatch(METRIC_NAME);

@@ -48,7 +48,14 @@ describe("ESPHome and ESPresense presets on recorded payloads", () => {
     const unmatchedBefore = await unmatched();
     const recorded = readMessages("presence/espresense-room-settings-snapshot.jsonl");
     const client = await connectMqtt(t.mqttUrl);
-    await publishAll(client, [...recorded, { topic: "espresense/devices/irk:0123456789abcdef/study", payload: '{"id":"irk:0123456789abcdef","name":"Alex\'s phone","rssi@1m":-65,"rssi":-71,"raw":2.1,"distance":1.83,"speed":0.02,"mac":"5a3f1e2d4c6b","interval":212}' }]);
+    await publishAll(client, [
+      ...recorded,
+      {
+        topic: "espresense/devices/irk:0123456789abcdef/study",
+        payload:
+          '{"id":"irk:0123456789abcdef","name":"Alex\'s phone","rssi@1m":-65,"rssi":-71,"raw":2.1,"distance":1.83,"speed":0.02,"mac":"5a3f1e2d4c6b","interval":212}',
+      },
+    ]);
     await client.endAsync();
     await waitFor(() => t.samples.some((s) => s.metric === "presence.distance"), "the distance sample");
     expect(of("study")).toEqual([["device.online", 1, undefined, tagged("device:study", "room:study", "source:espresense")]]);

@@ -29,7 +29,10 @@ function recordedTraffic(): RecordedMessage[] {
   return [
     one("tele/pow1/SENSOR", "power/tasmota-sensor-energy.json"),
     ...readMessages("power/tasmota-boot-lwt-power-state.jsonl"),
-    { topic: "shellies/shellyplug-s-C38EAB/info", payload: JSON.stringify((JSON.parse(readFixture("power/shelly-gen1-plug-s-status.json")) as { status: unknown }).status) },
+    {
+      topic: "shellies/shellyplug-s-C38EAB/info",
+      payload: JSON.stringify((JSON.parse(readFixture("power/shelly-gen1-plug-s-status.json")) as { status: unknown }).status),
+    },
     one("shellyplusplugs-e86beaeaa000/status/switch:0", "power/shelly-gen2-plusplugs-status-switch0.json"),
     ...readMessages("power/shelly-gen2-events-rpc-notifystatus.jsonl"),
     ...readMessages("power/zigbee2mqtt-ts011f-plug-json-and-attribute-topics.jsonl"),
@@ -51,7 +54,10 @@ function recordedTraffic(): RecordedMessage[] {
     // Old Tasmota firmware, STATUSn replies, a Shelly 2.5 roller, and Zigbee2MQTT with its discovery.
     ...readMessages("power/tasmota-5x-pow-state-energy-uptime.jsonl"),
     ...readMessages("power/tasmota-status-replies.jsonl"),
-    { topic: "shellies/shellyswitch25-3494546BBF7E/info", payload: JSON.stringify((JSON.parse(readFixture("power/shelly-gen1-25-roller-status.json")) as { status: unknown }).status) },
+    {
+      topic: "shellies/shellyswitch25-3494546BBF7E/info",
+      payload: JSON.stringify((JSON.parse(readFixture("power/shelly-gen1-25-roller-status.json")) as { status: unknown }).status),
+    },
     { topic: "shellies/shellyswitch25-3494546BBF7E/roller/0/power", payload: "118.52" },
     ...readMessages("discovery/zigbee2mqtt-ha-discovery-weather-sensor-thermostat.jsonl"),
     { topic: "zigbee2mqtt/weather_sensor", payload: '{"battery":91,"humidity":48.21,"linkquality":120,"pressure":1012.3,"temperature":21.4,"voltage":3005}' },
@@ -82,7 +88,18 @@ describe("hearth check --explain gives the live pipeline's answer", () => {
     expect(t.samples.map(asWant)).toEqual(explained);
     // What the comparison covers: every family produced samples.
     const metrics = new Set(explained.map(([m]) => m));
-    for (const m of ["power.watts", "power.on", "power.energy", "presence.home", "hydro.ph", "sensor.value", "device.online", "sensor.temperature", "cover.direction", "device.battery_voltage"])
+    for (const m of [
+      "power.watts",
+      "power.on",
+      "power.energy",
+      "presence.home",
+      "hydro.ph",
+      "sensor.value",
+      "device.online",
+      "sensor.temperature",
+      "cover.direction",
+      "device.battery_voltage",
+    ])
       expect(metrics).toContain(m);
     // Zigbee2MQTT's announced pi_heating_demand comes through discovery beside the preset.
     expect(explained).toContainEqual(["sensor.value", 37, "%", ["device:thermostat", "entity:thermostat_pi_heating_demand", "source:ha_discovery"]]);
@@ -93,7 +110,9 @@ describe("hearth check --explain gives the live pipeline's answer", () => {
     const explainer = new Explainer(loadTestConfig(t.configFile, t.rulesDir));
     const [config] = readMessages("discovery/zigbee2mqtt-ha-discovery-ts0121-plug-current.jsonl");
     const text = formatExplanation(explainer.explain(config!.topic, Buffer.from(config!.payload)));
-    expect(text).toContain("discovered sensor current: zigbee2mqtt/0x84fd27fffe39e3af → power.current (A), device:0x84fd27fffe39e3af; availability on zigbee2mqtt/bridge/state");
+    expect(text).toContain(
+      "discovered sensor current: zigbee2mqtt/0x84fd27fffe39e3af → power.current (A), device:0x84fd27fffe39e3af; availability on zigbee2mqtt/bridge/state",
+    );
     const owntracks = formatExplanation(explainer.explain("owntracks/jane/nokia/event", Buffer.from(readFixture("presence/owntracks-transition-enter.json"))));
     expect(owntracks).toContain('person "jane"');
     expect(owntracks).toContain('skipped presence.home: "My favorite coffee shop (Delaville)" is not the home region "home"');

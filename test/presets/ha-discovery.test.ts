@@ -21,9 +21,16 @@ describe("Home Assistant MQTT discovery", () => {
     // arendst/Tasmota#7097 (test/fixtures/discovery/README.md): Tasmota 7.1.1 announcing two ENERGY sensors
     // with FullTopic tasmota01/tele/; its kWh counters carry device_class "power", the unit decides.
     const client = await connectMqtt(t.mqttUrl);
-    await publishAll(client, readMessages("discovery/tasmota-legacy-ha-discovery-abbreviated-tilde.jsonl").map((m) => ({ ...m, retained: true })));
+    await publishAll(
+      client,
+      readMessages("discovery/tasmota-legacy-ha-discovery-abbreviated-tilde.jsonl").map((m) => ({ ...m, retained: true })),
+    );
     // What the plug then publishes (tasmota/docs docs/devices/Sonoff-Pow-R2.md), under its FullTopic.
-    const sensor = { topic: "tasmota01/tele/SENSOR", payload: '{"Time":"2019-12-05T21:18:55","ENERGY":{"TotalStartTime":"2019-11-14T18:39:40","Total":6.294,"Yesterday":5.340,"Today":0.954,"Period":0,"Power":0,"ApparentPower":0,"ReactivePower":0,"Factor":0.00,"Voltage":227,"Current":0.000}}' };
+    const sensor = {
+      topic: "tasmota01/tele/SENSOR",
+      payload:
+        '{"Time":"2019-12-05T21:18:55","ENERGY":{"TotalStartTime":"2019-11-14T18:39:40","Total":6.294,"Yesterday":5.340,"Today":0.954,"Period":0,"Power":0,"ApparentPower":0,"ReactivePower":0,"Factor":0.00,"Voltage":227,"Current":0.000}}',
+    };
     await publishAll(client, [sensor, { topic: "tasmota01/tele/LWT", payload: "Online" }]);
     const dev = "device:522851";
     await waitFor(() => ofDevice("522851").length >= 3, "three samples from the discovered plug");
@@ -88,7 +95,13 @@ describe("Home Assistant MQTT discovery", () => {
 
   it("refuses a template it cannot read, with the template in the count and the log, and reads nothing wrong", async () => {
     const before = await rejected(t.httpUrl, "wrong_type");
-    const config = { name: "Boiler", stat_t: "boiler/state", val_tpl: "{{ value_json.temp | multiply(2) }}", unit_of_meas: "°C", dev: { ids: ["boiler1"], name: "Boiler" } };
+    const config = {
+      name: "Boiler",
+      stat_t: "boiler/state",
+      val_tpl: "{{ value_json.temp | multiply(2) }}",
+      unit_of_meas: "°C",
+      dev: { ids: ["boiler1"], name: "Boiler" },
+    };
     await mosquittoPub(t.mqttPort, "homeassistant/sensor/boiler1/temp/config", JSON.stringify(config));
     await waitFor(async () => (await rejected(t.httpUrl, "wrong_type")) === before + 1, "the config to be refused");
     expect(t.logs.find((e) => typeof e.detail === "string" && e.detail.includes("multiply(2)"))).toBeDefined();
@@ -104,11 +117,31 @@ describe("Home Assistant MQTT discovery", () => {
     await publishAll(client, [
       {
         topic: "homeassistant/switch/shellyplus1-a8032ab1c2d4-0/config",
-        payload: JSON.stringify({ name: "Relay 0", stat_t: "~status/switch:0", val_tpl: "{{ value_json.output }}", stat_off: "false", stat_on: "true", avty_t: "~online", pl_avail: "true", pl_not_avail: "false", uniq_id: "shellyplus1-a8032ab1c2d4-0", dev: { ids: ["a8032ab1c2d4"], name: "shellyplus1-a8032ab1c2d4" }, "~": "shellyplus1-a8032ab1c2d4/" }),
+        payload: JSON.stringify({
+          name: "Relay 0",
+          stat_t: "~status/switch:0",
+          val_tpl: "{{ value_json.output }}",
+          stat_off: "false",
+          stat_on: "true",
+          avty_t: "~online",
+          pl_avail: "true",
+          pl_not_avail: "false",
+          uniq_id: "shellyplus1-a8032ab1c2d4-0",
+          dev: { ids: ["a8032ab1c2d4"], name: "shellyplus1-a8032ab1c2d4" },
+          "~": "shellyplus1-a8032ab1c2d4/",
+        }),
       },
       {
         topic: "homeassistant/sensor/shellyplus1-a8032ab1c2d4-0/power/config",
-        payload: JSON.stringify({ name: "Power", stat_t: "~status/switch:0", val_tpl: "{{ value_json['apower'] | float(0) | round(1) }}", unit_of_meas: "kW", dev_cla: "power", dev: { ids: ["a8032ab1c2d4"], name: "shellyplus1-a8032ab1c2d4" }, "~": "shellyplus1-a8032ab1c2d4/" }),
+        payload: JSON.stringify({
+          name: "Power",
+          stat_t: "~status/switch:0",
+          val_tpl: "{{ value_json['apower'] | float(0) | round(1) }}",
+          unit_of_meas: "kW",
+          dev_cla: "power",
+          dev: { ids: ["a8032ab1c2d4"], name: "shellyplus1-a8032ab1c2d4" },
+          "~": "shellyplus1-a8032ab1c2d4/",
+        }),
       },
       { topic: "shellyplus1-a8032ab1c2d4/status/switch:0", payload: '{"id":0,"source":"init","output":true,"apower":1.24,"voltage":231.2}' },
       { topic: "shellyplus1-a8032ab1c2d4/online", payload: "true" },
@@ -141,7 +174,10 @@ describe("Home Assistant MQTT discovery beside a preset", () => {
 
   it("leaves a topic a preset reads to the preset, so a device is named the same way with or without discovery", async () => {
     const client = await connectMqtt(t.mqttUrl);
-    await publishAll(client, [...readMessages("discovery/zigbee2mqtt-ha-discovery-ts0121-plug-current.jsonl"), { topic: "zigbee2mqtt/0x84fd27fffe39e3af", payload: '{"current":0.12,"power":25}' }]);
+    await publishAll(client, [
+      ...readMessages("discovery/zigbee2mqtt-ha-discovery-ts0121-plug-current.jsonl"),
+      { topic: "zigbee2mqtt/0x84fd27fffe39e3af", payload: '{"current":0.12,"power":25}' },
+    ]);
     await client.endAsync();
     await waitFor(() => t.samples.length >= 2, "two samples");
     expect(t.samples.map(asWant)).toEqual([

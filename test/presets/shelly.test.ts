@@ -96,7 +96,10 @@ describe("Shelly presets on recorded payloads", () => {
     it("lays each NotifyStatus change over the last known status, so unchanged readings stay current", async () => {
       // mlyszczek/shelldown readme.md: four NotifyStatus frames of a Shelly Plus 1PM, each with only the changed keys.
       const client = await connectMqtt(t.mqttUrl);
-      await publishAll(client, [{ topic: "shellyplus1pm-4417939a5610/online", payload: "true" }, ...readMessages("power/shelly-gen2-events-rpc-notifystatus.jsonl")]);
+      await publishAll(client, [
+        { topic: "shellyplus1pm-4417939a5610/online", payload: "true" },
+        ...readMessages("power/shelly-gen2-events-rpc-notifystatus.jsonl"),
+      ]);
       await client.endAsync();
       const dev = "device:shellyplus1pm-4417939a5610";
       const tags = tagged(dev, "relay:0", "source:shelly");
@@ -123,7 +126,12 @@ describe("Shelly presets on recorded payloads", () => {
     it("merges a change into a status that came on status/switch:0", async () => {
       // A NotifyStatus frame as documented (shelly-api-docs gen2 General/Notifications), after the recorded full status.
       const before = of("shellyplusplugs-e86beaeaa000").length;
-      const frame = { src: "shellyplusplugs-e86beaeaa000", dst: "shellyplusplugs-e86beaeaa000/events", method: "NotifyStatus", params: { ts: 1779362300.1, "switch:0": { id: 0, apower: 1250.4, current: 5.39 } } };
+      const frame = {
+        src: "shellyplusplugs-e86beaeaa000",
+        dst: "shellyplusplugs-e86beaeaa000/events",
+        method: "NotifyStatus",
+        params: { ts: 1779362300.1, "switch:0": { id: 0, apower: 1250.4, current: 5.39 } },
+      };
       await mosquittoPub(t.mqttPort, "shellyplusplugs-e86beaeaa000/events/rpc", JSON.stringify(frame));
       const got = (await collect("shellyplusplugs-e86beaeaa000", before + 6)).slice(before);
       expect(got.map(([m, v]) => [m, v])).toEqual([

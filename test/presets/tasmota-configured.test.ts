@@ -33,7 +33,11 @@ describe("Tasmota as houses configure it", () => {
       // tasmota/docs docs/devices/Sonoff-Pow-R2.md: the default layout.
       { topic: "tele/pow1/SENSOR", payload: readFixture("power/tasmota-sensor-energy.json").trim() },
       // arendst/Tasmota#7097 (test/fixtures/discovery/README.md): a Tasmota 7.1.1 plug whose FullTopic is %topic%/%prefix%/.
-      { topic: "tasmota01/tele/SENSOR", payload: '{"Time":"2019-12-05T21:18:55","ENERGY":{"TotalStartTime":"2019-11-14T18:39:40","Total":6.294,"Yesterday":5.340,"Today":0.954,"Period":0,"Power":0}}' },
+      {
+        topic: "tasmota01/tele/SENSOR",
+        payload:
+          '{"Time":"2019-12-05T21:18:55","ENERGY":{"TotalStartTime":"2019-11-14T18:39:40","Total":6.294,"Yesterday":5.340,"Today":0.954,"Period":0,"Power":0}}',
+      },
       { topic: "tasmota01/tele/LWT", payload: "Online" },
       // tasmota/docs docs/Teleinfo.md (test/fixtures/power/README.md): a Linky meter on FullTopic
       // emoncms/ch2i/factory/%topic%/%prefix%/, its ENERGY with the Teleinfo `Load`; then raw TIC frames,
@@ -151,7 +155,8 @@ describe("Tasmota as houses configure it", () => {
     // No recording: built from tasmota/docs. docs/Rules.md: "When the payload consists of an array of data
     // eg: "ENERGY":{"Current":[1.320,2.100]}"; docs/changelog.md: "Total":33.736,"TotalTariff":[11.717,16.978]
     // and "ExportActive":33.736,"ExportTariff":[11.717,16.978]; PhaseAngle as a newer meter's field.
-    const payload = '{"ENERGY":{"Total":33.736,"TotalTariff":[11.717,16.978],"ExportActive":33.736,"ExportTariff":[11.717,16.978],"Voltage":[230.1,229.8,231.2],"Current":[1.320,2.100,0.5],"PhaseAngle":[12.5,3,0]}}';
+    const payload =
+      '{"ENERGY":{"Total":33.736,"TotalTariff":[11.717,16.978],"ExportActive":33.736,"ExportTariff":[11.717,16.978],"Voltage":[230.1,229.8,231.2],"Current":[1.320,2.100,0.5],"PhaseAngle":[12.5,3,0]}}';
     const { explained, received } = await bothWays(t, [{ topic: "tele/meter3/SENSOR", payload }]);
     const m = (...extra: string[]) => dev("meter3", ...extra);
     const want: Want[] = [
@@ -179,7 +184,10 @@ describe("Tasmota as houses configure it", () => {
 describe("Tasmota options", () => {
   it("refuses a shared FullTopic without %topic% and a device name that is not one topic level, saying where", () => {
     const { configFile, rulesDir } = writeTestConfig({
-      rules: { "presets.yaml": 'presets:\n  tasmota:\n    full_topic: ["%prefix%/%topic%/", "garage/%prefix%/"]\n    devices:\n      "a/b": {full_topic: "%prefix%/%topic%/"}\n' },
+      rules: {
+        "presets.yaml":
+          'presets:\n  tasmota:\n    full_topic: ["%prefix%/%topic%/", "garage/%prefix%/"]\n    devices:\n      "a/b": {full_topic: "%prefix%/%topic%/"}\n',
+      },
     });
     const r = loadAll({ configFile, rulesDir, env: {} });
     fs.rmSync(path.dirname(configFile), { recursive: true, force: true });

@@ -46,8 +46,7 @@ const states: RecordedMessage[] = [
 ];
 
 /** Metric, value, unit and device, in a stable order: discovery reads in the order entities were announced. */
-const withoutSource = (w: Want[]) =>
-  w.map(([m, v, u, tags]) => JSON.stringify([m, v, u, tags.filter((t) => t.startsWith("device:"))])).sort();
+const withoutSource = (w: Want[]) => w.map(([m, v, u, tags]) => JSON.stringify([m, v, u, tags.filter((t) => t.startsWith("device:"))])).sort();
 
 describe("Zigbee2MQTT and Home Assistant discovery together", () => {
   let both: TestHub;
@@ -98,7 +97,7 @@ describe("Zigbee2MQTT and Home Assistant discovery together", () => {
     const [temperature, , , , , heating] = recorded();
     const t = formatExplanation(explainer.explain(temperature!.topic, Buffer.from(temperature!.payload)));
     expect(t).toContain("discovered sensor weather_sensor_temperature: zigbee2mqtt/weather_sensor → sensor.temperature (°C), device:weather_sensor");
-    expect(t).toContain('zigbee2mqtt/weather_sensor value_json.temperature: read by preset zigbee2mqtt under its own name, not through discovery');
+    expect(t).toContain("zigbee2mqtt/weather_sensor value_json.temperature: read by preset zigbee2mqtt under its own name, not through discovery");
     const h = formatExplanation(explainer.explain(heating!.topic, Buffer.from(heating!.payload)));
     expect(h).toContain("zigbee2mqtt/thermostat value_json.pi_heating_demand: read through discovery, beside preset zigbee2mqtt");
     const s = formatExplanation(explainer.explain(states[1]!.topic, Buffer.from(states[1]!.payload)));

@@ -63,7 +63,11 @@ describe("Zigbee2MQTT preset on recorded payloads", () => {
 
   it("tags per-channel keys, and names a device by its friendly name even with slashes and spaces", async () => {
     // A two-gang plug as Zigbee2MQTT exposes it (state_l1, power_l2…), with a friendly name holding a slash.
-    await mosquittoPub(t.mqttPort, "zigbee2mqtt/Kitchen/Power Strip", JSON.stringify({ state_l1: "ON", power_l1: 1450.5, state_l2: "OFF", power_l2: null, voltage: 231 }));
+    await mosquittoPub(
+      t.mqttPort,
+      "zigbee2mqtt/Kitchen/Power Strip",
+      JSON.stringify({ state_l1: "ON", power_l1: 1450.5, state_l2: "OFF", power_l2: null, voltage: 231 }),
+    );
     const dev = "device:kitchen/power_strip";
     await waitFor(() => of("kitchen/power_strip").length >= 4, "four samples from the strip");
     expect(of("kitchen/power_strip")).toEqual([
@@ -76,7 +80,11 @@ describe("Zigbee2MQTT preset on recorded payloads", () => {
 
   it("reads a battery sensor's voltage as the battery's millivolts, not mains volts", async () => {
     // An Aqara temperature sensor's state as Zigbee2MQTT publishes it.
-    await mosquittoPub(t.mqttPort, "zigbee2mqtt/hallway_climate", JSON.stringify({ battery: 91, humidity: 48.21, temperature: 21.4, pressure: 1012.3, voltage: 3005, linkquality: 120 }));
+    await mosquittoPub(
+      t.mqttPort,
+      "zigbee2mqtt/hallway_climate",
+      JSON.stringify({ battery: 91, humidity: 48.21, temperature: 21.4, pressure: 1012.3, voltage: 3005, linkquality: 120 }),
+    );
     const dev = tagged("device:hallway_climate", "source:zigbee2mqtt");
     await waitFor(() => of("hallway_climate").length >= 6, "six samples from the sensor");
     expect(of("hallway_climate")).toEqual([

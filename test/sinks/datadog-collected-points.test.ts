@@ -16,7 +16,13 @@ const RULES = {
   "rules.yaml": {
     mappings: [
       // Tasmota's SENSOR carries its own Time, without an offset (https://tasmota.github.io/docs/MQTT/#telemetry).
-      { topic: "tele/+device/SENSOR", time: { path: "Time", zone: "Europe/Berlin" }, metric: "sensor.temperature", path: "DS18B20.Temperature", tags: ["device:{device}"] },
+      {
+        topic: "tele/+device/SENSOR",
+        time: { path: "Time", zone: "Europe/Berlin" },
+        metric: "sensor.temperature",
+        path: "DS18B20.Temperature",
+        tags: ["device:{device}"],
+      },
       // A plain value: stamped on arrival.
       { topic: "meter/+device/power", metric: "power.watts", unit: "W", tags: ["device:{device}"] },
     ],
@@ -43,7 +49,14 @@ describe("a value collected is a point, at Datadog and in the store", () => {
     const clock = new ManualClock(START);
     intake = await startIntake({ now: () => clock.now() });
     const { name, instance } = sampleInstance("my_metric");
-    hub = await startTestHub({ clock, config: { pipeline: { flush_interval: "10s" }, datadog: { api_key: "test-api-key", url: intake.url }, integrations: { [name]: { ...instance, min_collection_interval: 5 } } } });
+    hub = await startTestHub({
+      clock,
+      config: {
+        pipeline: { flush_interval: "10s" },
+        datadog: { api_key: "test-api-key", url: intake.url },
+        integrations: { [name]: { ...instance, min_collection_interval: 5 } },
+      },
+    });
     const t = hub;
     for (let i = 0; i < 6; i++) await tick(clock, 5_000);
     const collected = t.samples.filter((s) => s.metric === "my_metric");
@@ -53,7 +66,11 @@ describe("a value collected is a point, at Datadog and in the store", () => {
     // 25 s, two each, at their own seconds (the value drawn at 30 s waits for the next flush).
     await waitFor(() => sent().length >= 6, "every flushed value at the intake");
     expect(sent().map((p) => [p.timestamp - START / 1000, p.type])).toEqual(Array.from({ length: 6 }, (_, i) => [i * 5, 3]));
-    expect(sent().slice(1).map((p) => p.value)).toEqual(collected.slice(0, 5).map((s) => s.value));
+    expect(
+      sent()
+        .slice(1)
+        .map((p) => p.value),
+    ).toEqual(collected.slice(0, 5).map((s) => s.value));
     expect(intake.requests.filter((r) => r.points > 0).every((r) => r.status === 202)).toBe(true);
   });
 
@@ -69,7 +86,8 @@ describe("a value collected is a point, at Datadog and in the store", () => {
       ["tele/tank/SENSOR", sensor("2026-01-15T12:00:06", 21.7)],
       ["meter/plug1/power", "120"],
       ["meter/plug1/power", "130"],
-    ] as const) await mqtt.publishAsync(topic, payload, { qos: 1 });
+    ] as const)
+      await mqtt.publishAsync(topic, payload, { qos: 1 });
     await waitFor(() => t.samples.length >= 4, "four samples");
     await tick(clock, 10_000);
     await waitFor(() => intake!.points.some((p) => p.metric === "power.watts"), "the flush at the intake");
@@ -81,7 +99,10 @@ describe("a value collected is a point, at Datadog and in the store", () => {
 
     await t.hub.stop();
     hub = undefined;
-    const stored = queryStore<{ metric: string; value: number }>(t.dir, "SELECT s.metric, p.value FROM points p JOIN series s ON s.id = p.series_id WHERE s.metric IN ('sensor.temperature', 'power.watts') ORDER BY s.metric, p.time");
+    const stored = queryStore<{ metric: string; value: number }>(
+      t.dir,
+      "SELECT s.metric, p.value FROM points p JOIN series s ON s.id = p.series_id WHERE s.metric IN ('sensor.temperature', 'power.watts') ORDER BY s.metric, p.time",
+    );
     fs.rmSync(t.dir, { recursive: true, force: true });
     expect(stored).toEqual([
       { metric: "power.watts", value: 130 },

@@ -109,8 +109,18 @@ describe("datadog.events and datadog.host_tags from the running hub", () => {
     clock.advance(10 * 60_000);
     await waitFor(() => intake.events.length >= 2, "its end");
     expect(intake.events.map((e) => ({ title: e.title, alert_type: e.alert_type, tags: e.tags, date_happened: e.date_happened }))).toEqual([
-      { title: "[Hearth] Downtime lunch started", alert_type: "info", tags: ["downtime:lunch", "source:hearth", "env:test", "floor:ground"], date_happened: Date.parse("2026-01-07T12:10:00Z") / 1000 },
-      { title: "[Hearth] Downtime lunch ended", alert_type: "info", tags: ["downtime:lunch", "source:hearth", "env:test", "floor:ground"], date_happened: Date.parse("2026-01-07T12:20:00Z") / 1000 },
+      {
+        title: "[Hearth] Downtime lunch started",
+        alert_type: "info",
+        tags: ["downtime:lunch", "source:hearth", "env:test", "floor:ground"],
+        date_happened: Date.parse("2026-01-07T12:10:00Z") / 1000,
+      },
+      {
+        title: "[Hearth] Downtime lunch ended",
+        alert_type: "info",
+        tags: ["downtime:lunch", "source:hearth", "env:test", "floor:ground"],
+        date_happened: Date.parse("2026-01-07T12:20:00Z") / 1000,
+      },
     ]);
   });
 
@@ -130,7 +140,9 @@ describe("datadog.events and datadog.host_tags from the running hub", () => {
     expect(intake.apiRequests.filter((r) => r.path === "/api/v1/events").map((r) => r.status)).toEqual([503, 500, 202]);
     expect(intake.events[0]!.date_happened).toBe((START + 60_000) / 1000);
     expect(metricValue(await scrape(hub.httpUrl), "hearth_datadog_events_pending")).toBe(0);
-    expect(hub.logs.find((e) => e.code === "HEARTH_E_DATADOG_UNREACHABLE")?.msg).toBe("Datadog answered 503 to an event: Service Unavailable; trying again later");
+    expect(hub.logs.find((e) => e.code === "HEARTH_E_DATADOG_UNREACHABLE")?.msg).toBe(
+      "Datadog answered 503 to an event: Service Unavailable; trying again later",
+    );
   });
 
   it("sends no event without datadog.events", async () => {
@@ -161,7 +173,10 @@ describe("datadog.events and datadog.host_tags from the running hub", () => {
   it("says on /healthz that host tags need the application key, and sends nothing without it", async () => {
     const { intake, hub } = await setup({ host_tags: true });
     const health = (await (await fetch(`${hub.httpUrl}/healthz`)).json()) as { components: Record<string, { state: string; detail?: string }> };
-    expect(health.components.datadog_host_tags).toMatchObject({ state: "down", detail: expect.stringContaining("needs the API key and an application key (DD_APP_KEY or datadog.app_key)") as unknown });
+    expect(health.components.datadog_host_tags).toMatchObject({
+      state: "down",
+      detail: expect.stringContaining("needs the API key and an application key (DD_APP_KEY or datadog.app_key)") as unknown,
+    });
     expect(intake.apiRequests).toEqual([]);
   });
 });

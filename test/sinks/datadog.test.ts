@@ -19,7 +19,13 @@ const RULES = {
       { topic: "meter/+device/total", metric: "meter.energy_total", kind: "monotonic", unit: "kWh", tags: ["device:{device}"] },
       { topic: "meter/+device/uptime", metric: "device.uptime", unit: "s", tags: ["device:{device}"] },
       // Tasmota's Time has no offset: the rule names the zone it is in.
-      { topic: "tele/+device/SENSOR", time: { path: "Time", zone: "Europe/Berlin" }, metric: "sensor.temperature", path: "DS18B20.Temperature", tags: ["device:{device}"] },
+      {
+        topic: "tele/+device/SENSOR",
+        time: { path: "Time", zone: "Europe/Berlin" },
+        metric: "sensor.temperature",
+        path: "DS18B20.Temperature",
+        tags: ["device:{device}"],
+      },
     ],
   },
 };
@@ -67,7 +73,12 @@ const deadLetters = (t: TestHub) =>
     .map((r) => ({ ...r, errors: JSON.parse(r.errors) as string[], points: JSON.parse(r.points) as { value: number }[] }));
 
 const healthOf = async (t: TestHub, name: string) =>
-  ((await (await fetch(`${t.httpUrl}/healthz`)).json()) as { status: string; components: Record<string, { state: string; detail?: string; info?: Record<string, unknown> }> }).components[name]!;
+  (
+    (await (await fetch(`${t.httpUrl}/healthz`)).json()) as {
+      status: string;
+      components: Record<string, { state: string; detail?: string; info?: Record<string, unknown> }>;
+    }
+  ).components[name]!;
 
 describe("forwarding to Datadog's intake", () => {
   it("sends every series with its Datadog type, interval, normalised tags, global tags, host and timestamp", async () => {
@@ -87,7 +98,9 @@ describe("forwarding to Datadog's intake", () => {
     await waitFor(() => intake.points.length >= 4, "four points at the intake");
 
     const watts = find(intake.points, "power.watts", "device:plug1");
-    expect(watts).toEqual([{ metric: "power.watts", type: 3, interval: undefined, tags: ["device:plug1", "env:test"], host: "test-host", timestamp: START / 1000, value: 120 }]);
+    expect(watts).toEqual([
+      { metric: "power.watts", type: 3, interval: undefined, tags: ["device:plug1", "env:test"], host: "test-host", timestamp: START / 1000, value: 120 },
+    ]);
     expect(find(intake.points, "meter.pulses", "device:plug1")).toEqual([
       { metric: "meter.pulses", type: 1, interval: 10, tags: ["device:plug1", "env:test"], host: "test-host", timestamp: START / 1000 + 10, value: 7 },
     ]);
@@ -136,7 +149,9 @@ describe("forwarding to Datadog's intake", () => {
     clock.advance(60_000); // the longest backoff: the next retry falls due
     await waitFor(() => intake.points.length >= 18, "every stored point at the intake");
     const key = (metric: string, tags: string[], t: number, v: number) => `${metric}{${tags.join(",")}}@${t}=${v}`;
-    expect(intake.points.map((p) => key(p.metric, p.tags, p.timestamp, p.value)).sort()).toEqual(stored.map((p) => key(p.series.metric, p.series.tags, Math.floor(p.time / 1000), p.value)).sort());
+    expect(intake.points.map((p) => key(p.metric, p.tags, p.timestamp, p.value)).sort()).toEqual(
+      stored.map((p) => key(p.series.metric, p.series.tags, Math.floor(p.time / 1000), p.value)).sort(),
+    );
     expect((await healthOf(hub, "datadog")).state).toBe("ok");
     const text = await scrape(hub.httpUrl);
     expect(metricValue(text, "hearth_sink_points_delivered_total", { sink: "datadog" })).toBe(18);
@@ -167,7 +182,11 @@ describe("forwarding to Datadog's intake", () => {
     // An intake with a small limit, so an ordinary batch is too large for it.
     const { intake, hub, mqtt } = await setup({ clock, intake: { maxCompressedBytes: 200 } });
     const devices = Array.from({ length: 24 }, (_, i) => `plug${i}`);
-    await publish(hub, mqtt, devices.map((d, i) => [`meter/${d}/power`, String(i)] as [string, string]));
+    await publish(
+      hub,
+      mqtt,
+      devices.map((d, i) => [`meter/${d}/power`, String(i)] as [string, string]),
+    );
     clock.advance(10_000);
     await waitFor(() => intake.points.length >= 24, "all 24 points after splitting");
     expect(intake.requests[0]!.status).toBe(413);
@@ -262,7 +281,10 @@ describe("forwarding to Datadog's intake", () => {
       ["meter/a/uptime", "99"],
     ]);
     clock.advance(10_000);
-    await waitFor(async () => metricValue(await scrape(hub.httpUrl), "hearth_sink_points_withheld_total", { sink: "datadog", reason: "series_cap" }) === 2 || undefined, "the cap counted");
+    await waitFor(
+      async () => metricValue(await scrape(hub.httpUrl), "hearth_sink_points_withheld_total", { sink: "datadog", reason: "series_cap" }) === 2 || undefined,
+      "the cap counted",
+    );
     await waitFor(() => intake.points.length >= 2, "two series");
     expect(intake.points.map((p) => p.tags[0]).sort()).toEqual(["device:a", "device:b"]);
     const text = await scrape(hub.httpUrl);
@@ -285,7 +307,16 @@ describe("forwarding to Datadog's intake", () => {
     const note = `note:${"a-long-description-of-where-this-plug-sits-".repeat(4)}`;
     for (let i = 0; i < 40_000; i++) {
       const tags = [`device:plug-${i % 2000}`, "env:test", note, `room:${["kitchen", "garage", "office", "attic"][i % 4]}`];
-      points.push({ key: `power.watts|${tags.join(",")}`, metric: "power.watts", tags, type: "gauge", unit: "W", time: START - 1_000_000 + i * 10, value: Math.random() * 3000, interval: 10_000 });
+      points.push({
+        key: `power.watts|${tags.join(",")}`,
+        metric: "power.watts",
+        tags,
+        type: "gauge",
+        unit: "W",
+        time: START - 1_000_000 + i * 10,
+        value: Math.random() * 3000,
+        interval: 10_000,
+      });
     }
     await hub.hub.store.append(points, clock.now());
     await intake.start();
@@ -317,14 +348,19 @@ describe("forwarding to Datadog's intake", () => {
 describe("the local intake", () => {
   it("speaks the documented protocol to the real client: gzip and deflate bodies, DD-API-KEY, 403, and 413 above 5 MB decompressed", async () => {
     intake = await startIntake();
-    const api = (key: string) => new v2.MetricsApi(client.createConfiguration({ authMethods: { apiKeyAuth: key }, baseServer: new client.BaseServerConfiguration(intake!.url, {}) }));
+    const api = (key: string) =>
+      new v2.MetricsApi(client.createConfiguration({ authMethods: { apiKeyAuth: key }, baseServer: new client.BaseServerConfiguration(intake!.url, {}) }));
     const now = Math.floor(Date.now() / 1000);
-    const body: v2.MetricPayload = { series: [{ metric: "hearth.test", type: 3, points: [{ timestamp: now, value: 1 }], resources: [{ name: "h", type: "host" }] }] };
+    const body: v2.MetricPayload = {
+      series: [{ metric: "hearth.test", type: 3, points: [{ timestamp: now, value: 1 }], resources: [{ name: "h", type: "host" }] }],
+    };
     await api("test-api-key").submitMetrics({ body, contentEncoding: "gzip" });
     await api("test-api-key").submitMetrics({ body, contentEncoding: "deflate" });
     await expect(api("another-key").submitMetrics({ body, contentEncoding: "gzip" })).rejects.toMatchObject({ code: 403, body: { errors: ["Forbidden"] } });
     // 150000 points of about 36 bytes: over 5 MB as JSON, far under 500 KB gzipped.
-    const huge: v2.MetricPayload = { series: [{ metric: "hearth.test", type: 3, points: Array.from({ length: 150_000 }, () => ({ timestamp: now, value: 1 })) }] };
+    const huge: v2.MetricPayload = {
+      series: [{ metric: "hearth.test", type: 3, points: Array.from({ length: 150_000 }, () => ({ timestamp: now, value: 1 })) }],
+    };
     await expect(api("test-api-key").submitMetrics({ body: huge, contentEncoding: "gzip" })).rejects.toMatchObject({ code: 413 });
     expect(intake.requests.map((r) => [r.encoding, r.status])).toEqual([
       ["gzip", 202],

@@ -74,7 +74,8 @@ async function publish(t: TestHub, client: MqttClient, messages: [string, string
 }
 
 const component = async (t: TestHub, name: string) =>
-  ((await (await fetch(`${t.httpUrl}/healthz`)).json()) as { components: Record<string, { state: string; detail?: string; info?: { last_success?: string } }> }).components[name]!;
+  ((await (await fetch(`${t.httpUrl}/healthz`)).json()) as { components: Record<string, { state: string; detail?: string; info?: { last_success?: string } }> })
+    .components[name]!;
 
 describe("forwarding to a local agent over DogStatsD", () => {
   it("packs tagged, timestamped metric lines into UDP datagrams of at most 1432 bytes", async () => {
@@ -106,7 +107,13 @@ describe("forwarding to a local agent over DogStatsD", () => {
       tags: ["host:test-host", "device:plug3", "env:test"],
       timestamp: START / 1000,
     });
-    expect(lines.find((l) => l.metric === "meter.pulses")).toEqual({ metric: "meter.pulses", value: 5, type: "c", tags: ["host:test-host", "device:plug0", "env:test"], timestamp: START / 1000 + 10 });
+    expect(lines.find((l) => l.metric === "meter.pulses")).toEqual({
+      metric: "meter.pulses",
+      value: 5,
+      type: "c",
+      tags: ["host:test-host", "device:plug0", "env:test"],
+      timestamp: START / 1000 + 10,
+    });
     // 50 more over the 10 s interval: the rate, sent as a gauge (DogStatsD has no rate type).
     expect(lines.find((l) => l.metric === "meter.energy_total")).toMatchObject({ value: 5, type: "g" });
     // The datagrams are out before the runner records the send as delivered.
@@ -125,7 +132,9 @@ describe("forwarding to a local agent over DogStatsD", () => {
     await publish(hub, mqtt, [["meter/a/power", "1"]]);
     clock.advance(10_000);
     await waitFor(async () => (await component(hub!, "dogstatsd")).state === "degraded", "the sink degraded");
-    expect((await component(hub, "dogstatsd")).detail).toBe(`HEARTH_E_DOGSTATSD_FAILED: cannot send to the agent at udp://127.0.0.1:${port}: no agent is listening (ECONNREFUSED)`);
+    expect((await component(hub, "dogstatsd")).detail).toBe(
+      `HEARTH_E_DOGSTATSD_FAILED: cannot send to the agent at udp://127.0.0.1:${port}: no agent is listening (ECONNREFUSED)`,
+    );
 
     const agent = await udpAgent(port);
     cleanups.push(() => agent.socket.close());
@@ -161,7 +170,11 @@ describe("forwarding to a local agent over DogStatsD", () => {
     hub = await startTestHub({ clock, rules: RULES, config: { dogstatsd: { socket: socketPath } } });
     mqtt = await connectMqtt(hub.mqttUrl);
     const devices = Array.from({ length: 150 }, (_, i) => `plug${i}`);
-    await publish(hub, mqtt, devices.map((d, i) => [`meter/${d}/power`, String(i)] as [string, string]));
+    await publish(
+      hub,
+      mqtt,
+      devices.map((d, i) => [`meter/${d}/power`, String(i)] as [string, string]),
+    );
     clock.advance(10_000);
     await waitFor(() => frames.flatMap((f) => parseLines(f.toString())).length >= 150, "150 lines");
     expect(frames.length).toBeGreaterThan(1);
@@ -173,7 +186,10 @@ describe("forwarding to a local agent over DogStatsD", () => {
     const agent = await udpAgent();
     cleanups.push(() => agent.socket.close());
     intake = await startIntake();
-    hub = await startTestHub({ rules: RULES, config: { pipeline: { flush_interval: "200ms" }, dogstatsd: { port: agent.port }, datadog: { api_key: "test-api-key", url: intake.url } } });
+    hub = await startTestHub({
+      rules: RULES,
+      config: { pipeline: { flush_interval: "200ms" }, dogstatsd: { port: agent.port }, datadog: { api_key: "test-api-key", url: intake.url } },
+    });
     mqtt = await connectMqtt(hub.mqttUrl);
     await intake.stop();
     await publish(hub, mqtt, [["meter/a/power", "42"]]);

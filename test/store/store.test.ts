@@ -39,7 +39,13 @@ function openStore(config: Partial<StorageConfig> & { dir: string }, clock = new
   const telemetry = new Telemetry();
   const health = new Health(() => clock.now());
   const logs = new LogCapture();
-  const store = Store.open({ max_bytes: 1_000_000_000, retention: 7 * 86_400_000, ...config }, clock, telemetry, health, pino({ level: "debug", base: undefined }, logs));
+  const store = Store.open(
+    { max_bytes: 1_000_000_000, retention: 7 * 86_400_000, ...config },
+    clock,
+    telemetry,
+    health,
+    pino({ level: "debug", base: undefined }, logs),
+  );
   stores.push(store);
   return { store, telemetry, health, logs, clock };
 }
@@ -58,7 +64,10 @@ describe("the local store", () => {
   it("keeps each flush's points in write order, with their series, type and interval", async () => {
     const { store } = openStore({ dir: tempDir() });
     await store.append(flush(3, START), START + 10_000);
-    await store.append([{ key: "meter.pulses", metric: "meter.pulses", tags: [], type: "count", unit: undefined, time: START + 20_000, value: 7, interval: 10_000 }], START + 20_000);
+    await store.append(
+      [{ key: "meter.pulses", metric: "meter.pulses", tags: [], type: "count", unit: undefined, time: START + 20_000, value: 7, interval: 10_000 }],
+      START + 20_000,
+    );
     const read = store.points.readAfter(0, 100);
     expect(read.map((p) => [p.id, p.series.metric, p.series.tags[0] ?? null, p.type, p.time, p.value, p.interval])).toEqual([
       [1, "power.watts", "device:plug-0", "gauge", START, 1, 10_000],
@@ -110,7 +119,9 @@ describe("the local store", () => {
       refused = err;
     }
     expect(isHearthError(refused) && refused.code).toBe("HEARTH_E_STORE_NEWER");
-    expect((refused as Error).message).toMatch(/was written by a newer Hearth \(monitors version 2, this Hearth knows 1\); upgrade Hearth, or point storage\.dir at another directory$/);
+    expect((refused as Error).message).toMatch(
+      /was written by a newer Hearth \(monitors version 2, this Hearth knows 1\); upgrade Hearth, or point storage\.dir at another directory$/,
+    );
   });
 
   it("refuses to start on a file that is not a store, saying which file", () => {
@@ -155,7 +166,10 @@ describe("the local store", () => {
     const clock = new ManualClock(START);
     const { store, telemetry } = openStore({ dir: tempDir(), retention: 3_600_000 }, clock);
     store.start();
-    await store.append([{ key: "hydro.ph|tank:old", metric: "hydro.ph", tags: ["tank:old"], type: "gauge", unit: "pH", time: START, value: 6.1, interval: 10_000 }], START);
+    await store.append(
+      [{ key: "hydro.ph|tank:old", metric: "hydro.ph", tags: ["tank:old"], type: "gauge", unit: "pH", time: START, value: 6.1, interval: 10_000 }],
+      START,
+    );
     clock.advance(30 * 60_000);
     await store.append(flush(2, clock.now()), clock.now());
     clock.advance(45 * 60_000); // the first flush is now 75 minutes old, the second 45
@@ -181,7 +195,11 @@ describe("the store as a critical part of the hub", () => {
     cleanups.push(() => disk.unmount());
     const clock = new ManualClock(START);
     fs.mkdirSync(path.join(disk.dir, "hub"));
-    t = await startTestHub({ clock, dir: path.join(disk.dir, "hub"), rules: { "m.yaml": { version: 1, mappings: [{ topic: "meter/+device/power", metric: "power.watts", tags: ["device:{device}"] }] } } });
+    t = await startTestHub({
+      clock,
+      dir: path.join(disk.dir, "hub"),
+      rules: { "m.yaml": { version: 1, mappings: [{ topic: "meter/+device/power", metric: "power.watts", tags: ["device:{device}"] }] } },
+    });
     const mqtt = await connectMqtt(t.mqttUrl);
     disk.fill();
     await mqtt.publishAsync("meter/a/power", "5", { qos: 1 });
@@ -195,14 +213,18 @@ describe("the store as a critical part of the hub", () => {
     const body = (await down.json()) as { components: { store: { state: string; detail: string } } };
     expect(body.components.store.state).toBe("down");
     expect(body.components.store.detail).toMatch(/^HEARTH_E_STORE_WRITE_FAILED: cannot write .*hearth\.db: database or disk is full$/);
-    expect(t.logs.find((e) => e.code === "HEARTH_E_STORE_WRITE_FAILED")?.msg).toBe("The local store cannot be written; points are held in memory and written at the next flush");
+    expect(t.logs.find((e) => e.code === "HEARTH_E_STORE_WRITE_FAILED")?.msg).toBe(
+      "The local store cannot be written; points are held in memory and written at the next flush",
+    );
 
     disk.free();
     await mqtt.publishAsync("meter/a/power", "6", { qos: 1 });
     await waitFor(() => t!.samples.length >= 302, "the next sample");
     clock.advance(10_000);
     await waitFor(async () => (await fetch(`${t!.httpUrl}/healthz`)).status === 200, "/healthz to answer 200 again");
-    const history = (await (await fetch(`${t.httpUrl}/api/series?metric=power.watts&from=1h`)).json()) as { series: { tags: string[]; points: [number, number][] }[] };
+    const history = (await (await fetch(`${t.httpUrl}/api/series?metric=power.watts&from=1h`)).json()) as {
+      series: { tags: string[]; points: [number, number][] }[];
+    };
     expect(history.series.find((s) => s.tags[0] === "device:a")!.points.map((p) => p[1])).toEqual([5, 6]);
     expect(history.series).toHaveLength(301);
     await mqtt.endAsync();
@@ -227,7 +249,10 @@ describe("the store as a critical part of the hub", () => {
     const down = await fetch(`${httpUrl}/healthz`);
     expect(down.status).toBe(503);
     const body = (await down.json()) as { components: { store: { state: string; detail: string }; broker: { state: string } } };
-    expect(body.components.store).toMatchObject({ state: "down", detail: expect.stringMatching(/^HEARTH_E_STORE_WRITE_FAILED: cannot write .*hearth\.db: disk I\/O error$/) as unknown });
+    expect(body.components.store).toMatchObject({
+      state: "down",
+      detail: expect.stringMatching(/^HEARTH_E_STORE_WRITE_FAILED: cannot write .*hearth\.db: disk I\/O error$/) as unknown,
+    });
     expect(body.components.broker.state).toBe("ok");
 
     const mqtt = await connectMqtt(`mqtt://127.0.0.1:${hub.broker.port}`);
@@ -242,7 +267,9 @@ describe("the store as a critical part of the hub", () => {
     await waitFor(() => hub.pipeline.aggregator.view().some((s) => s.last.value === 6), "the next sample");
     clock.advance(10_000);
     await waitFor(async () => (await fetch(`${httpUrl}/healthz`)).status === 200, "/healthz to answer 200 once there is space");
-    const history = (await (await fetch(`${httpUrl}/api/series?metric=power.watts&from=1h`)).json()) as { series: { tags: string[]; points: [number, number][] }[] };
+    const history = (await (await fetch(`${httpUrl}/api/series?metric=power.watts&from=1h`)).json()) as {
+      series: { tags: string[]; points: [number, number][] }[];
+    };
     expect(history.series.map((s) => [s.tags[0], s.points.map((p) => p[1])])).toEqual([["device:a", [5, 6]]]);
     expect(metricValue(await scrape(httpUrl), "hearth_store_points_held")).toBe(0);
     await mqtt.endAsync();
@@ -278,7 +305,9 @@ describe("the store as a critical part of the hub", () => {
     await waitFor(() => hub.pipeline.aggregator.size >= 1, "the sample");
     clock.advance(10_000);
     await waitFor(async () => metricValue(await scrape(httpUrl), "hearth_store_points_written_total") === 1, "the point kept in memory");
-    const history = (await (await fetch(`${httpUrl}/api/series?metric=power.watts&from=1h`)).json()) as { series: { tags: string[]; points: [number, number][] }[] };
+    const history = (await (await fetch(`${httpUrl}/api/series?metric=power.watts&from=1h`)).json()) as {
+      series: { tags: string[]; points: [number, number][] }[];
+    };
     expect(history.series.map((s) => [s.tags[0], s.points.map((p) => p[1])])).toEqual([["device:a", [5]]]);
     expect((await fetch(`${httpUrl}/healthz`)).status).toBe(503);
     await mqtt.endAsync();
@@ -321,8 +350,20 @@ describe("the store as a critical part of the hub", () => {
 
   it("sets aside a point it cannot write, writes the rest of its flush, and every flush after it", async () => {
     const clock = new ManualClock(START);
-    t = await startTestHub({ clock, rules: { "m.yaml": { version: 1, mappings: [{ topic: "meter/+device/power", metric: "power.watts", tags: ["device:{device}"] }] } } });
-    const point = (device: string, value: number): Point => ({ key: `power.watts|device:${device}`, metric: "power.watts", tags: [`device:${device}`], type: "gauge", unit: undefined, time: clock.now(), value, interval: 10_000 });
+    t = await startTestHub({
+      clock,
+      rules: { "m.yaml": { version: 1, mappings: [{ topic: "meter/+device/power", metric: "power.watts", tags: ["device:{device}"] }] } },
+    });
+    const point = (device: string, value: number): Point => ({
+      key: `power.watts|device:${device}`,
+      metric: "power.watts",
+      tags: [`device:${device}`],
+      type: "gauge",
+      unit: undefined,
+      time: clock.now(),
+      value,
+      interval: 10_000,
+    });
     // As if a non-finite value had got past the edge: straight into the store, between good points.
     await t.hub.store.append([point("a", 1), point("bad", Number.NaN), point("worse", Number.POSITIVE_INFINITY), point("b", 2)], clock.now());
     const mqtt = await connectMqtt(t.mqttUrl);
@@ -330,16 +371,25 @@ describe("the store as a critical part of the hub", () => {
     await waitFor(() => t!.samples.length >= 1, "the sample");
     clock.advance(10_000);
     await waitFor(async () => {
-      const h = (await (await fetch(`${t!.httpUrl}/api/series?metric=power.watts&from=1h`)).json()) as { series: { tags: string[]; points: [number, number][] }[] };
+      const h = (await (await fetch(`${t!.httpUrl}/api/series?metric=power.watts&from=1h`)).json()) as {
+        series: { tags: string[]; points: [number, number][] }[];
+      };
       return h.series.find((s) => s.tags[0] === "device:a")?.points.length === 2;
     }, "the next flush in the store");
     expect((await fetch(`${t.httpUrl}/healthz`)).status).toBe(200);
-    const history = (await (await fetch(`${t.httpUrl}/api/series?metric=power.watts&from=1h`)).json()) as { series: { tags: string[]; points: [number, number][] }[] };
+    const history = (await (await fetch(`${t.httpUrl}/api/series?metric=power.watts&from=1h`)).json()) as {
+      series: { tags: string[]; points: [number, number][] }[];
+    };
     expect(history.series.map((s) => [s.tags[0], s.points.map((p) => p[1])])).toEqual([
       ["device:a", [1, 3]],
       ["device:b", [2]],
     ]);
-    const dead = t.hub.store.db.prepare("SELECT sink, status, count, errors, points FROM dead_letters").all() as { sink: string; count: number; errors: string; points: string }[];
+    const dead = t.hub.store.db.prepare("SELECT sink, status, count, errors, points FROM dead_letters").all() as {
+      sink: string;
+      count: number;
+      errors: string;
+      points: string;
+    }[];
     expect(dead).toHaveLength(1);
     expect(dead[0]!.sink).toBe("store");
     expect(dead[0]!.count).toBe(2);
@@ -350,7 +400,9 @@ describe("the store as a critical part of the hub", () => {
     ]);
     const metrics = await scrape(t.httpUrl);
     expect(metricValue(metrics, "hearth_store_points_dead_lettered_total", { reason: "not_finite" })).toBe(2);
-    expect(t.logs.find((e) => e.code === "HEARTH_E_STORE_POINT_SET_ASIDE")?.msg).toMatch(/^The local store could not write 2 points \(not_finite: value NaN.*\); set aside as dead letter \d+, the rest of the flush was written$/);
+    expect(t.logs.find((e) => e.code === "HEARTH_E_STORE_POINT_SET_ASIDE")?.msg).toMatch(
+      /^The local store could not write 2 points \(not_finite: value NaN.*\); set aside as dead letter \d+, the rest of the flush was written$/,
+    );
     await mqtt.endAsync();
   });
 });
@@ -359,7 +411,14 @@ describe("the store's writer thread", () => {
   it("writes each flush on its own connection, in order, and closes after the last", async () => {
     const clock = new ManualClock(START);
     const dir = tempDir();
-    const store = Store.open({ dir, max_bytes: 1_000_000_000, retention: 7 * 86_400_000 }, clock, new Telemetry(), new Health(() => clock.now()), pino({ level: "silent" }), { thread: true });
+    const store = Store.open(
+      { dir, max_bytes: 1_000_000_000, retention: 7 * 86_400_000 },
+      clock,
+      new Telemetry(),
+      new Health(() => clock.now()),
+      pino({ level: "silent" }),
+      { thread: true },
+    );
     const writes = [store.append(flush(3, START), START + 10_000), store.append(flush(2, START + 10_000, 10), START + 20_000)];
     expect(store.points.countAfter(0)).toBe(0); // not yet: the thread writes while this one goes on
     await Promise.all(writes);

@@ -8,7 +8,10 @@ import type { Loaded } from "../load.js";
 export function checkAlertReferences(loaded: Loaded): Issue[] {
   const issues: Issue[] = [];
   const { monitors, calendars } = loaded.rules;
-  for (const [what, list] of [["monitor", monitors], ["calendar", calendars]] as const) {
+  for (const [what, list] of [
+    ["monitor", monitors],
+    ["calendar", calendars],
+  ] as const) {
     const seen = new Map<string, (typeof list)[number]["source"]>();
     for (const item of list) {
       const earlier = seen.get(item.name);

@@ -20,12 +20,15 @@ export function checkBroker(loaded: Loaded): Issue[] {
   let users: Set<string> | undefined;
   if (mqtt.password_file) {
     const { table, issues: lines } = readPasswordFile(mqtt.password_file);
-    for (const i of lines) issues.push(i.line > 0 ? i : { ...at(["mqtt", "password_file"]), message: `mqtt.password_file: ${mqtt.password_file}: ${i.message}` });
+    for (const i of lines)
+      issues.push(i.line > 0 ? i : { ...at(["mqtt", "password_file"]), message: `mqtt.password_file: ${mqtt.password_file}: ${i.message}` });
     users = new Set(table.keys());
   }
   mqtt.acl?.forEach((entry, i) => {
     if (entry.user === undefined || users?.has(entry.user)) return;
-    const why = users ? `is not in the password file ${mqtt.password_file}${suggestion(entry.user, users)}` : "can never log in: no mqtt.password_file is configured";
+    const why = users
+      ? `is not in the password file ${mqtt.password_file}${suggestion(entry.user, users)}`
+      : "can never log in: no mqtt.password_file is configured";
     issues.push({ ...at(["mqtt", "acl", i, "user"]), message: `mqtt.acl[${i}].user: "${entry.user}" ${why}` });
   });
 
@@ -42,7 +45,10 @@ export function checkBroker(loaded: Loaded): Issue[] {
 function certificateIssues(at: (path: PropertyKey[]) => SourceRef, base: PropertyKey[], files: Record<"cert" | "key" | "ca", string | undefined>): Issue[] {
   const issues: Issue[] = [];
   const read: Partial<Record<"cert" | "key" | "ca", Buffer>> = {};
-  const dotted = base.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").slice(1);
+  const dotted = base
+    .map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))
+    .join("")
+    .slice(1);
   for (const key of ["cert", "key", "ca"] as const) {
     const file = files[key];
     if (!file) continue;
@@ -56,7 +62,10 @@ function certificateIssues(at: (path: PropertyKey[]) => SourceRef, base: Propert
   try {
     tls.createSecureContext({ ...read });
   } catch (err) {
-    issues.push({ ...at([...base, read.cert ? "cert" : "ca"]), message: `${dotted}: the certificate files do not make a usable TLS setup: ${(err as Error).message}` });
+    issues.push({
+      ...at([...base, read.cert ? "cert" : "ca"]),
+      message: `${dotted}: the certificate files do not make a usable TLS setup: ${(err as Error).message}`,
+    });
   }
   return issues;
 }

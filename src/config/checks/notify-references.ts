@@ -12,7 +12,10 @@ export function checkNotify(loaded: Loaded): Issue[] {
   const known = Object.keys(loaded.config.notify.recipients);
   const where = `notify.recipients in ${displayPath(loaded.configFile)}`;
   const issues: Issue[] = [];
-  for (const [what, list] of [["monitor", loaded.rules.monitors], ["calendar", loaded.rules.calendars]] as const) {
+  for (const [what, list] of [
+    ["monitor", loaded.rules.monitors],
+    ["calendar", loaded.rules.calendars],
+  ] as const) {
     for (const item of list) {
       for (const name of item.recipients) {
         if (known.includes(name)) continue;

@@ -28,8 +28,15 @@ export class Bridges {
     const t = deps.telemetry;
     this.metrics = {
       up: t.gauge("mqtt_bridge_up", "1 while a bridge is connected to its remote broker, else 0.", ["bridge"]),
-      messages: t.counter("mqtt_bridge_messages_total", "Messages carried by a bridge: in (remote to Hearth) and out (Hearth to remote).", ["bridge", "direction"]),
-      dropped: t.counter("mqtt_bridge_dropped_total", "Messages a bridge dropped: link_down (QoS 0 while disconnected), queue_full, reserved (would land on a reserved topic).", ["bridge", "reason"]),
+      messages: t.counter("mqtt_bridge_messages_total", "Messages carried by a bridge: in (remote to Hearth) and out (Hearth to remote).", [
+        "bridge",
+        "direction",
+      ]),
+      dropped: t.counter(
+        "mqtt_bridge_dropped_total",
+        "Messages a bridge dropped: link_down (QoS 0 while disconnected), queue_full, reserved (would land on a reserved topic).",
+        ["bridge", "reason"],
+      ),
       connections: t.counter("mqtt_bridge_connections_total", "Connection attempts of a bridge, by outcome: connected, failed, lost.", ["bridge", "outcome"]),
     };
   }

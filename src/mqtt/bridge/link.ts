@@ -67,7 +67,9 @@ function readFile(bridge: string, key: string, file: string): Buffer {
   try {
     return fs.readFileSync(file);
   } catch (err) {
-    throw new HearthError("HEARTH_E_TLS_FILES", `bridge "${bridge}": tls.${key}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+    throw new HearthError("HEARTH_E_TLS_FILES", `bridge "${bridge}": tls.${key}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+      cause: err,
+    });
   }
 }
 
@@ -157,7 +159,10 @@ export class BridgeLink {
     metrics.up.set({ bridge: this.name }, 1);
     metrics.connections.inc({ bridge: this.name, outcome: "connected" });
     health.set(this.component, "ok", { info: { connected_since: new Date(this.deps.clock.now()).toISOString(), retry_in_ms: null } });
-    log.info({ bridge: this.name, url: safeUrl(this.config.url), session_present: sessionPresent }, `Bridge "${this.name}" connected to ${safeUrl(this.config.url)}`);
+    log.info(
+      { bridge: this.name, url: safeUrl(this.config.url), session_present: sessionPresent },
+      `Bridge "${this.name}" connected to ${safeUrl(this.config.url)}`,
+    );
     // A session the remote broker kept still has the subscriptions; subscribing again would make it resend every retained message.
     if (!sessionPresent) this.subscribeRemote();
     for (const message of this.pending.splice(0)) this.send(message);
@@ -187,13 +192,25 @@ export class BridgeLink {
     const reserved = reservedProblem(local.topic);
     if (reserved) {
       this.deps.metrics.dropped.inc({ bridge: this.name, reason: "reserved" });
-      this.warn("reserved", { code: "HEARTH_E_MQTT_FORBIDDEN", bridge: this.name, topic: local.topic }, `Bridge "${this.name}": a message for "${local.topic}" was dropped: that is one of ${reserved}`);
+      this.warn(
+        "reserved",
+        { code: "HEARTH_E_MQTT_FORBIDDEN", bridge: this.name, topic: local.topic },
+        `Bridge "${this.name}": a message for "${local.topic}" was dropped: that is one of ${reserved}`,
+      );
       return;
     }
     this.deps.metrics.messages.inc({ bridge: this.name, direction: "in" });
     this.deps.broker
-      .publish({ cmd: "publish", topic: local.topic, payload, qos: local.qos, retain, dup: false, ...(userProperties ? { properties: { userProperties } } : {}) }, this.name)
-      .catch((err: unknown) => this.deps.log.warn({ bridge: this.name, topic: local.topic, err: describeError(err) }, `Bridge "${this.name}": a message could not be published locally`));
+      .publish(
+        { cmd: "publish", topic: local.topic, payload, qos: local.qos, retain, dup: false, ...(userProperties ? { properties: { userProperties } } : {}) },
+        this.name,
+      )
+      .catch((err: unknown) =>
+        this.deps.log.warn(
+          { bridge: this.name, topic: local.topic, err: describeError(err) },
+          `Bridge "${this.name}": a message could not be published locally`,
+        ),
+      );
   }
 
   private forward(packet: AedesPublishPacket, origin: string | undefined): void {
@@ -206,7 +223,11 @@ export class BridgeLink {
     if (message.qos === 0) return this.deps.metrics.dropped.inc({ bridge: this.name, reason: "link_down" });
     if (this.pending.length >= this.config.max_queued_messages) {
       this.deps.metrics.dropped.inc({ bridge: this.name, reason: "queue_full" });
-      this.warn("queue_full", { code: "HEARTH_E_BRIDGE_DOWN", bridge: this.name }, `Bridge "${this.name}" is down and holds ${this.pending.length} messages already; dropping more`);
+      this.warn(
+        "queue_full",
+        { code: "HEARTH_E_BRIDGE_DOWN", bridge: this.name },
+        `Bridge "${this.name}" is down and holds ${this.pending.length} messages already; dropping more`,
+      );
       return;
     }
     this.pending.push(message);
@@ -230,9 +251,13 @@ export class BridgeLink {
     metrics.connections.inc({ bridge: this.name, outcome: wasUp ? "lost" : "failed" });
     const delay = backoffDelay(this.attempt++, this.config.reconnect.min, this.config.reconnect.max, RECONNECT_JITTER, this.deps.random);
     const why = this.lastError ?? "the connection closed";
-    health.set(this.component, "degraded", { detail: `${why}; next attempt in ${formatDuration(delay)}`, info: { retry_in_ms: delay, attempts: this.attempt } });
+    health.set(this.component, "degraded", {
+      detail: `${why}; next attempt in ${formatDuration(delay)}`,
+      info: { retry_in_ms: delay, attempts: this.attempt },
+    });
     const fields = { code: "HEARTH_E_BRIDGE_DOWN", bridge: this.name, url: safeUrl(this.config.url), err: why, retry_in_ms: delay };
-    if (wasUp || this.attempt === 1) log.warn(fields, `Bridge "${this.name}" ${wasUp ? "lost its connection" : "cannot connect"}: ${why}; retrying in ${formatDuration(delay)}`);
+    if (wasUp || this.attempt === 1)
+      log.warn(fields, `Bridge "${this.name}" ${wasUp ? "lost its connection" : "cannot connect"}: ${why}; retrying in ${formatDuration(delay)}`);
     else log.debug(fields, `Bridge "${this.name}" still cannot connect: ${why}`);
     this.cancelRetry?.();
     this.cancelRetry = clock.setTimeout(() => {

@@ -26,8 +26,10 @@ export function compileRoutes(topics: readonly BridgeTopic[]): Routes {
   const inbound: Route[] = [];
   const outbound: Route[] = [];
   for (const t of topics) {
-    if (t.direction !== "out") inbound.push({ direction: "in", qos: t.qos, from: levelsOf(t.remote_prefix + t.topic), fromPrefix: t.remote_prefix, toPrefix: t.local_prefix });
-    if (t.direction !== "in") outbound.push({ direction: "out", qos: t.qos, from: levelsOf(t.local_prefix + t.topic), fromPrefix: t.local_prefix, toPrefix: t.remote_prefix });
+    if (t.direction !== "out")
+      inbound.push({ direction: "in", qos: t.qos, from: levelsOf(t.remote_prefix + t.topic), fromPrefix: t.remote_prefix, toPrefix: t.local_prefix });
+    if (t.direction !== "in")
+      outbound.push({ direction: "out", qos: t.qos, from: levelsOf(t.local_prefix + t.topic), fromPrefix: t.local_prefix, toPrefix: t.remote_prefix });
   }
   const remoteSubscriptions = topics.filter((t) => t.direction !== "out").map((t) => ({ topic: t.remote_prefix + t.topic, qos: t.qos }));
   return { inbound, outbound, remoteSubscriptions };

@@ -25,8 +25,13 @@ const BridgeTopic = z
     qos: z
       .union([z.literal(0), z.literal(1), z.literal(2)])
       .default(1)
-      .meta({ description: "The highest QoS used on the link for these messages. 1 (the default) lets the remote broker keep messages for Hearth while the link is down." }),
-    local_prefix: Prefix.meta({ description: 'Prepended to the topic on Hearth\'s side: with "house/", the remote "tele/plug/SENSOR" arrives as "house/tele/plug/SENSOR".' }),
+      .meta({
+        description:
+          "The highest QoS used on the link for these messages. 1 (the default) lets the remote broker keep messages for Hearth while the link is down.",
+      }),
+    local_prefix: Prefix.meta({
+      description: 'Prepended to the topic on Hearth\'s side: with "house/", the remote "tele/plug/SENSOR" arrives as "house/tele/plug/SENSOR".',
+    }),
     remote_prefix: Prefix.meta({ description: "Prepended to the topic on the remote broker's side." }),
   })
   .superRefine((t, ctx) => {
@@ -34,7 +39,10 @@ const BridgeTopic = z
     const problem = reservedProblem(`${t.local_prefix}${t.topic}`);
     if (problem) ctx.addIssue({ code: "custom", path: ["local_prefix"], message: `messages coming in would land on ${problem}` });
   })
-  .meta({ description: "Which messages cross the link and how their topics are rewritten, as a Mosquitto bridge's `topic pattern direction qos local-prefix remote-prefix`." });
+  .meta({
+    description:
+      "Which messages cross the link and how their topics are rewritten, as a Mosquitto bridge's `topic pattern direction qos local-prefix remote-prefix`.",
+  });
 
 const BridgeTls = z
   .strictObject({
@@ -64,7 +72,9 @@ export const BridgeConfig = z
         { message: "expected a broker URL such as mqtt://192.168.1.10:1883, mqtts://broker:8883 or ws://broker:9001/mqtt" },
       )
       .meta({ description: "The remote broker: mqtt://host:1883, mqtts://host:8883, ws://host:9001/mqtt or wss://…" }),
-    client_id: z.string().min(1).optional().meta({ description: "Client id on the remote broker; default hearth-<host>-<name>. Keep it stable: the remote broker keeps the link's session under it." }),
+    client_id: z.string().min(1).optional().meta({
+      description: "Client id on the remote broker; default hearth-<host>-<name>. Keep it stable: the remote broker keeps the link's session under it.",
+    }),
     username: z.string().min(1).optional().meta({ description: "User name on the remote broker." }),
     password: Secret.optional().meta({ description: "Password on the remote broker: write ${ENV_VAR} or ${file:/path}." }),
     protocol_version: z
@@ -72,7 +82,10 @@ export const BridgeConfig = z
       // 3.1.1 by default: every broker a house may already run speaks it, and an MQTT 5 CONNECT
       // to a 3.1.1-only broker is refused (MQTT 3.1.1 [MQTT-3.1.2-2]: such a broker answers 0x01 and closes).
       .default(4)
-      .meta({ description: "4 (MQTT 3.1.1, the default) works with every broker, old ones included; Hearth then recognises and drops the echoes of its own messages itself. 5 (MQTT 5) carries user properties across the link and asks the remote broker not to echo Hearth's own messages back (no-local)." }),
+      .meta({
+        description:
+          "4 (MQTT 3.1.1, the default) works with every broker, old ones included; Hearth then recognises and drops the echoes of its own messages itself. 5 (MQTT 5) carries user properties across the link and asks the remote broker not to echo Hearth's own messages back (no-local).",
+      }),
     share_group: z
       .string()
       .regex(/^[^/+#\s]+$/, { message: "a share group name has no '/', '+', '#' or spaces" })
@@ -81,7 +94,9 @@ export const BridgeConfig = z
         description:
           "Subscribe to the inbound topics as $share/<group>/<filter> (MQTT 5 shared subscriptions, which Mosquitto 2 and EMQX also grant to 3.1.1 clients): several hubs with the same group split the remote broker's messages, each message reaching one of them.",
       }),
-    clean: z.boolean().default(false).meta({ description: "Start a fresh session on each connection. Off by default, so the remote broker keeps QoS 1 messages for Hearth while the link is down." }),
+    clean: z.boolean().default(false).meta({
+      description: "Start a fresh session on each connection. Off by default, so the remote broker keeps QoS 1 messages for Hearth while the link is down.",
+    }),
     keepalive: Duration.prefault("60s").meta({ description: "MQTT keep-alive of the link." }),
     reconnect: z
       .strictObject({
@@ -91,12 +106,10 @@ export const BridgeConfig = z
       .refine((r) => r.min > 0 && r.min <= r.max, { message: "reconnect.min must be more than 0 and at most reconnect.max" })
       .prefault({})
       .meta({ description: "Reconnection with capped exponential backoff (with ±20 % jitter, so several hubs do not retry in step)." }),
-    max_queued_messages: z
-      .number()
-      .int()
-      .nonnegative()
-      .default(1000)
-      .meta({ description: "QoS 1 and 2 messages held for the remote broker while the link is down; beyond this they are dropped and counted. QoS 0 messages are not held." }),
+    max_queued_messages: z.number().int().nonnegative().default(1000).meta({
+      description:
+        "QoS 1 and 2 messages held for the remote broker while the link is down; beyond this they are dropped and counted. QoS 0 messages are not held.",
+    }),
     tls: BridgeTls.optional(),
     topics: z.array(BridgeTopic).min(1).meta({ description: "What crosses the link, in which direction, under which prefixes." }),
   })

@@ -24,7 +24,14 @@ import type { SessionTime, SessionTimes } from "./session-times.js";
  * documents as backward compatible and safe to store on disk.
  */
 
-type Packet = Record<string, unknown> & { topic: string; payload: Buffer | string; messageId?: number; brokerId?: string; brokerCounter?: number; qos?: number };
+type Packet = Record<string, unknown> & {
+  topic: string;
+  payload: Buffer | string;
+  messageId?: number;
+  brokerId?: string;
+  brokerCounter?: number;
+  qos?: number;
+};
 type PacketCtor = new (p: object, broker?: object) => Packet;
 /** aedes-packet's constructor, re-exported by aedes-persistence: normalises a packet the way aedes expects when it queues one. */
 const AedesPacket = (createRequire(import.meta.url)("aedes-persistence") as { Packet: PacketCtor }).Packet;
@@ -150,7 +157,8 @@ export class SqlitePersistence implements SessionTimes {
       // Retained messages and sessions are small: 2 MB of page cache instead of better-sqlite3's 16 MB.
       db.pragma("cache_size = -2000");
       const version = db.pragma("user_version", { simple: true }) as number;
-      if (version > SCHEMA_VERSION) throw new Error(`${this.options.file} was written by a newer Hearth (broker store version ${version}); this one understands version ${SCHEMA_VERSION}`);
+      if (version > SCHEMA_VERSION)
+        throw new Error(`${this.options.file} was written by a newer Hearth (broker store version ${version}); this one understands version ${SCHEMA_VERSION}`);
       db.exec(SCHEMA);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     } catch (err) {
@@ -288,8 +296,7 @@ export class SqlitePersistence implements SessionTimes {
    */
   async outgoingUpdate(client: Client, packet: Packet): Promise<void> {
     const row = this.s.findOutgoing.get(client.id, packet.brokerId ?? null, packet.brokerCounter ?? null, packet.brokerId ?? null, packet.messageId ?? null) as
-      | { seq: number; broker_id: string | null; broker_counter: number | null; packet: Buffer }
-      | undefined;
+      { seq: number; broker_id: string | null; broker_counter: number | null; packet: Buffer } | undefined;
     if (!row) throw new Error("no such packet");
     const sameOrigin = row.broker_id === (packet.brokerId ?? null) && row.broker_counter === (packet.brokerCounter ?? null);
     const next = sameOrigin ? { ...unpack<Packet>(row.packet), messageId: packet.messageId } : { ...packet };
@@ -374,7 +381,9 @@ function prepare(db: Db) {
     putRetained: q("INSERT INTO retained (topic, packet) VALUES (?, ?) ON CONFLICT (topic) DO UPDATE SET packet = excluded.packet"),
     deleteRetained: q("DELETE FROM retained WHERE topic = ?"),
     retainedFrom: q("SELECT topic, packet FROM retained WHERE topic >= ? AND topic < ? ORDER BY topic"),
-    putSubscription: q("INSERT INTO subscriptions (client_id, topic, qos, options) VALUES (?, ?, ?, ?) ON CONFLICT (client_id, topic) DO UPDATE SET qos = excluded.qos, options = excluded.options"),
+    putSubscription: q(
+      "INSERT INTO subscriptions (client_id, topic, qos, options) VALUES (?, ?, ?, ?) ON CONFLICT (client_id, topic) DO UPDATE SET qos = excluded.qos, options = excluded.options",
+    ),
     deleteSubscription: q("DELETE FROM subscriptions WHERE client_id = ? AND topic = ?"),
     deleteSubscriptionsOf: q("DELETE FROM subscriptions WHERE client_id = ?"),
     subscriptionsOf: q("SELECT topic, options FROM subscriptions WHERE client_id = ? ORDER BY rowid"),
@@ -392,14 +401,20 @@ function prepare(db: Db) {
     deleteOutgoing: q("DELETE FROM outgoing WHERE seq = ?"),
     outgoingOf: q("SELECT packet FROM outgoing WHERE client_id = ? ORDER BY seq"),
     deleteOutgoingOf: q("DELETE FROM outgoing WHERE client_id = ?"),
-    putSessionTime: q("INSERT INTO session_times (client_id, expiry, ended_at) VALUES (?, ?, ?) ON CONFLICT (client_id) DO UPDATE SET expiry = excluded.expiry, ended_at = excluded.ended_at"),
+    putSessionTime: q(
+      "INSERT INTO session_times (client_id, expiry, ended_at) VALUES (?, ?, ?) ON CONFLICT (client_id) DO UPDATE SET expiry = excluded.expiry, ended_at = excluded.ended_at",
+    ),
     deleteSessionTime: q("DELETE FROM session_times WHERE client_id = ?"),
     allSessionTimes: q("SELECT client_id, expiry, ended_at FROM session_times"),
-    putIncoming: q("INSERT INTO incoming (client_id, message_id, packet) VALUES (?, ?, ?) ON CONFLICT (client_id, message_id) DO UPDATE SET packet = excluded.packet"),
+    putIncoming: q(
+      "INSERT INTO incoming (client_id, message_id, packet) VALUES (?, ?, ?) ON CONFLICT (client_id, message_id) DO UPDATE SET packet = excluded.packet",
+    ),
     getIncoming: q("SELECT packet FROM incoming WHERE client_id = ? AND message_id = ?"),
     deleteIncoming: q("DELETE FROM incoming WHERE client_id = ? AND message_id = ?"),
     deleteIncomingOf: q("DELETE FROM incoming WHERE client_id = ?"),
-    putWill: q("INSERT INTO wills (client_id, broker_id, packet) VALUES (?, ?, ?) ON CONFLICT (client_id) DO UPDATE SET broker_id = excluded.broker_id, packet = excluded.packet"),
+    putWill: q(
+      "INSERT INTO wills (client_id, broker_id, packet) VALUES (?, ?, ?) ON CONFLICT (client_id) DO UPDATE SET broker_id = excluded.broker_id, packet = excluded.packet",
+    ),
     getWill: q("SELECT packet FROM wills WHERE client_id = ?"),
     deleteWill: q("DELETE FROM wills WHERE client_id = ?"),
     allWills: q("SELECT broker_id, packet FROM wills"),

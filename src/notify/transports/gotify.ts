@@ -43,5 +43,6 @@ export class GotifyChannel implements Channel {
 
 /** A recipient's `gotify:`, with its own application token or the one of `notify.gotify`. */
 export const gotifyTransport: Transport = (config) => ({
-  channels: (_recipient, entry) => (entry.gotify && config.gotify ? [new GotifyChannel(config.gotify, (entry.gotify.token ?? config.gotify.token)!, config.timeout)] : []),
+  channels: (_recipient, entry) =>
+    entry.gotify && config.gotify ? [new GotifyChannel(config.gotify, (entry.gotify.token ?? config.gotify.token)!, config.timeout)] : [],
 });

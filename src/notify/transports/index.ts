@@ -15,7 +15,10 @@ export class Transports {
   constructor(config: NotifyConfig) {
     this.open = [...TRANSPORTS.values()].map((transport) => transport(config));
     for (const [name, entry] of Object.entries(config.recipients)) {
-      this.channels.set(name, this.open.flatMap((t) => t.channels(name, entry)));
+      this.channels.set(
+        name,
+        this.open.flatMap((t) => t.channels(name, entry)),
+      );
     }
   }
 

@@ -35,7 +35,16 @@ export interface DiscoveredEntity {
 type EntityResult = { entity: DiscoveredEntity } | { problem: string } | { ignored: string };
 
 /** Shared options of a device-based message that each component inherits unless it sets its own. */
-const SHARED = ["availability", "availability_mode", "availability_template", "availability_topic", "payload_available", "payload_not_available", "state_topic", "~"];
+const SHARED = [
+  "availability",
+  "availability_mode",
+  "availability_template",
+  "availability_topic",
+  "payload_available",
+  "payload_not_available",
+  "state_topic",
+  "~",
+];
 
 /** Only Hearth publishes here (devices are refused, see docs/broker.md). */
 const HEARTH_TOPICS = "hearth/";
@@ -71,7 +80,12 @@ function availabilityOf(p: Record<string, unknown>, device: string): Availabilit
   const entries: Record<string, unknown>[] = [];
   if (Array.isArray(p.availability)) entries.push(...p.availability.filter(isObject));
   if (typeof p.availability_topic === "string")
-    entries.push({ topic: p.availability_topic, payload_available: p.payload_available, payload_not_available: p.payload_not_available, value_template: p.availability_template });
+    entries.push({
+      topic: p.availability_topic,
+      payload_available: p.payload_available,
+      payload_not_available: p.payload_not_available,
+      value_template: p.availability_template,
+    });
   const out: Availability[] = [];
   for (const a of entries) {
     const topic = str(a.topic);
@@ -82,7 +96,14 @@ function availabilityOf(p: Record<string, unknown>, device: string): Availabilit
       if ("error" in t) return t.error;
       template = t;
     }
-    out.push({ topic, device, available: str(a.payload_available) ?? "online", notAvailable: str(a.payload_not_available) ?? "offline", template, templateText: str(a.value_template) });
+    out.push({
+      topic,
+      device,
+      available: str(a.payload_available) ?? "online",
+      notAvailable: str(a.payload_not_available) ?? "offline",
+      template,
+      templateText: str(a.value_template),
+    });
   }
   return out;
 }
@@ -90,7 +111,8 @@ function availabilityOf(p: Record<string, unknown>, device: string): Availabilit
 function entityOf(platform: string, objectId: string, fallbackDevice: string, p: Record<string, unknown>): EntityResult {
   if (!READ_PLATFORMS.has(platform)) return { ignored: `${platform} ${objectId}: Hearth reads sensor, binary_sensor and switch entities` };
   const stateTopic = str(p.state_topic);
-  if (!stateTopic || /[+#]/.test(stateTopic) || topicFilterProblems(stateTopic).length > 0) return { problem: `${platform} ${objectId}: state_topic ${JSON.stringify(p.state_topic)} is not a topic` };
+  if (!stateTopic || /[+#]/.test(stateTopic) || topicFilterProblems(stateTopic).length > 0)
+    return { problem: `${platform} ${objectId}: state_topic ${JSON.stringify(p.state_topic)} is not a topic` };
   // Hearth's own announcements (home_assistant.discovery): reading them back would count every reading twice.
   if (stateTopic.startsWith(HEARTH_TOPICS)) return { ignored: `${platform} ${objectId}: Hearth's own entity (${stateTopic})` };
   const device = deviceName(p, fallbackDevice);
@@ -104,11 +126,18 @@ function entityOf(platform: string, objectId: string, fallbackDevice: string, p:
   if (typeof availability === "string") return { problem: `${platform} ${objectId}: ${availability}` };
   const unit = str(p.unit_of_measurement);
   const hints = { diagnostic: str(p.entity_category) === "diagnostic", words: [objectId, str(p.object_id), str(p.name)].join(" ") };
-  const naming: Naming = platform === "sensor" ? nameEntity(unit, str(p.device_class), hints) : { metric: platform === "switch" ? "power.relay" : "sensor.state", unit: undefined };
+  const naming: Naming =
+    platform === "sensor" ? nameEntity(unit, str(p.device_class), hints) : { metric: platform === "switch" ? "power.relay" : "sensor.state", unit: undefined };
   // A switch reports state_on/state_off, defaulting to payload_on/payload_off, defaulting to ON/OFF.
   const on = str(p.state_on) ?? str(p.payload_on) ?? "ON";
   const off = str(p.state_off) ?? str(p.payload_off) ?? "OFF";
-  const states: StateTable = platform === "sensor" ? NO_STATES : new Map([[on.toLowerCase(), 1], [off.toLowerCase(), 0]]);
+  const states: StateTable =
+    platform === "sensor"
+      ? NO_STATES
+      : new Map([
+          [on.toLowerCase(), 1],
+          [off.toLowerCase(), 0],
+        ]);
   return { entity: { platform, objectId: str(p.object_id) ?? objectId, device, stateTopic, naming, template, states, availability } };
 }
 

@@ -37,7 +37,10 @@ function stateRule(x: DiscoveredEntity, origin: RuleOrigin): CompiledRule {
 }
 
 function availabilityRule(a: Availability, origin: RuleOrigin): CompiledRule {
-  const states = new Map([[a.available.toLowerCase(), 1], [a.notAvailable.toLowerCase(), 0]]);
+  const states = new Map([
+    [a.available.toLowerCase(), 1],
+    [a.notAvailable.toLowerCase(), 0],
+  ]);
   return codeRule(
     a.topic,
     origin,
@@ -114,7 +117,8 @@ export const haDiscovery = definePreset({
       }
       const payload = e.json();
       if (payload === undefined) return;
-      if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return e.skip("(discovery)", "a discovery config is a JSON object", "wrong_type");
+      if (typeof payload !== "object" || payload === null || Array.isArray(payload))
+        return e.skip("(discovery)", "a discovery config is a JSON object", "wrong_type");
       const entities: DiscoveredEntity[] = [];
       for (const r of entitiesOf(component!, node, object!, payload as Record<string, unknown>)) {
         if ("entity" in r) entities.push(r.entity);

@@ -12,38 +12,42 @@ export interface Naming {
   divisor?: number;
 }
 
-const BY_UNIT: ReadonlyMap<string, Naming> = new Map(Object.entries({
-  W: { metric: "power.watts", unit: "W" },
-  kW: { metric: "power.watts", unit: "W", multiplier: 1000 },
-  Wh: { metric: "power.energy", unit: "kWh", divisor: 1000 },
-  kWh: { metric: "power.energy", unit: "kWh" },
-  MWh: { metric: "power.energy", unit: "kWh", multiplier: 1000 },
-  V: { metric: "power.voltage", unit: "V" },
-  mV: { metric: "power.voltage", unit: "V", divisor: 1000 },
-  A: { metric: "power.current", unit: "A" },
-  mA: { metric: "power.current", unit: "A", divisor: 1000 },
-  VA: { metric: "power.apparent", unit: "VA" },
-  var: { metric: "power.reactive", unit: "var" },
-  Hz: { metric: "power.frequency", unit: "Hz" },
-  "°C": { metric: "sensor.temperature", unit: "°C" },
-  "°F": { metric: "sensor.temperature", unit: "°F" },
-  lx: { metric: "sensor.illuminance", unit: "lx" },
-  hPa: { metric: "sensor.pressure", unit: "hPa" },
-  mbar: { metric: "sensor.pressure", unit: "hPa" },
-  Pa: { metric: "sensor.pressure", unit: "hPa", divisor: 100 },
-  kPa: { metric: "sensor.pressure", unit: "hPa", multiplier: 10 },
-}));
+const BY_UNIT: ReadonlyMap<string, Naming> = new Map(
+  Object.entries({
+    W: { metric: "power.watts", unit: "W" },
+    kW: { metric: "power.watts", unit: "W", multiplier: 1000 },
+    Wh: { metric: "power.energy", unit: "kWh", divisor: 1000 },
+    kWh: { metric: "power.energy", unit: "kWh" },
+    MWh: { metric: "power.energy", unit: "kWh", multiplier: 1000 },
+    V: { metric: "power.voltage", unit: "V" },
+    mV: { metric: "power.voltage", unit: "V", divisor: 1000 },
+    A: { metric: "power.current", unit: "A" },
+    mA: { metric: "power.current", unit: "A", divisor: 1000 },
+    VA: { metric: "power.apparent", unit: "VA" },
+    var: { metric: "power.reactive", unit: "var" },
+    Hz: { metric: "power.frequency", unit: "Hz" },
+    "°C": { metric: "sensor.temperature", unit: "°C" },
+    "°F": { metric: "sensor.temperature", unit: "°F" },
+    lx: { metric: "sensor.illuminance", unit: "lx" },
+    hPa: { metric: "sensor.pressure", unit: "hPa" },
+    mbar: { metric: "sensor.pressure", unit: "hPa" },
+    Pa: { metric: "sensor.pressure", unit: "hPa", divisor: 100 },
+    kPa: { metric: "sensor.pressure", unit: "hPa", multiplier: 10 },
+  }),
+);
 
-const BY_CLASS: ReadonlyMap<string, Naming> = new Map(Object.entries({
-  humidity: { metric: "sensor.humidity", unit: "%" },
-  moisture: { metric: "sensor.moisture", unit: "%" },
-  battery: { metric: "device.battery", unit: "%" },
-  carbon_dioxide: { metric: "sensor.co2", unit: "ppm" },
-  signal_strength: { metric: "device.wifi.signal", unit: "dBm" },
-  ph: { metric: "sensor.ph", unit: "pH" },
-  // Tasmota reports the power factor as 0…1; a discovered one in % is brought to the same scale.
-  power_factor: { metric: "power.factor", unit: undefined },
-}));
+const BY_CLASS: ReadonlyMap<string, Naming> = new Map(
+  Object.entries({
+    humidity: { metric: "sensor.humidity", unit: "%" },
+    moisture: { metric: "sensor.moisture", unit: "%" },
+    battery: { metric: "device.battery", unit: "%" },
+    carbon_dioxide: { metric: "sensor.co2", unit: "ppm" },
+    signal_strength: { metric: "device.wifi.signal", unit: "dBm" },
+    ph: { metric: "sensor.ph", unit: "pH" },
+    // Tasmota reports the power factor as 0…1; a discovered one in % is brought to the same scale.
+    power_factor: { metric: "power.factor", unit: undefined },
+  }),
+);
 
 function nameSensor(unit: string | undefined, deviceClass: string | undefined): Naming {
   const byUnit = unit !== undefined ? BY_UNIT.get(unit.trim()) : undefined;

@@ -7,7 +7,8 @@ import { parseDecimal } from "../../pipeline/value.js";
  * `float`, `int` (each with an optional default) and `round(n)`. Anything else is refused at
  * discovery time with the template in the message, rather than read wrongly later.
  */
-type TemplateValue = { ok: true; value: unknown } | { ok: false; why: string; /** The path is not in this payload: nothing to read, not bad input. */ missing?: boolean };
+type TemplateValue =
+  { ok: true; value: unknown } | { ok: false; why: string; /** The path is not in this payload: nothing to read, not bad input. */ missing?: boolean };
 
 export interface CompiledTemplate {
   usesJson: boolean;
@@ -47,7 +48,9 @@ function filterOf(name: string, arg: number | undefined): Filter {
 }
 
 export function compileTemplate(template: string): CompiledTemplate | { error: string } {
-  const refused = { error: `value_template ${JSON.stringify(template)} is not supported: Hearth reads {{ value }}, {{ value_json.a.b }} or {{ value_json['a'][0] }}, with the filters float, int and round` };
+  const refused = {
+    error: `value_template ${JSON.stringify(template)} is not supported: Hearth reads {{ value }}, {{ value_json.a.b }} or {{ value_json['a'][0] }}, with the filters float, int and round`,
+  };
   const whole = WHOLE.exec(template.trim());
   if (!whole) return refused;
   let rest = whole[1]!;

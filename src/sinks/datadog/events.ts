@@ -55,8 +55,16 @@ export class DatadogEvents {
     this.outbox = new EventOutbox(store.db);
     this.config = config;
     this.warnLog = new RateLimitedLog(() => clock.now(), 1);
-    this.lane = new DeliveryLane(clock, () => this.drain(), () => !this.stopped && this.settings !== undefined);
-    this.counted = telemetry.counter("datadog_events_total", "Datadog events by what became of them: queued, sent (202), rejected (400), expired (older than Datadog accepts).", ["outcome"]);
+    this.lane = new DeliveryLane(
+      clock,
+      () => this.drain(),
+      () => !this.stopped && this.settings !== undefined,
+    );
+    this.counted = telemetry.counter(
+      "datadog_events_total",
+      "Datadog events by what became of them: queued, sent (202), rejected (400), expired (older than Datadog accepts).",
+      ["outcome"],
+    );
     for (const outcome of ["queued", "sent", "rejected", "expired"]) this.counted.inc({ outcome }, 0);
     telemetry.gauge("datadog_events_pending", "Datadog events waiting in the store.", [], (g) => g.set(this.outbox.count()));
     this.settings = settingsOf(config);
@@ -106,7 +114,10 @@ export class DatadogEvents {
       const expired = this.outbox.expire(this.clock.now() - EVENT_MAX_AGE_MS);
       if (expired > 0) {
         this.counted.inc({ outcome: "expired" }, expired);
-        this.log.warn({ code: "HEARTH_E_DATADOG_TOO_OLD", events: expired }, `${expired} Datadog event${expired === 1 ? " is" : "s are"} older than the 18 hours Datadog accepts: dropped`);
+        this.log.warn(
+          { code: "HEARTH_E_DATADOG_TOO_OLD", events: expired },
+          `${expired} Datadog event${expired === 1 ? " is" : "s are"} older than the 18 hours Datadog accepts: dropped`,
+        );
       }
       const batch = this.outbox.oldest(READ_BATCH);
       if (batch.length === 0) return;
@@ -132,25 +143,40 @@ export class DatadogEvents {
     this.inflight = ac;
     const cancelTimeout = this.clock.setTimeout(() => ac.abort(), s.timeout);
     try {
-      const response = await s.transport.send({ operation: CREATE_EVENT, method: "POST", path: "/api/v1/events", body: JSON.stringify(event.body), auth: ["apiKeyAuth"], signal: ac.signal });
+      const response = await s.transport.send({
+        operation: CREATE_EVENT,
+        method: "POST",
+        path: "/api/v1/events",
+        body: JSON.stringify(event.body),
+        auth: ["apiKeyAuth"],
+        signal: ac.signal,
+      });
       const status = response.httpStatusCode;
       const errors = errorsOf(await bodyOf(response));
       const said = errors.length ? `: ${errors.join("; ")}` : "";
       // 202 Accepted (the v1 spec's createEvent response).
       if (status === 202 || status === 200) return "sent";
       if (status === 400) {
-        this.log.error({ code: "HEARTH_E_DATADOG_REJECTED", status, errors, title: event.body.title }, `Datadog rejected the event "${event.body.title}" (400)${said}; dropped, not retried`);
+        this.log.error(
+          { code: "HEARTH_E_DATADOG_REJECTED", status, errors, title: event.body.title },
+          `Datadog rejected the event "${event.body.title}" (400)${said}; dropped, not retried`,
+        );
         return "rejected";
       }
       if (status === 401 || status === 403) {
         if (this.warnLog.allow("refused").ok)
-          this.log.error({ code: "HEARTH_E_DATADOG_KEY_REFUSED", status }, `Datadog refused the API key for events (${status})${said}; events are kept until a valid key is configured`);
+          this.log.error(
+            { code: "HEARTH_E_DATADOG_KEY_REFUSED", status },
+            `Datadog refused the API key for events (${status})${said}; events are kept until a valid key is configured`,
+          );
         return "refused";
       }
-      if (this.warnLog.allow("retry").ok) this.log.warn({ code: "HEARTH_E_DATADOG_UNREACHABLE", status }, `Datadog answered ${status} to an event${said}; trying again later`);
+      if (this.warnLog.allow("retry").ok)
+        this.log.warn({ code: "HEARTH_E_DATADOG_UNREACHABLE", status }, `Datadog answered ${status} to an event${said}; trying again later`);
       return "retry";
     } catch (err) {
-      if (this.warnLog.allow("retry").ok) this.log.warn({ code: "HEARTH_E_DATADOG_UNREACHABLE" }, `Cannot send an event to Datadog: ${networkDetail(err)}; trying again later`);
+      if (this.warnLog.allow("retry").ok)
+        this.log.warn({ code: "HEARTH_E_DATADOG_UNREACHABLE" }, `Cannot send an event to Datadog: ${networkDetail(err)}; trying again later`);
       return "retry";
     } finally {
       cancelTimeout();
@@ -163,5 +189,11 @@ function settingsOf(c: SinkSettings): Settings | undefined {
   const dd = c.datadog;
   if (!dd.enabled || !dd.api_key || !dd.events) return undefined;
   const t = { apiKey: dd.api_key, site: dd.site ?? "datadoghq.com", url: dd.url };
-  return { transport: new DatadogTransport(t), host: c.host, tags: c.tags, timeout: dd.timeout, key: JSON.stringify({ ...t, host: c.host, tags: c.tags, timeout: dd.timeout }) };
+  return {
+    transport: new DatadogTransport(t),
+    host: c.host,
+    tags: c.tags,
+    timeout: dd.timeout,
+    key: JSON.stringify({ ...t, host: c.host, tags: c.tags, timeout: dd.timeout }),
+  };
 }

@@ -72,7 +72,9 @@ export class HostTags {
       return undefined;
     }
     if (!dd.enabled || !dd.api_key || !dd.app_key) {
-      this.health.set("datadog_host_tags", "down", { detail: "datadog.host_tags needs the API key and an application key (DD_APP_KEY or datadog.app_key): Datadog's Tags API asks for both" });
+      this.health.set("datadog_host_tags", "down", {
+        detail: "datadog.host_tags needs the API key and an application key (DD_APP_KEY or datadog.app_key): Datadog's Tags API asks for both",
+      });
       return undefined;
     }
     const t = { apiKey: dd.api_key, appKey: dd.app_key, site: dd.site ?? "datadoghq.com", url: dd.url };
@@ -103,9 +105,15 @@ export class HostTags {
         this.health.set("datadog_host_tags", "ok", { detail: `${w.host}: ${w.tags.join(", ") || "no tags"}` });
         this.log.info({ host: w.host, tags: w.tags }, `Datadog has the host tags of ${w.host}: ${w.tags.join(", ") || "none"}`);
       } else if (status === 400 || status === 401 || status === 403) {
-        const why = status === 400 ? "rejected the host tags" : "refused the keys for host tags (the application key needs no scope beyond its user's, and both keys must belong to one organization)";
+        const why =
+          status === 400
+            ? "rejected the host tags"
+            : "refused the keys for host tags (the application key needs no scope beyond its user's, and both keys must belong to one organization)";
         this.health.set("datadog_host_tags", "down", { detail: `Datadog ${why} (${status})${said}` });
-        this.log.error({ code: status === 400 ? "HEARTH_E_DATADOG_REJECTED" : "HEARTH_E_DATADOG_KEY_REFUSED", status, host: w.host }, `Datadog ${why} (${status})${said}; not retried until the configuration changes`);
+        this.log.error(
+          { code: status === 400 ? "HEARTH_E_DATADOG_REJECTED" : "HEARTH_E_DATADOG_KEY_REFUSED", status, host: w.host },
+          `Datadog ${why} (${status})${said}; not retried until the configuration changes`,
+        );
       } else retry = `Datadog answered ${status}${said}`;
     } catch (err) {
       retry = ac.signal.aborted && !this.stopped ? `no answer within ${w.timeout} ms` : `cannot reach Datadog: ${networkDetail(err)}`;
@@ -117,7 +125,10 @@ export class HostTags {
     const { min, max } = this.config.forward.backoff;
     const delay = backoffDelay(this.attempt++, min, max, EQUAL_JITTER);
     this.health.set("datadog_host_tags", "degraded", { detail: `${retry}; next try in ${Math.round(delay / 1000)}s` });
-    this.log.warn({ code: "HEARTH_E_DATADOG_UNREACHABLE", host: w.host, retry_in_ms: delay }, `Host tags for ${w.host}: ${retry}; next try in ${Math.round(delay / 1000)}s`);
+    this.log.warn(
+      { code: "HEARTH_E_DATADOG_UNREACHABLE", host: w.host, retry_in_ms: delay },
+      `Host tags for ${w.host}: ${retry}; next try in ${Math.round(delay / 1000)}s`,
+    );
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
       void this.send(w);

@@ -49,7 +49,15 @@ export class DatadogSink implements Sink {
    */
   private async submit(body: v2.MetricPayload, signal: AbortSignal): Promise<ResponseContext> {
     const gzipped = await gzip(JSON.stringify(body));
-    return this.transport.send({ operation: SUBMIT_METRICS, method: "POST", path: "/api/v2/series", body: gzipped, headers: { "Content-Encoding": "gzip" }, auth: ["apiKeyAuth"], signal });
+    return this.transport.send({
+      operation: SUBMIT_METRICS,
+      method: "POST",
+      path: "/api/v2/series",
+      body: gzipped,
+      headers: { "Content-Encoding": "gzip" },
+      auth: ["apiKeyAuth"],
+      signal,
+    });
   }
 
   fit(points: readonly StoredPoint[], start: number): number {
@@ -74,7 +82,8 @@ export class DatadogSink implements Sink {
       const warnings = errorsOf(answer);
       return { kind: "delivered", ...(warnings.length ? { warnings } : {}) };
     } catch (err) {
-      if (timedOut) return { kind: "retry", code: "HEARTH_E_DATADOG_UNREACHABLE", reason: "timeout", detail: `no answer from Datadog within ${this.settings.timeout} ms` };
+      if (timedOut)
+        return { kind: "retry", code: "HEARTH_E_DATADOG_UNREACHABLE", reason: "timeout", detail: `no answer from Datadog within ${this.settings.timeout} ms` };
       if (signal.aborted) return { kind: "retry", code: "HEARTH_E_DATADOG_UNREACHABLE", reason: "aborted", detail: "the send was cut short by a shutdown" };
       return { kind: "retry", code: "HEARTH_E_DATADOG_UNREACHABLE", reason: "network", detail: `cannot reach Datadog: ${networkDetail(err)}` };
     } finally {
@@ -89,7 +98,11 @@ export class DatadogSink implements Sink {
     const said = errors.length ? `: ${errors.join("; ")}` : "";
     if (status === 400) return { kind: "rejected", code: "HEARTH_E_DATADOG_REJECTED", status, errors };
     if (status === 401 || status === 403)
-      return { kind: "refused", code: "HEARTH_E_DATADOG_KEY_REFUSED", detail: `Datadog refused the API key (${status})${said}; every point is kept until a valid key is configured` };
+      return {
+        kind: "refused",
+        code: "HEARTH_E_DATADOG_KEY_REFUSED",
+        detail: `Datadog refused the API key (${status})${said}; every point is kept until a valid key is configured`,
+      };
     if (status === 413) return { kind: "too_large", code: "HEARTH_E_DATADOG_REJECTED", detail: `Datadog answered 413 (payload too large)${said}` };
     const reason = status === 408 ? "http_408" : status === 429 ? "http_429" : status >= 500 ? "http_5xx" : `http_${status}`;
     const reset = Number(headers["x-ratelimit-reset"]);

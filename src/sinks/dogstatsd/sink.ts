@@ -33,7 +33,12 @@ export class DogStatsdSink implements Sink {
   async send(points: readonly StoredPoint[]): Promise<SendOutcome> {
     const lines = points.map((p) => dogstatsdLine(p, this.host));
     if (points.length === 1 && Buffer.byteLength(lines[0]!) > this.transport.maxLine)
-      return { kind: "rejected", code: "HEARTH_E_DOGSTATSD_FAILED", status: 0, errors: [`a DogStatsD line of ${Buffer.byteLength(lines[0]!)} bytes is longer than ${this.transport.address} takes (${this.transport.maxLine})`] };
+      return {
+        kind: "rejected",
+        code: "HEARTH_E_DOGSTATSD_FAILED",
+        status: 0,
+        errors: [`a DogStatsD line of ${Buffer.byteLength(lines[0]!)} bytes is longer than ${this.transport.address} takes (${this.transport.maxLine})`],
+      };
     try {
       await this.transport.send(packLines(lines, this.transport.maxPayload));
       return { kind: "delivered" };

@@ -102,7 +102,13 @@ export class UnixStreamTransport implements Transport {
       const socket = net.createConnection(this.path);
       const onError = (err: NodeJS.ErrnoException) => {
         socket.destroy();
-        reject(err.code === "EPROTOTYPE" ? new Error(`${this.path} is a datagram socket (the agent's dogstatsd_socket); set dogstatsd_stream_socket in datadog.yaml and point dogstatsd.socket at it, or use UDP`) : err);
+        reject(
+          err.code === "EPROTOTYPE"
+            ? new Error(
+                `${this.path} is a datagram socket (the agent's dogstatsd_socket); set dogstatsd_stream_socket in datadog.yaml and point dogstatsd.socket at it, or use UDP`,
+              )
+            : err,
+        );
       };
       socket.once("error", onError);
       socket.once("connect", () => {
