@@ -28,7 +28,8 @@ const input = [
   { t: minute(0), topic: "sensors/hall/temperature", payload: "21" },
 ];
 
-describe("hearth replay", () => {
+// Each test starts the CLI (a cold Node.js start that loads the whole rules toolchain) once or twice; on a loaded CI machine that has taken most of a minute.
+describe("hearth replay", { timeout: 180_000 }, () => {
   let dir: string;
   let args: string[];
   beforeAll(() => {
