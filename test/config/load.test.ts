@@ -84,7 +84,7 @@ describe("loading the configuration", () => {
       "mqtt:",
       "  bridges:",
       "    - name: up",
-      "      url: mqtt://10.0.0.2:1883",
+      "      url: mqtts://upstream.example:8883",
       "      username: hub",
       "      password: ${KEY}",
       "      topics: [{topic: a/#}]",
