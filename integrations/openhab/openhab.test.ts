@@ -193,7 +193,7 @@ describe("openHAB", () => {
     const h = await healthOf(t);
     expect(h.status).toBe("degraded");
     expect(h.components.broker?.state).toBe("ok");
-    expect(h.components["integration:house"]!.info).toMatchObject({ code: "HEARTH_E_INTEGRATION_FAILED", retry_in_s: 1 });
+    expect(h.components["integration:house"]!.info).toMatchObject({ code: "HEARTH_E_INTEGRATION_FAILED", retry_in_ms: 1000 });
 
     await waitFor(() => byItem(t, "Stove_Power").some((s) => s.value === 2400), "the state changed during the outage", 15_000);
     expect(server.count("/rest/items")).toBe(2);

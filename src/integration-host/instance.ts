@@ -103,7 +103,7 @@ export class InstanceRunner {
         this.deps.telemetry.up(1);
         health.set(this.component, "ok", {
           detail: "running",
-          info: { type: this.config.type, attempts: this.attempt, code: undefined, retry_in_s: undefined },
+          info: { type: this.config.type, attempts: this.attempt, code: undefined, retry_in_ms: undefined },
         });
         log.info(`Started ${this.integration.manifest.title} instance "${this.name}"`);
       },
@@ -128,7 +128,7 @@ export class InstanceRunner {
     void this.teardown();
     health.set(this.component, "degraded", {
       detail: describeError(err),
-      info: { type: this.config.type, code, attempts: this.attempt, retry_in_s: Math.round(delay / 1000) },
+      info: { type: this.config.type, code, attempts: this.attempt, retry_in_ms: delay },
     });
     log.warn(
       { code, retry_in_ms: delay, attempt: this.attempt },

@@ -111,7 +111,7 @@ describe("integration host", () => {
     expect(health.get("integration:broken")).toMatchObject({
       state: "degraded",
       detail: "connection refused",
-      info: { code: "HEARTH_E_INTEGRATION_UNREACHABLE", retry_in_s: 1 },
+      info: { code: "HEARTH_E_INTEGRATION_UNREACHABLE", retry_in_ms: 1000 },
     });
     expect(health.get("integration:good")?.state).toBe("ok");
     expect(health.status()).toBe("degraded");
