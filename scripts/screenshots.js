@@ -7,11 +7,10 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const out = path.join(root, "docs", "images");
-const chromiumPath = process.env.HEARTH_CHROMIUM ?? "/usr/bin/chromium";
 
 const freePort = () =>
   new Promise((resolve) => {
@@ -32,7 +31,6 @@ async function until(what, check, timeoutMs) {
 }
 
 const data = fs.mkdtempSync(path.join(os.tmpdir(), "hearth-screenshots-"));
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), "hearth-chromium-"));
 const httpPort = await freePort();
 const env = { ...process.env, HEARTH_HTTP_PORT: String(httpPort), HEARTH_MQTT_PORT: String(await freePort()), HEARTH_DATA_DIR: data };
 const hub = spawn(process.execPath, [path.join(root, "dist/src/cli/main.js"), "start", "--config", "config/demo.yaml", "--rules", "rules", "--no-live"], {
@@ -41,7 +39,7 @@ const hub = spawn(process.execPath, [path.join(root, "dist/src/cli/main.js"), "s
   stdio: "ignore",
 });
 const url = `http://127.0.0.1:${httpPort}`;
-let context;
+let browser;
 try {
   process.stdout.write("Waiting for the story to reach the stove alert and the pH warning…\n");
   await until(
@@ -54,24 +52,13 @@ try {
     },
     240_000,
   );
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: chromiumPath,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
   fs.mkdirSync(out, { recursive: true });
   for (const [name, width, height] of [
     ["wide", 1280, 900],
     ["phone", 390, 844],
   ]) {
-    const page = await context.newPage();
+    const page = await browser.context.newPage();
     await page.setViewportSize({ width, height });
     await page.emulateMedia({ colorScheme: "light" });
     await page.goto(`${url}/`);
@@ -85,9 +72,8 @@ try {
     await page.close();
   }
 } finally {
-  await context?.close();
+  await browser?.close();
   hub.kill("SIGINT");
-  fs.rmSync(profile, { recursive: true, force: true });
   await new Promise((r) => hub.once("exit", r));
   fs.rmSync(data, { recursive: true, force: true });
 }
