@@ -1,9 +1,6 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../helpers/cli.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import { readFixture, readMessages } from "../helpers/fixtures.js";
+import { replayEvents } from "../helpers/replay.js";
 
 /**
  * The stove case end to end, from what the devices really send: a Tasmota plug's SENSOR frames
@@ -66,32 +63,15 @@ function tuesday(): string {
 }
 
 describe("the stove left on with nobody home, from device payloads", () => {
-  let dir: string;
   let events: { t: string; type: string; state?: string; group?: string; subject?: string; body?: string; from?: string; to?: string }[];
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "hearth-stove-"));
-    fs.mkdirSync(path.join(dir, "rules"));
-    fs.writeFileSync(path.join(dir, "hearth.yaml"), "version: 1\nhost: hearth\nhost_ip: 192.0.2.40\nnotify:\n  recipients:\n    household: {}\n");
-    fs.writeFileSync(path.join(dir, "rules", "house.yaml"), RULES);
-    fs.writeFileSync(path.join(dir, "tuesday.jsonl"), tuesday());
-    const r = await runCli([
-      "replay",
-      "--config",
-      path.join(dir, "hearth.yaml"),
-      "--rules",
-      path.join(dir, "rules"),
-      "--input",
-      path.join(dir, "tuesday.jsonl"),
-    ]);
-    expect(r.stderr).toContain("nothing was sent");
-    expect(r.code).toBe(0);
-    events = r.stdout
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as (typeof events)[number]);
+    events = await replayEvents<(typeof events)[number]>({
+      config: "version: 1\nhost: hearth\nhost_ip: 192.0.2.40\nnotify:\n  recipients:\n    household: {}\n",
+      rules: { yaml: RULES },
+      input: tuesday(),
+    });
   });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it("alerts once after ten minutes with nobody home, reminds every 30 minutes, and resolves when Alex comes home", () => {
     const notes = events.filter((e) => e.type === "notification" && e.group === "appliance:stove").map((e) => [e.t.slice(11, 16), e.state, e.body]);

@@ -1,12 +1,11 @@
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/kit/clock.js";
-import { ROOT, runCli } from "../helpers/cli.js";
+import { ROOT } from "../helpers/cli.js";
 import { readMessages } from "../helpers/fixtures.js";
 import { startTestHub, type TestHub } from "../helpers/hub.js";
 import { connectMqtt } from "../helpers/mqtt.js";
+import { replayEvents } from "../helpers/replay.js";
 import { waitFor } from "../helpers/wait.js";
 
 /**
@@ -57,31 +56,16 @@ interface Event {
 }
 
 describe("the shipped tank monitors on a replayed day of the tank node", () => {
-  let dir: string;
   let events: Event[];
   const of = (monitor: string) => events.filter((e) => e.monitor === monitor);
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "hearth-tank-range-"));
-    fs.writeFileSync(path.join(dir, "hearth.yaml"), "version: 1\nhost: hearth\nnotify:\n  recipients:\n    household: {}\n");
-    fs.writeFileSync(path.join(dir, "tuesday.jsonl"), tuesday());
-    const r = await runCli([
-      "replay",
-      "--config",
-      path.join(dir, "hearth.yaml"),
-      "--rules",
-      path.join(ROOT, "rules"),
-      "--input",
-      path.join(dir, "tuesday.jsonl"),
-    ]);
-    expect(r.stderr).toContain("nothing was sent");
-    expect(r.code).toBe(0);
-    events = r.stdout
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as Event);
+    events = await replayEvents<Event>({
+      config: "version: 1\nhost: hearth\nnotify:\n  recipients:\n    household: {}\n",
+      rules: { dir: path.join(ROOT, "rules") },
+      input: tuesday(),
+    });
   });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it("warns near the edge of the crop's range, alerts outside it, and names the crop, the range and the reading", () => {
     const notes = of("tank pH")
