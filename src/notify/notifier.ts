@@ -1,4 +1,4 @@
-import type { EngineState } from "../alerts/engine.js";
+import type { EngineState } from "../alerts/engine-state.js";
 import type { AlertEvent } from "../alerts/events.js";
 import { HEARTH_PREFIX } from "../alerts/hearth-checks.js";
 import type { Cancel, Clock } from "../kit/clock.js";
