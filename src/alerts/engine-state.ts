@@ -13,6 +13,14 @@ export interface EngineState {
   next_one_off_id?: number;
 }
 
+/**
+ * Where the state of each settled moment goes to be kept: the notifier writes it in one
+ * transaction with that moment's notifications, so a restart neither re-fires nor forgets.
+ */
+export interface SettledStateSink {
+  settle(state: EngineState): void;
+}
+
 /** The engine's state as it stands: every monitor's groups and data, every calendar's window, the snoozes and downtimes. */
 export function exportState(
   monitors: readonly MonitorEntry[],

@@ -9,7 +9,7 @@ import { monitorsToRun } from "./builtin-monitors.js";
 import { mutesMonitor } from "./calendar.js";
 import { buildOneOff, CalendarWindows } from "./calendar-windows.js";
 import type { CalendarEntry, MonitorEntry } from "./engine-entries.js";
-import { exportState, restoreCalendars, restoreMonitors, type EngineState } from "./engine-state.js";
+import { exportState, restoreCalendars, restoreMonitors, type EngineState, type SettledStateSink } from "./engine-state.js";
 import type { AlertSink } from "./events.js";
 import type { SelfFacts } from "./hearth-checks.js";
 import { buildMonitor, GroupEvaluation, type MonitorSurroundings } from "./group-evaluation.js";
@@ -40,7 +40,9 @@ interface AlertEngineOptions {
   state?: EngineState;
   /** Hearth's own state, for the built-in hearth.* monitors; without it (a replay) they do not run. */
   selfFacts?: SelfFacts;
-  /** Called whenever a moment's events are all out (after an evaluation, a reload, a snooze…): the time to persist `exportState()`. */
+  /** Takes the state whenever a moment's events are all out (after an evaluation, a reload, a snooze…), to persist it. */
+  stateSink?: SettledStateSink;
+  /** Called whenever a moment's events are all out, after the state went to `stateSink`. */
   onSettled?: () => void;
 }
 
@@ -66,14 +68,16 @@ export class AlertEngine {
   private readonly pipeline: Pipeline;
   private readonly emit: AlertSink;
   private readonly log: Logger;
-  private readonly settled: () => void;
+  private readonly stateSink: SettledStateSink | undefined;
+  private readonly onSettled: () => void;
 
   constructor(opts: AlertEngineOptions) {
     this.clock = opts.clock;
     this.pipeline = opts.pipeline;
     this.emit = opts.emit;
     this.log = opts.log;
-    this.settled = opts.onSettled ?? (() => undefined);
+    this.stateSink = opts.stateSink;
+    this.onSettled = opts.onSettled ?? (() => undefined);
     const { settings } = opts;
     this.surroundings = { host: settings.host, hostIp: settings.hostIp, tanks: settings.tanks, selfFacts: opts.selfFacts };
     this.intervalMs = settings.evaluationInterval;
@@ -251,6 +255,12 @@ export class AlertEngine {
     this.arm();
     this.settled();
     return oneOffView(d);
+  }
+
+  /** A moment's events are all out: its state goes to be kept, then the listener hears of it. */
+  private settled(): void {
+    this.stateSink?.settle(this.exportState());
+    this.onSettled();
   }
 
   private dropEndedOneOffs(now: number): void {
