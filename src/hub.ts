@@ -148,10 +148,8 @@ export class Hub {
       },
       state: this.notifier.savedEngineState(),
       selfFacts,
-      onSettled: () => {
-        this.notifier.settle(this.alerts.exportState());
-        monitorsSettled.tell();
-      },
+      stateSink: this.notifier,
+      onSettled: () => monitorsSettled.tell(),
     });
     registerAlertsApi(this.http.app, this.alerts);
     registerQuietApi(this.http.app, this.alerts);

@@ -3,13 +3,9 @@ import type { Point } from "../pipeline/aggregate.js";
 import { parseAnomalyQuery, type AnomalyQuery } from "./anomaly-query.js";
 import { defaultIntervalMs } from "./anomaly-schema.js";
 import type { AnomalyMonitor } from "./monitor-schema.js";
-import { aggregate, groupOf } from "../query/series.js";
-import { matchesFilters, windowMsOf } from "./query.js";
+import { FORGET_AFTER_MS, GroupedIntake } from "./grouped-intake.js";
+import { windowMsOf } from "./query.js";
 import type { EvaluationInput, MonitorRuntime, Observation } from "./runtime.js";
-
-/** A group silent this long while OK is dropped, as the metric monitor drops it (docs/datadog-semantics.md §3.3). */
-const FORGET_AFTER_MS = 86_400_000;
-const SERIES_CACHE_LIMIT = 20_000;
 
 interface GroupData {
   /** One entry per rollup interval: [interval start, sum, count] of the flushed values, oldest first. */
@@ -37,14 +33,11 @@ export class AnomalyMonitorRuntime implements MonitorRuntime {
   private readonly lookbackMs: number;
   private readonly recoveryThreshold: number | undefined;
   private readonly groups = new Map<string, GroupData>();
-  private readonly seriesGroup = new Map<string, string | null>();
-  private readonly batch = new Map<string, { values: number[]; time: number }>();
+  private readonly intake: GroupedIntake;
 
-  constructor(
-    def: AnomalyMonitor,
-    private readonly host: string,
-  ) {
+  constructor(def: AnomalyMonitor, host: string) {
     this.query = parseAnomalyQuery(def.query);
+    this.intake = new GroupedIntake(this.query.scope, host);
     this.metric = this.query.scope.metric;
     // The schema has checked both windows.
     this.triggerMs = windowMsOf(def.threshold_windows.trigger_window) as number;
@@ -65,36 +58,23 @@ export class AnomalyMonitorRuntime implements MonitorRuntime {
   }
 
   scopeTags(group: string): string[] {
-    const fromQuery = this.query.scope.filters.filter((f) => !f.negated && !f.pattern).map((f) => `${f.key}:${f.value}`);
-    return group === "*" ? fromQuery : [...fromQuery, ...group.split(",")];
+    return this.intake.scopeTags(group);
   }
 
   accept(p: Point): void {
-    let group = this.seriesGroup.get(p.key);
-    if (group === undefined) {
-      group = matchesFilters(p.tags, this.query.scope.filters, this.host) ? (groupOf(p.tags, this.query.scope.groupBy, this.host) ?? null) : null;
-      if (this.seriesGroup.size >= SERIES_CACHE_LIMIT) this.seriesGroup.clear();
-      this.seriesGroup.set(p.key, group);
-    }
-    if (group === null) return;
-    const b = this.batch.get(group);
-    if (b) {
-      b.values.push(p.value);
-      b.time = Math.max(b.time, p.time);
-    } else this.batch.set(group, { values: [p.value], time: p.time });
+    this.intake.accept(p);
   }
 
   endBatch(): void {
-    for (const [group, b] of this.batch) {
+    for (const { group, time, value } of this.intake.endBatch()) {
       let data = this.groups.get(group);
       if (!data) {
-        data = { buckets: [], lastDataAt: b.time };
+        data = { buckets: [], lastDataAt: time };
         this.groups.set(group, data);
       }
-      addToBucket(data.buckets, Math.floor(b.time / this.intervalMs) * this.intervalMs, aggregate(b.values, this.query.scope.spaceAggregation));
-      data.lastDataAt = Math.max(data.lastDataAt, b.time);
+      addToBucket(data.buckets, Math.floor(time / this.intervalMs) * this.intervalMs, value);
+      data.lastDataAt = Math.max(data.lastDataAt, time);
     }
-    this.batch.clear();
   }
 
   evaluate({ now, stateOf }: EvaluationInput): Observation[] {

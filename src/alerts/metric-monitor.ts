@@ -1,15 +1,11 @@
 import { formatDuration } from "../config-kit/common.js";
 import type { Point } from "../pipeline/aggregate.js";
 import type { MetricMonitor } from "./monitor-schema.js";
-import { aggregate, groupOf } from "../query/series.js";
-import { matchesFilters, parseQuery, type MetricQuery } from "./query.js";
+import { aggregate } from "../query/series.js";
+import { FORGET_AFTER_MS, GroupedIntake } from "./grouped-intake.js";
+import { parseQuery, type MetricQuery } from "./query.js";
 import type { EvaluationInput, MonitorRuntime, Observation } from "./runtime.js";
 import { holdFor, levelFor, type Hold, type Thresholds } from "./state.js";
-
-/** A group silent this long while OK is dropped (Datadog drops multi-alert groups that stop reporting, docs/datadog-semantics.md §3.3). */
-const FORGET_AFTER_MS = 86_400_000;
-/** At most this many series keys are remembered as matching or not; past it the cache starts over. */
-const SERIES_CACHE_LIMIT = 20_000;
 
 interface GroupData {
   /** [time, value] per flush, in time order, covering only the query's window. */
@@ -33,14 +29,11 @@ export class MetricMonitorRuntime implements MonitorRuntime {
   private readonly noDataMs: number | undefined;
   private readonly forMs: number;
   private readonly groups = new Map<string, GroupData>();
-  private readonly seriesGroup = new Map<string, string | null>();
-  private readonly batch = new Map<string, { values: number[]; time: number }>();
+  private readonly intake: GroupedIntake;
 
-  constructor(
-    def: MetricMonitor,
-    private readonly host: string,
-  ) {
+  constructor(def: MetricMonitor, host: string) {
     this.query = parseQuery(def.query);
+    this.intake = new GroupedIntake(this.query, host);
     this.metric = this.query.metric;
     this.fingerprint = `metric ${this.query.canonical}`;
     this.thresholds = { ...def.thresholds, critical: this.query.threshold };
@@ -61,36 +54,23 @@ export class MetricMonitorRuntime implements MonitorRuntime {
   }
 
   scopeTags(group: string): string[] {
-    const fromQuery = this.query.filters.filter((f) => !f.negated && !f.pattern).map((f) => `${f.key}:${f.value}`);
-    return group === "*" ? fromQuery : [...fromQuery, ...group.split(",")];
+    return this.intake.scopeTags(group);
   }
 
   accept(p: Point): void {
-    let group = this.seriesGroup.get(p.key);
-    if (group === undefined) {
-      group = matchesFilters(p.tags, this.query.filters, this.host) ? (groupOf(p.tags, this.query.groupBy, this.host) ?? null) : null;
-      if (this.seriesGroup.size >= SERIES_CACHE_LIMIT) this.seriesGroup.clear();
-      this.seriesGroup.set(p.key, group);
-    }
-    if (group === null) return;
-    const b = this.batch.get(group);
-    if (b) {
-      b.values.push(p.value);
-      b.time = Math.max(b.time, p.time);
-    } else this.batch.set(group, { values: [p.value], time: p.time });
+    this.intake.accept(p);
   }
 
   endBatch(): void {
-    for (const [group, b] of this.batch) {
+    for (const { group, time, value } of this.intake.endBatch()) {
       let data = this.groups.get(group);
       if (!data) {
-        data = { entries: [], lastDataAt: b.time, hold: {} };
+        data = { entries: [], lastDataAt: time, hold: {} };
         this.groups.set(group, data);
       }
-      insertInOrder(data.entries, [b.time, aggregate(b.values, this.query.spaceAggregation)]);
-      data.lastDataAt = Math.max(data.lastDataAt, b.time);
+      insertInOrder(data.entries, [time, value]);
+      data.lastDataAt = Math.max(data.lastDataAt, time);
     }
-    this.batch.clear();
   }
 
   evaluate({ now, stateOf }: EvaluationInput): Observation[] {

@@ -3,7 +3,7 @@ import { IANAZone } from "luxon";
 import { z } from "zod";
 import { parseDuration } from "../config-kit/common.js";
 import type { AlertEngine } from "./engine.js";
-import { RequestError } from "./request-error.js";
+import { RequestError, type RequestRefusal } from "./request-error.js";
 
 const TAG = /^[^\s:,][^\s,]*:[^\s,]+$/;
 
@@ -44,8 +44,11 @@ const AckBody = z.strictObject({ monitor: z.string().min(1), group: z.string().m
 const clean = <T extends Record<string, unknown>>(o: T) =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
 
+/** RFC 9110 §15.5: 404 for nothing by that name, 409 for a state that does not allow it, 400 for a malformed ask. */
+const STATUS_OF: Readonly<Record<RequestRefusal, 400 | 404 | 409>> = { not_found: 404, conflict: 409, invalid: 400 };
+
 function refuse(reply: FastifyReply, err: unknown): FastifyReply {
-  if (err instanceof RequestError) return reply.code(err.status).send({ error: err.message, code: err.code });
+  if (err instanceof RequestError) return reply.code(STATUS_OF[err.reason]).send({ error: err.message, code: err.code });
   if (err instanceof z.ZodError) {
     const error = err.issues.map((i) => `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}`).join("; ");
     return reply.code(400).send({ error, code: "HEARTH_E_REQUEST_INVALID" });
@@ -79,7 +82,7 @@ export function registerQuietApi(app: FastifyInstance, engine: AlertEngine): voi
   });
   app.delete<{ Params: { id: string } }>("/api/downtimes/:id", async (req, reply) => {
     try {
-      if (!/^\d+$/.test(req.params.id)) throw new RequestError(400, `"${req.params.id}" is not a downtime id (a number from hearth downtime list)`);
+      if (!/^\d+$/.test(req.params.id)) throw new RequestError("invalid", `"${req.params.id}" is not a downtime id (a number from hearth downtime list)`);
       return { canceled: engine.cancelDowntime(Number(req.params.id)) };
     } catch (err) {
       return refuse(reply, err);

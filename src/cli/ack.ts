@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { AlertView } from "../alerts/engine.js";
+import type { AlertView } from "../alerts/alert-views.js";
 import { asker, callHub, hubAddress } from "./hub-client.js";
 import { CONFIG_OPTION } from "./options.js";
 import { talkToHub } from "./quiet.js";

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { DateTime } from "luxon";
-import type { AlertView, DowntimeView } from "../alerts/engine.js";
+import type { AlertView, DowntimeView } from "../alerts/alert-views.js";
 import type { OneOffView } from "../alerts/one-off.js";
 import { EXIT } from "./exit.js";
 import { asker, askerZone, callHub, hubAddress } from "./hub-client.js";

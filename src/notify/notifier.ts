@@ -1,4 +1,4 @@
-import type { EngineState } from "../alerts/engine.js";
+import type { EngineState, SettledStateSink } from "../alerts/engine-state.js";
 import type { AlertEvent } from "../alerts/events.js";
 import { HEARTH_PREFIX } from "../alerts/hearth-checks.js";
 import type { Cancel, Clock } from "../kit/clock.js";
@@ -47,7 +47,7 @@ interface NotifierOptions {
  * finds the rows waiting. A row is marked sent once its server accepted it: after a crash between
  * the acceptance and the mark, that one notification goes out once more.
  */
-export class Notifier {
+export class Notifier implements SettledStateSink {
   private settings: NotifierSettings;
   private transports: Transports;
   private readonly outbox: NotificationOutbox;

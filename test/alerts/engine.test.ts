@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { AlertEngine, type EngineState } from "../../src/alerts/engine.js";
+import { AlertEngine } from "../../src/alerts/engine.js";
+import type { EngineState } from "../../src/alerts/engine-state.js";
 import type { AlertEvent } from "../../src/alerts/events.js";
 import { ManualClock } from "../../src/kit/clock.js";
 import type { Loaded } from "../../src/config/load.js";

@@ -2,13 +2,37 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import type { Transporter } from "nodemailer";
 import type SMTPTransport from "nodemailer/lib/smtp-transport/index.js";
+import { z } from "zod";
+import { HostAddress, Port, Secret } from "../../config-kit/common.js";
 import { describeError } from "../../kit/errors.js";
 import { bodyAt, type Message, type Priority } from "../message.js";
-import type { NotifyConfig } from "../schema.js";
 import type { Channel, Outcome } from "./channel.js";
-import type { Transport } from "./transport.js";
+import { oneOrMore } from "./schema-parts.js";
+import { defineTransport } from "./transport.js";
 
-type SmtpConfig = NonNullable<NotifyConfig["smtp"]>;
+const Smtp = z
+  .strictObject({
+    host: HostAddress.meta({ description: "The mail server (your provider's SMTP relay, or a relay on the LAN)." }),
+    port: Port.optional().meta({ description: "Default: 587 for starttls, 465 for tls, 25 for none." }),
+    security: z.enum(["starttls", "tls", "none"]).default("starttls").meta({
+      description:
+        "starttls: connect in plain text and require STARTTLS (port 587); tls: TLS from the first byte (port 465); none: no encryption (a relay on this machine or the LAN only).",
+    }),
+    username: z.string().min(1).optional().meta({ description: "Login on the mail server, when it asks for one." }),
+    password: Secret.optional().meta({ description: "The login's password: write ${ENV_VAR} or ${file:/path}." }),
+    from: z
+      .string()
+      .min(3)
+      .meta({ description: 'The sender, "Hearth <hearth@example.com>" or an address; most providers require an address of your account.' }),
+    ca_file: z.string().min(1).optional().meta({ description: "PEM file of the CA that signed the server's certificate, for a relay with its own CA." }),
+  })
+  .refine((s) => (s.username === undefined) === (s.password === undefined), { message: "username and password go together" })
+  .meta({ description: "Email over SMTP (nodemailer)." });
+
+type SmtpConfig = z.output<typeof Smtp>;
+
+const EMAIL = /^[^\s@<>,]+@[^\s@<>,]+$/;
+const EmailAddress = z.string().regex(EMAIL, { message: "expected an email address such as alex@example.com" });
 
 const require = createRequire(import.meta.url);
 
@@ -107,10 +131,17 @@ class EmailChannel implements Channel {
 }
 
 /** A recipient's `email:` addresses, over the one mail server of `notify.smtp` (set up even before a recipient needs it). */
-export const emailTransport: Transport = (config) => {
-  const server = config.smtp ? new EmailTransport(config.smtp, config.timeout) : undefined;
-  return {
-    channels: (_recipient, entry) => (entry.email && server ? [server.channel(entry.email)] : []),
-    close: () => server?.close(),
-  };
-};
+export const email = defineTransport({
+  options: { smtp: Smtp.optional() },
+  recipient: { email: oneOrMore(EmailAddress).optional().meta({ description: "One address or several; one email goes to all of them." }) },
+  check: (options, entry, issue) => {
+    if (entry.email && !options.smtp) issue("email", "email needs notify.smtp (the mail server)");
+  },
+  open: (config) => {
+    const server = config.smtp ? new EmailTransport(config.smtp, config.timeout) : undefined;
+    return {
+      channels: (_recipient, entry) => (entry.email && server ? [server.channel(entry.email)] : []),
+      close: () => server?.close(),
+    };
+  },
+});

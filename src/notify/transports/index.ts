@@ -13,7 +13,7 @@ export class Transports {
   private readonly channels = new Map<string, Channel[]>();
 
   constructor(config: NotifyConfig) {
-    this.open = [...TRANSPORTS.values()].map((transport) => transport(config));
+    this.open = TRANSPORTS.map((transport) => transport.open(config));
     for (const [name, entry] of Object.entries(config.recipients)) {
       this.channels.set(
         name,

@@ -1,8 +1,27 @@
-import type { NotifyConfig } from "../schema.js";
+import { z } from "zod";
+import { Secret } from "../../config-kit/common.js";
 import { bodyAt, emojiTag, type Message, type Priority } from "../message.js";
 import type { Channel, Outcome } from "./channel.js";
 import { post } from "./http.js";
-import type { Transport } from "./transport.js";
+import { HttpUrl } from "./schema-parts.js";
+import { defineTransport } from "./transport.js";
+
+const NtfyServer = z
+  .strictObject({
+    url: HttpUrl.default("https://ntfy.sh").meta({ description: "The ntfy server: https://ntfy.sh or your own." }),
+    token: Secret.optional().meta({ description: "An access token (tk_…) for protected topics, sent as Authorization: Bearer." }),
+    username: z.string().min(1).optional().meta({ description: "Or a user name (with password), sent as Basic authentication." }),
+    password: Secret.optional().meta({ description: "The user's password." }),
+  })
+  .refine((n) => (n.username === undefined) === (n.password === undefined), { message: "username and password go together" })
+  .refine((n) => n.token === undefined || n.username === undefined, { message: "give a token or a username and password, not both" })
+  .meta({ description: "Push through ntfy (https://docs.ntfy.sh/publish/)." });
+
+const NtfyTopic = z
+  .union([z.string(), z.strictObject({ topic: z.string() })])
+  .transform((v) => (typeof v === "string" ? v : v.topic))
+  .pipe(z.string().regex(/^[-_A-Za-z0-9]{1,64}$/, { message: "an ntfy topic holds letters, digits, '-' and '_' (at most 64): pick one that is hard to guess" }))
+  .meta({ description: "The ntfy topic the recipient subscribes to (it works like a password: make it hard to guess)." });
 
 /** ntfy's priorities run from 1 (min) to 5 (max); 3 is the default (https://docs.ntfy.sh/publish/#message-priority). */
 const PRIORITY: Record<Priority, number> = { low: 2, default: 3, high: 4 };
@@ -20,7 +39,7 @@ export class NtfyChannel implements Channel {
   private readonly headers: Record<string, string>;
 
   constructor(
-    config: NotifyConfig["ntfy"],
+    config: z.output<typeof NtfyServer>,
     private readonly topic: string,
     private readonly timeoutMs: number,
   ) {
@@ -45,6 +64,10 @@ export class NtfyChannel implements Channel {
 }
 
 /** A recipient's `ntfy:` topic, on the one ntfy server of `notify.ntfy`. */
-export const ntfyTransport: Transport = (config) => ({
-  channels: (_recipient, entry) => (entry.ntfy ? [new NtfyChannel(config.ntfy, entry.ntfy, config.timeout)] : []),
+export const ntfy = defineTransport({
+  options: { ntfy: NtfyServer.prefault({}) },
+  recipient: { ntfy: NtfyTopic.optional() },
+  open: (config) => ({
+    channels: (_recipient, entry) => (entry.ntfy ? [new NtfyChannel(config.ntfy, entry.ntfy, config.timeout)] : []),
+  }),
 });

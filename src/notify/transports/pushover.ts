@@ -1,8 +1,22 @@
-import type { NotifyConfig } from "../schema.js";
+import { z } from "zod";
+import { Secret } from "../../config-kit/common.js";
 import { bodyAt, type Message, type Priority } from "../message.js";
 import type { Channel, Outcome } from "./channel.js";
 import { post } from "./http.js";
-import type { Transport } from "./transport.js";
+import { HttpUrl } from "./schema-parts.js";
+import { defineTransport } from "./transport.js";
+
+const PushoverApplication = z
+  .strictObject({
+    token: Secret.meta({ description: "Your Pushover application's API token." }),
+    url: HttpUrl.default("https://api.pushover.net").meta({ description: "The API's base URL; leave the default." }),
+  })
+  .meta({ description: "Push through Pushover (https://pushover.net/api)." });
+
+const PushoverUser = z
+  .union([Secret, z.strictObject({ user: Secret, device: z.string().min(1).optional() })])
+  .transform((v) => (typeof v === "string" ? { user: v, device: undefined } : { user: v.user, device: v.device }))
+  .meta({ description: "The recipient's Pushover user key (${PUSHOVER_USER_ALEX}), or {user, device} for one device." });
 
 /** -1 is always quiet, 0 normal, 1 high priority that bypasses the user's quiet hours (https://pushover.net/api#priority). */
 const PRIORITY: Record<Priority, number> = { low: -1, default: 0, high: 1 };
@@ -21,7 +35,7 @@ export class PushoverChannel implements Channel {
   private readonly endpoint: string;
 
   constructor(
-    private readonly config: NonNullable<NotifyConfig["pushover"]>,
+    private readonly config: z.output<typeof PushoverApplication>,
     private readonly target: { user: string; device: string | undefined },
     private readonly timeoutMs: number,
   ) {
@@ -48,6 +62,13 @@ export class PushoverChannel implements Channel {
 }
 
 /** A recipient's `pushover:` user key, through the application of `notify.pushover`. */
-export const pushoverTransport: Transport = (config) => ({
-  channels: (_recipient, entry) => (entry.pushover && config.pushover ? [new PushoverChannel(config.pushover, entry.pushover, config.timeout)] : []),
+export const pushover = defineTransport({
+  options: { pushover: PushoverApplication.optional() },
+  recipient: { pushover: PushoverUser.optional() },
+  check: (options, entry, issue) => {
+    if (entry.pushover && !options.pushover) issue("pushover", "pushover needs notify.pushover (your application's token)");
+  },
+  open: (config) => ({
+    channels: (_recipient, entry) => (entry.pushover && config.pushover ? [new PushoverChannel(config.pushover, entry.pushover, config.timeout)] : []),
+  }),
 });

@@ -1,18 +1,11 @@
-import { emailTransport } from "./email.js";
-import { gotifyTransport } from "./gotify.js";
-import { ntfyTransport } from "./ntfy.js";
-import { pushoverTransport } from "./pushover.js";
-import type { Transport } from "./transport.js";
-import { webhookTransport } from "./webhook.js";
+import { email } from "./email.js";
+import { gotify } from "./gotify.js";
+import { ntfy } from "./ntfy.js";
+import { pushover } from "./pushover.js";
+import { webhook } from "./webhook.js";
 
 /**
- * Every notification transport, one line each, by the recipient field that names it. The order is
- * the order of a recipient's channels (email, ntfy, Pushover, Gotify, webhooks).
+ * Every notification transport: adding one is its file and its name here. The order is the order
+ * of a recipient's channels (email, ntfy, Pushover, Gotify, webhooks), and of the options under `notify:`.
  */
-export const TRANSPORTS: ReadonlyMap<string, Transport> = new Map([
-  ["email", emailTransport],
-  ["ntfy", ntfyTransport],
-  ["pushover", pushoverTransport],
-  ["gotify", gotifyTransport],
-  ["webhook", webhookTransport],
-]);
+export const TRANSPORTS = [email, ntfy, pushover, gotify, webhook] as const;

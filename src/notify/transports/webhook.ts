@@ -1,12 +1,28 @@
 import { createHmac } from "node:crypto";
+import { z } from "zod";
+import { Name, Secret } from "../../config-kit/common.js";
+import { suggestion } from "../../config-kit/issues.js";
 import { VERSION } from "../../kit/version.js";
 import { bodyAt, type Message } from "../message.js";
-import type { NotifyConfig } from "../schema.js";
 import type { Channel, Outcome } from "./channel.js";
 import { post } from "./http.js";
-import type { Transport } from "./transport.js";
+import { HttpUrl, oneOrMore } from "./schema-parts.js";
+import { defineTransport } from "./transport.js";
 
-type WebhookConfig = NotifyConfig["webhooks"][string];
+const Webhook = z
+  .strictObject({
+    url: HttpUrl.meta({ description: "Where the JSON is POSTed." }),
+    headers: z
+      .record(z.string().regex(/^[A-Za-z0-9-]+$/, { message: "expected a header name" }), z.string())
+      .default({})
+      .meta({ description: "Extra headers, e.g. Authorization: Bearer ${HOOK_TOKEN}." }),
+    secret: Secret.optional().meta({
+      description: "When set, every request carries X-Hearth-Signature-256: sha256=<HMAC-SHA256 of the body with this secret, hex>.",
+    }),
+  })
+  .meta({ description: "A generic webhook: a JSON body per notification." });
+
+type WebhookConfig = z.output<typeof Webhook>;
 
 /** The signature header: HMAC-SHA256 of the exact body bytes with the webhook's secret, as hex. */
 const SIGNATURE_HEADER = "x-hearth-signature-256";
@@ -59,6 +75,17 @@ class WebhookChannel implements Channel {
 }
 
 /** The webhooks (from `notify.webhooks`) a recipient's `webhook:` names, one channel each. */
-export const webhookTransport: Transport = (config) => ({
-  channels: (recipient, entry) => (entry.webhook ?? []).map((hook) => new WebhookChannel(hook, config.webhooks[hook]!, recipient, config.timeout)),
+export const webhook = defineTransport({
+  options: { webhooks: z.record(Name, Webhook).default({}).meta({ description: "Webhooks by name; recipients list the ones they receive." }) },
+  recipient: {
+    webhook: oneOrMore(Name).optional().meta({ description: "Webhooks (by name, from notify.webhooks) that receive this recipient's notifications." }),
+  },
+  check: (options, entry, issue) => {
+    for (const hook of entry.webhook ?? []) {
+      if (!options.webhooks[hook]) issue("webhook", `no webhook named "${hook}" in notify.webhooks${suggestion(hook, Object.keys(options.webhooks))}`);
+    }
+  },
+  open: (config) => ({
+    channels: (recipient, entry) => (entry.webhook ?? []).map((hook) => new WebhookChannel(hook, config.webhooks[hook]!, recipient, config.timeout)),
+  }),
 });
