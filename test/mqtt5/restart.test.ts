@@ -143,6 +143,31 @@ function restartSuite(store: string, config: () => Record<string, unknown>) {
         await t.stop();
       }
     });
+
+    it("[MQTT-3.1.2-4] [MQTT-3.1.2-8] a will waiting for its delay when Hearth stops is published at once when its client comes back with Clean Start", async () => {
+      let t = await startIn();
+      try {
+        const shelly = await connectMqtt(t.mqttUrl, {
+          protocolVersion: 5,
+          clientId: "shelly-restart",
+          clean: false,
+          properties: { sessionExpiryInterval: 300 },
+          will: { topic: "status/shelly-restart", payload: Buffer.from("offline"), qos: 1, retain: false, properties: { willDelayInterval: 120 } },
+        });
+        t = await restart(t);
+        await shelly.endAsync(true);
+        const watcher = await connectMqtt(t.mqttUrl, { protocolVersion: 5, clientId: "clean-watcher" });
+        const got = inbox(watcher);
+        await watcher.subscribeAsync("status/#", { qos: 1 });
+        const again = await connectMqtt(t.mqttUrl, { protocolVersion: 5, clientId: "shelly-restart", clean: true });
+        await waitFor(() => got.some((m) => m.topic === "status/shelly-restart"), "the will when the session ends, long before its delay");
+        // (Other tests' wills may come too: the Redis suites share one key prefix.)
+        expect(got.filter((m) => m.topic === "status/shelly-restart").map((m) => m.text)).toEqual(["offline"]);
+        await Promise.all([again.endAsync(true), watcher.endAsync()]);
+      } finally {
+        await t.stop();
+      }
+    });
   });
 }
 
