@@ -168,6 +168,36 @@ function restartSuite(store: string, config: () => Record<string, unknown>) {
         await t.stop();
       }
     });
+
+    it("[MQTT-3.1.3-10] a will kept over a restart keeps the order of its user properties", async () => {
+      let t = await startIn();
+      try {
+        const userProperties = { zone: "garage", room: "workshop", via: ["wifi", "mesh"], area: "north" };
+        const plug = await connectMqtt(t.mqttUrl, {
+          protocolVersion: 5,
+          clientId: "plug-props-restart",
+          clean: false,
+          properties: { sessionExpiryInterval: 300 },
+          will: {
+            topic: "status/plug-props-restart",
+            payload: Buffer.from("offline"),
+            qos: 1,
+            retain: true,
+            properties: { willDelayInterval: 1, userProperties },
+          },
+        });
+        t = await restart(t);
+        await plug.endAsync(true);
+        const watcher = await connectMqtt(t.mqttUrl, { protocolVersion: 5, clientId: "props-watcher" });
+        const got = inbox(watcher);
+        await watcher.subscribeAsync("status/plug-props-restart", { qos: 1 });
+        const will = await waitFor(() => got.find((m) => m.topic === "status/plug-props-restart"), "the will after the restart");
+        expect(Object.entries(will.properties?.userProperties as Record<string, unknown>)).toEqual(Object.entries(userProperties));
+        await watcher.endAsync();
+      } finally {
+        await t.stop();
+      }
+    });
   });
 }
 

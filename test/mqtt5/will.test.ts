@@ -128,6 +128,20 @@ describe("MQTT 5 will messages and DISCONNECT", () => {
     expect(waited).toBeLessThan(30_000);
   });
 
+  it("[MQTT-3.1.3-10] the will's user properties reach subscribers in the order the client gave them", async () => {
+    const got = await watch("props");
+    // Not in alphabetical order, and one name twice: its values keep their order too.
+    const userProperties = { zone: "garage", room: "workshop", via: ["wifi", "mesh"], area: "north" };
+    const plug = await v5({
+      ...withWill("plug-props", 0, 0),
+      will: { topic: "status/plug-props", payload: Buffer.from("offline"), qos: 1, retain: false, properties: { userProperties } },
+    });
+    dropConnection(plug);
+    const will = await waitFor(() => got.find((m) => m.topic === "status/plug-props"), "the will");
+    const received = will.properties?.userProperties as Record<string, string | string[]>;
+    expect(Object.entries(received)).toEqual(Object.entries(userProperties));
+  });
+
   it("[MQTT-3.14.4-3] [MQTT-3.1.2-10] DISCONNECT 0x00 (Normal disconnection) discards the will; 0x04 (Disconnect with Will Message) publishes it", async () => {
     const got = await watch("codes");
     const normal = await v5({ ...withWill("plug-normal", 0, 0) });
