@@ -57,6 +57,25 @@ export function registerStart(program: Command): void {
         ...(tail ? { destination: tail, singleLine: true } : {}),
       });
 
+      // Signals are handled from before the hub starts: its broker accepts clients while the rest
+      // starts, and Node's default for SIGTERM, SIGINT and SIGHUP ends the process on the spot,
+      // with no DISCONNECT for MQTT 5 clients and the store left open. One that comes in while the
+      // hub starts takes effect as soon as it is up.
+      const running: { stop?: (signal: string) => Promise<void>; reload?: (why: string) => Promise<boolean> } = {};
+      let stopSignal: string | undefined;
+      let reloadPending = false;
+      const onStop = (signal: string) => {
+        if (stopSignal) process.exit(EXIT.invalid);
+        stopSignal = signal;
+        if (running.stop) void running.stop(signal);
+      };
+      process.on("SIGTERM", () => onStop("SIGTERM"));
+      process.on("SIGINT", () => onStop("SIGINT"));
+      process.on("SIGHUP", () => {
+        if (running.reload) void running.reload("SIGHUP");
+        else reloadPending = true;
+      });
+
       let hub: Hub;
       try {
         hub = await Hub.start({ loaded, log, ...(await storyClockFor(loaded.config.simulator)) });
@@ -77,10 +96,7 @@ export function registerStart(program: Command): void {
       const stopLive = tail ? startLiveSummary(hub, tail) : undefined;
       const reload = serialReloader(hub, opts, log);
       const stopWatch = opts.watch ? watchConfig(opts.config, opts.rules, (files) => void reload(`changed: ${files.join(", ")}`)) : undefined;
-      let stopping = false;
-      const shutdown = async (signal: string) => {
-        if (stopping) process.exit(EXIT.invalid);
-        stopping = true;
+      const stop = async (signal: string) => {
         stopLive?.();
         stopWatch?.();
         log.info({ signal }, `Stopping on ${signal}`);
@@ -90,9 +106,9 @@ export function registerStart(program: Command): void {
         if (tail) process.stdout.write("\nHearth stopped.\n");
         process.exit(EXIT.ok);
       };
-      process.on("SIGTERM", () => void shutdown("SIGTERM"));
-      process.on("SIGINT", () => void shutdown("SIGINT"));
-      process.on("SIGHUP", () => void reload("SIGHUP"));
+      Object.assign(running, { stop, reload });
+      if (stopSignal) void stop(stopSignal);
+      else if (reloadPending) void reload("SIGHUP");
     });
 }
 

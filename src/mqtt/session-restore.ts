@@ -10,6 +10,8 @@ interface V5Client {
   id: string;
   version: number | null;
   sessionExpiryInterval: number;
+  /** The CONNECT's Clean Start flag, as aedes keeps it. */
+  _cleanStart?: boolean;
 }
 
 /** The parts of an aedes persistence used here (aedes-persistence's asyncPersistence.js interface). */
@@ -28,12 +30,15 @@ type Will = PublishPacket & { clientId: string; brokerId: string; properties?: {
  * - wipes the sessions whose expiry passed while Hearth was down, and times the others out after
  *   the time they have left, unless their client comes back first;
  * - publishes the wills whose delay (or session) ran out while Hearth was down, and the others
- *   after the delay they have left, unless their client comes back first [MQTT-3.1.3-9].
+ *   after the delay they have left, unless their client comes back first [MQTT-3.1.3-9]; one that
+ *   comes back with Clean Start ends the session, and the will goes then [MQTT-3.1.2-8].
  * A session whose connection was open when Hearth ended without stopping (a crash, a power cut)
  * has no end time: it counts from this start.
  */
 export class SessionRestore {
   private readonly timers = new Map<string, NodeJS.Timeout[]>();
+  /** The restored wills still waiting for their delay, by client id. */
+  private readonly waitingWills = new Map<string, Will>();
 
   constructor(
     private readonly aedes: Aedes,
@@ -56,13 +61,17 @@ export class SessionRestore {
   stop(): void {
     for (const list of this.timers.values()) for (const timer of list) clearTimeout(timer);
     this.timers.clear();
+    this.waitingWills.clear();
   }
 
   private follow(): void {
     const write = (p: Promise<void>) => void this.track(p).catch((err: Error) => this.onError(err));
     this.aedes.on("client", (c) => {
       const client = c as unknown as V5Client;
+      const will = this.waitingWills.get(client.id);
       this.cancel(client.id);
+      // The new connection's own will is in the store already: it stays.
+      if (will && client._cleanStart) void this.publishWill(will, false);
       write(
         client.version === 5 && client.sessionExpiryInterval > 0
           ? this.times.put(client.id, { expiry: client.sessionExpiryInterval, endedAt: null })
@@ -97,14 +106,16 @@ export class SessionRestore {
     // Under this run's broker id, so a client that comes back replaces it, and aedes' sweep of other brokers' wills leaves it.
     await this.track(this.store.delWill({ id: will.clientId, brokerId: will.brokerId }));
     await this.track(this.store.putWill({ id: will.clientId }, will));
+    this.waitingWills.set(will.clientId, will);
     this.later(will.clientId, left, () => void this.publishWill({ ...will, brokerId: this.aedes.id }));
   }
 
-  private async publishWill(will: Will): Promise<void> {
+  private async publishWill(will: Will, dropStored = true): Promise<void> {
     try {
       const { clientId, brokerId, ...packet } = will;
+      this.waitingWills.delete(clientId);
       await this.track(new Promise<void>((resolve, reject) => this.aedes.publish(packet as PublishPacket, (err) => (err ? reject(err) : resolve()))));
-      await this.track(this.store.delWill({ id: clientId, brokerId }));
+      if (dropStored) await this.track(this.store.delWill({ id: clientId, brokerId }));
     } catch (err) {
       this.onError(err as Error);
     }
@@ -138,6 +149,7 @@ export class SessionRestore {
   private cancel(clientId: string): void {
     for (const timer of this.timers.get(clientId) ?? []) clearTimeout(timer);
     this.timers.delete(clientId);
+    this.waitingWills.delete(clientId);
   }
 }
 

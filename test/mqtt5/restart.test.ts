@@ -143,6 +143,61 @@ function restartSuite(store: string, config: () => Record<string, unknown>) {
         await t.stop();
       }
     });
+
+    it("[MQTT-3.1.2-4] [MQTT-3.1.2-8] a will waiting for its delay when Hearth stops is published at once when its client comes back with Clean Start", async () => {
+      let t = await startIn();
+      try {
+        const shelly = await connectMqtt(t.mqttUrl, {
+          protocolVersion: 5,
+          clientId: "shelly-restart",
+          clean: false,
+          properties: { sessionExpiryInterval: 300 },
+          will: { topic: "status/shelly-restart", payload: Buffer.from("offline"), qos: 1, retain: false, properties: { willDelayInterval: 120 } },
+        });
+        t = await restart(t);
+        await shelly.endAsync(true);
+        const watcher = await connectMqtt(t.mqttUrl, { protocolVersion: 5, clientId: "clean-watcher" });
+        const got = inbox(watcher);
+        await watcher.subscribeAsync("status/#", { qos: 1 });
+        const again = await connectMqtt(t.mqttUrl, { protocolVersion: 5, clientId: "shelly-restart", clean: true });
+        await waitFor(() => got.some((m) => m.topic === "status/shelly-restart"), "the will when the session ends, long before its delay");
+        // (Other tests' wills may come too: the Redis suites share one key prefix.)
+        expect(got.filter((m) => m.topic === "status/shelly-restart").map((m) => m.text)).toEqual(["offline"]);
+        await Promise.all([again.endAsync(true), watcher.endAsync()]);
+      } finally {
+        await t.stop();
+      }
+    });
+
+    it("[MQTT-3.1.3-10] a will kept over a restart keeps the order of its user properties", async () => {
+      let t = await startIn();
+      try {
+        const userProperties = { zone: "garage", room: "workshop", via: ["wifi", "mesh"], area: "north" };
+        const plug = await connectMqtt(t.mqttUrl, {
+          protocolVersion: 5,
+          clientId: "plug-props-restart",
+          clean: false,
+          properties: { sessionExpiryInterval: 300 },
+          will: {
+            topic: "status/plug-props-restart",
+            payload: Buffer.from("offline"),
+            qos: 1,
+            retain: true,
+            properties: { willDelayInterval: 1, userProperties },
+          },
+        });
+        t = await restart(t);
+        await plug.endAsync(true);
+        const watcher = await connectMqtt(t.mqttUrl, { protocolVersion: 5, clientId: "props-watcher" });
+        const got = inbox(watcher);
+        await watcher.subscribeAsync("status/plug-props-restart", { qos: 1 });
+        const will = await waitFor(() => got.find((m) => m.topic === "status/plug-props-restart"), "the will after the restart");
+        expect(Object.entries(will.properties?.userProperties as Record<string, unknown>)).toEqual(Object.entries(userProperties));
+        await watcher.endAsync();
+      } finally {
+        await t.stop();
+      }
+    });
   });
 }
 

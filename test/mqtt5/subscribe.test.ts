@@ -123,6 +123,28 @@ describe("MQTT 5 SUBSCRIBE", () => {
     expect(printed.trim()).toBe("99 closed");
   });
 
+  it("[MQTT-3.3.4-3] [MQTT-3.3.4-4] a message that matches several overlapping subscriptions with identifiers arrives once, carrying all their identifiers", async () => {
+    const pub = await connect("si-overlap-pub");
+    const c = await connect("si-overlap-sub");
+    const got = inbox(c);
+    await c.subscribeAsync("overlap/#", { qos: 1, properties: { subscriptionIdentifier: 3 } });
+    await c.subscribeAsync("overlap/+/temperature", { qos: 1, properties: { subscriptionIdentifier: 11 } });
+    await c.subscribeAsync("overlap/garage/temperature", { qos: 1 });
+    await pub.publishAsync("overlap/garage/temperature", "21.5", { qos: 1 });
+    await pub.publishAsync("overlap/garage/humidity", "40", { qos: 1 });
+    await settle(pub, got, "overlap/marker");
+    const ids = (text: string) => got.filter((m) => m.text === text).map((m) => m.properties?.subscriptionIdentifier);
+    // mqtt.js gives a property that comes several times as an array.
+    expect(ids("21.5")).toHaveLength(1);
+    expect([ids("21.5")[0]].flat().sort((a, b) => Number(a) - Number(b))).toEqual([3, 11]);
+    expect(ids("40")).toEqual([3]);
+    expect(ids("marker")).toEqual([3]);
+    await c.unsubscribeAsync("overlap/+/temperature");
+    await pub.publishAsync("overlap/garage/temperature", "22", { qos: 1 });
+    await waitFor(() => got.some((m) => m.text === "22"), "the message after the UNSUBSCRIBE");
+    expect(ids("22")).toEqual([3]);
+  });
+
   it("[MQTT-3.9.3-1] [MQTT-3.9.3-2] the SUBACK has one reason code per filter, in order: 0x87 (Not authorized) for what the ACL or the reserved topics refuse, 0x80 for a 3.1.1 client; counted", async () => {
     const denied = async (reason: string) => metricValue(await scrape(t.httpUrl), "hearth_mqtt_subscribe_denied_total", { reason });
     const [acl, reserved] = [await denied("acl"), await denied("reserved")];

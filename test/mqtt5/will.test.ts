@@ -79,6 +79,44 @@ describe("MQTT 5 will messages and DISCONNECT", () => {
     expect(got.map((m) => m.topic)).toEqual(["status/marker"]);
   });
 
+  it("[MQTT-3.1.3-9] a new connection that takes over a connected client id and resumes its session: the old connection's will is not sent", async () => {
+    const got = await watch("takeover");
+    await v5(withWill("plug-takeover", 1, 60));
+    await v5(withWill("plug-takeover", 1, 60));
+    const takenOver = Date.now();
+    await until(takenOver, 1500);
+    const marker = await v5({ protocolVersion: 5, clientId: "marker-takeover" });
+    await marker.publishAsync("status/marker", "marker", { qos: 1 });
+    await waitFor(() => got.find((m) => m.text === "marker"), "the marker");
+    expect(got.map((m) => m.topic)).toEqual(["status/marker"]);
+  });
+
+  it("[MQTT-3.1.2-4] [MQTT-3.1.2-8] a new connection with Clean Start that takes over a connected client id ends the old session: its will is published then, before its delay", async () => {
+    const got = await watch("clean-takeover");
+    await v5(withWill("plug-clean-takeover", 60, 300));
+    const fresh = await v5({
+      ...withWill("plug-clean-takeover", 0, 0),
+      clean: true,
+      will: { topic: "status/plug-clean-takeover", payload: Buffer.from("offline-again"), qos: 1, retain: false },
+    });
+    await waitFor(() => got.find((m) => m.topic === "status/plug-clean-takeover"), "the old connection's will");
+    expect(got.map((m) => m.text)).toEqual(["offline"]);
+    // The new connection's own will is intact: it goes when that connection drops.
+    dropConnection(fresh);
+    await waitFor(() => got.find((m) => m.text === "offline-again"), "the new connection's will");
+    expect(got.map((m) => m.text)).toEqual(["offline", "offline-again"]);
+  });
+
+  it("[MQTT-3.1.2-4] [MQTT-3.1.2-8] a will waiting for its delay after the connection dropped is published when the client comes back with Clean Start", async () => {
+    const got = await watch("clean-back");
+    const plug = await v5(withWill("plug-clean-back", 60, 300));
+    dropConnection(plug);
+    await waitFor(() => !Object.hasOwn((t.hub.broker.instance as unknown as { clients: object }).clients, "plug-clean-back"), "the broker to see it go");
+    await v5({ protocolVersion: 5, clientId: "plug-clean-back", clean: true });
+    await waitFor(() => got.find((m) => m.topic === "status/plug-clean-back"), "the will at the clean start");
+    expect(got.map((m) => m.text)).toEqual(["offline"]);
+  });
+
   it("[MQTT-3.1.2-8] the will is published when the session ends, if that comes before the Will Delay Interval (whichever ends first)", async () => {
     const got = await watch("expiry");
     const plug = await v5(withWill("plug-expiry", 60, 1));
@@ -88,6 +126,20 @@ describe("MQTT 5 will messages and DISCONNECT", () => {
     const waited = Date.now() - dropped;
     expect(waited).toBeGreaterThanOrEqual(950);
     expect(waited).toBeLessThan(30_000);
+  });
+
+  it("[MQTT-3.1.3-10] the will's user properties reach subscribers in the order the client gave them", async () => {
+    const got = await watch("props");
+    // Not in alphabetical order, and one name twice: its values keep their order too.
+    const userProperties = { zone: "garage", room: "workshop", via: ["wifi", "mesh"], area: "north" };
+    const plug = await v5({
+      ...withWill("plug-props", 0, 0),
+      will: { topic: "status/plug-props", payload: Buffer.from("offline"), qos: 1, retain: false, properties: { userProperties } },
+    });
+    dropConnection(plug);
+    const will = await waitFor(() => got.find((m) => m.topic === "status/plug-props"), "the will");
+    const received = will.properties?.userProperties as Record<string, string | string[]>;
+    expect(Object.entries(received)).toEqual(Object.entries(userProperties));
   });
 
   it("[MQTT-3.14.4-3] [MQTT-3.1.2-10] DISCONNECT 0x00 (Normal disconnection) discards the will; 0x04 (Disconnect with Will Message) publishes it", async () => {
